@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ucchan in-kernel client API (for zuf.ko and other kernel clients).
+ *
+ * This is not the user ABI: see include/uapi/linux/ucchan.h for that.
+ * A kernel client connects to a service by name, issues synchronous calls
+ * that the service's worker on the caller's CPU serves, and disconnects.
+ */
+#ifndef _LINUX_UCCHAN_H
+#define _LINUX_UCCHAN_H
+
+#include <linux/types.h>
+#include <linux/uio.h>
+#include <uapi/linux/ucchan.h>
+
+struct ucchan_conn;
+
+/**
+ * struct ucchan_kbuf - a buffer handed to the server for one call
+ * @iter:  the memory; user-backed iterators (ITER_UBUF, ITER_IOVEC) are
+ *         pinned and mapped into the worker's window (zero copy); ITER_BVEC
+ *         pages are referenced and mapped; ITER_KVEC is bounced. At most
+ *         @len bytes from the iterator's current position are used. The
+ *         iterator is NOT advanced: the caller advances it by what the
+ *         server reports.
+ * @len:   bytes to hand over (<= iov_iter_count(@iter))
+ * @flags: UCCHAN_BUF_READ and/or UCCHAN_BUF_WRITE
+ */
+struct ucchan_kbuf {
+	struct iov_iter *iter;
+	size_t len;
+	unsigned int flags;
+};
+
+/**
+ * struct ucchan_kcall - one synchronous call from the kernel
+ * @req:       inline request (copied into the channel)
+ * @req_len:   its length, <= the service's max_inline
+ * @reply:     where the inline reply is copied; the caller validates this
+ *             private copy, never the shared area
+ * @reply_cap: size of @reply
+ * @reply_len: out: bytes of reply
+ * @status:    out: the server's status value
+ * @bufs:      client buffers, @nr_bufs of them (<= UCCHAN_MAX_BUFS)
+ * @nr_bufs:   number of @bufs
+ * @timeout_ns: 0 = no timeout (still killable)
+ */
+struct ucchan_kcall {
+	const void *req;
+	u32 req_len;
+	u32 reply_cap;
+	void *reply;
+	u32 reply_len;
+	s32 status;
+	struct ucchan_kbuf *bufs;
+	unsigned int nr_bufs;
+	u64 timeout_ns;
+};
+
+/*
+ * ucchan_connect() checks the service's mode against current's credentials
+ * and returns a connection or ERR_PTR(-ENOENT, -EACCES, -EINVAL).
+ * ucchan_call() returns 0 when the server replied, else -ESHUTDOWN (service
+ * gone), -EINTR (fatal signal: call abandoned), -ETIMEDOUT, -EPROTO (bad
+ * reply), -EMSGSIZE (reply_len > reply_cap; nothing copied), -E2BIG,
+ * -EINVAL, -EFAULT, -ENOMEM. Sleeps; never call it atomically.
+ */
+struct ucchan_conn *ucchan_connect(const char *name);
+int ucchan_call(struct ucchan_conn *conn, struct ucchan_kcall *call);
+bool ucchan_conn_alive(struct ucchan_conn *conn);
+u32 ucchan_conn_max_inline(struct ucchan_conn *conn);
+void ucchan_disconnect(struct ucchan_conn *conn);
+
+#endif /* _LINUX_UCCHAN_H */
