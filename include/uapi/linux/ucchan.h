@@ -75,12 +75,18 @@ struct ucchan_service_create {
 	__u32 mode;		/* connect permission: 0777 bits like a file */
 	__u32 flags;		/* must be 0 */
 	__u32 slots_per_cpu;	/* 1..UCCHAN_MAX_SLOTS; 0 = 2 */
-	__u32 max_inline;	/* bytes of request and of reply; 0 = 4096;
-				 * rounded up to a page; <= UCCHAN_MAX_INLINE */
-	__u64 window_size;	/* per-worker window bytes; 0 = 64 MiB + 2 pages;
-				 * page multiple; <= ucchan_version.max_window */
-	__u64 regbuf_size;	/* registered-buffer area bytes, 0 = none;
-				 * page multiple; <= ucchan_version.max_window */
+	/* bytes of request and of reply; 0 = 4096; rounded up to a page;
+	 * <= UCCHAN_MAX_INLINE
+	 */
+	__u32 max_inline;
+	/* per-worker window bytes; 0 = 64 MiB + 2 pages; page multiple;
+	 * <= ucchan_version.max_window
+	 */
+	__u64 window_size;
+	/* registered-buffer area bytes, 0 = none; page multiple;
+	 * <= ucchan_version.max_window
+	 */
+	__u64 regbuf_size;
 	__u32 service_id;	/* out: id shown in tracepoints and debugfs */
 	__u32 pad;
 	__u64 reserved[3];
@@ -144,14 +150,18 @@ struct ucchan_buf_desc {
  */
 struct ucchan_req_hdr {
 	__u64 call_id;		/* unique per service */
-	__u64 client_id;	/* the calling connection; stable until it
-				 * closes (then a UCCHAN_EV_DISCONNECT) */
+	/* the calling connection; stable until it closes (then a
+	 * UCCHAN_EV_DISCONNECT)
+	 */
+	__u64 client_id;
 	__u32 req_len;		/* inline request bytes at req_offset */
 	__u32 nr_bufs;		/* valid entries of bufs[] */
 	__u32 flags;		/* UCCHAN_REQ_* */
 	__u32 cpu;		/* CPU the client called from */
-	__u32 pid;		/* caller's tgid in the server's pid ns, 0 if
-				 * none (kernel client) */
+	/* caller's tgid in the server's pid ns; 0 if none (a kernel thread;
+	 * an in-kernel client running in a process reports that process)
+	 */
+	__u32 pid;
 	__u32 uid;		/* caller's fsuid in the server's user ns */
 	__u32 gid;		/* caller's fsgid in the server's user ns */
 	__u32 pad;
@@ -160,8 +170,8 @@ struct ucchan_req_hdr {
 };
 
 /* ucchan_wait.flags */
-#define UCCHAN_WAIT_REPLY	(1U << 0)	/* deliver the reply of the
-						 * current request first */
+/* deliver the reply of the current request first */
+#define UCCHAN_WAIT_REPLY	(1U << 0)
 
 /*
  * UCCHAN_IOC_WORKER_WAIT: the worker loop's only syscall. With
@@ -199,11 +209,15 @@ struct ucchan_connect {
 
 /* A client buffer handed to the server for one call. */
 struct ucchan_iov {
-	__u64 addr;		/* user address, or with UCCHAN_BUF_REGISTERED
-				 * the byte offset inside buffer buf_id */
+	/* user address, or with UCCHAN_BUF_REGISTERED the byte offset
+	 * inside buffer buf_id
+	 */
+	__u64 addr;
 	__u64 len;
-	__u32 flags;		/* UCCHAN_BUF_READ and/or _WRITE (at least
-				 * one), optionally _REGISTERED */
+	/* UCCHAN_BUF_READ and/or _WRITE (at least one), optionally
+	 * _REGISTERED
+	 */
+	__u32 flags;
 	__u32 buf_id;		/* with UCCHAN_BUF_REGISTERED, else 0 */
 };
 
@@ -212,9 +226,12 @@ struct ucchan_iov {
  * replied, with status and reply_len filled in; reply_len is the server's
  * length and may exceed reply_cap, in which case only reply_cap bytes were
  * copied. Errors: -ESHUTDOWN (service gone, before or during the call),
- * -EINTR (fatal signal; the call is abandoned), -ETIMEDOUT, -EPROTO (the
- * server sent an invalid reply), -E2BIG (buffers exceed the window),
- * -EFAULT, -EINVAL.
+ * -ECONNRESET (the worker serving the call closed its file), -EINTR
+ * (fatal signal; the call is abandoned), -ETIMEDOUT, -EPROTO (the server
+ * sent an invalid reply), -E2BIG (buffers exceed the window), -EFAULT,
+ * -EINVAL; with UCCHAN_BUF_REGISTERED also -ENOENT (no such buf_id on
+ * this connection), -EACCES (more rights than registered), -EOPNOTSUPP
+ * (the service has no registered-buffer area).
  */
 struct ucchan_call {
 	__u64 req_ptr;		/* inline request */
@@ -235,7 +252,8 @@ struct ucchan_call {
  * make it visible in the service's registered-buffer area for as long as
  * it stays registered. addr and len must be page-aligned.
  * Errors: -EOPNOTSUPP (service has no area), -ENOSPC (area full),
- * -EMFILE (too many buffers on this connection).
+ * -EMFILE (too many buffers on this connection), -ENOMEM (beyond the
+ * caller's RLIMIT_MEMLOCK, which registered buffers are charged to).
  */
 struct ucchan_buf_reg {
 	__u64 addr;

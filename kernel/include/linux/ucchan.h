@@ -61,9 +61,11 @@ struct ucchan_kcall {
  * ucchan_connect() checks the service's mode against current's credentials
  * and returns a connection or ERR_PTR(-ENOENT, -EACCES, -EINVAL).
  * ucchan_call() returns 0 when the server replied, else -ESHUTDOWN (service
- * gone), -EINTR (fatal signal: call abandoned), -ETIMEDOUT, -EPROTO (bad
- * reply), -EMSGSIZE (reply_len > reply_cap; nothing copied), -E2BIG,
- * -EINVAL, -EFAULT, -ENOMEM. Sleeps; never call it atomically.
+ * gone), -ECONNRESET (the worker serving the call went away), -EINTR
+ * (fatal signal: call abandoned), -ETIMEDOUT, -EPROTO (bad reply),
+ * -EMSGSIZE (reply_len > reply_cap; nothing copied), -E2BIG, -EINVAL,
+ * -EFAULT, -ENOMEM. Sleeps; never call it atomically.
+ * Full kernel-doc at the definitions (kernel/ucchan/ucchan_kapi.c).
  */
 struct ucchan_conn *ucchan_connect(const char *name);
 int ucchan_call(struct ucchan_conn *conn, struct ucchan_kcall *call);

@@ -1,0 +1,756 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ucchan channels: worker binding, the worker's WAIT loop and the call
+ * path. A call runs on the caller's CPU: the caller takes a free channel
+ * of its CPU (per-CPU bitmap, per-CPU lock), hands the request to that
+ * channel's worker, and sleeps until the reply. See docs/ucchan.md.
+ */
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <linux/uaccess.h>
+#include <linux/file.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/cpumask.h>
+#include <linux/jiffies.h>
+#include <linux/ktime.h>
+#include <linux/pid_namespace.h>
+#include <linux/percpu.h>
+
+#include "ucchan_i.h"
+#include "ucchan_trace.h"
+
+static void ucchan_chan_free(struct kref *ref)
+{
+	struct ucchan_chan *chan = container_of(ref, struct ucchan_chan, ref);
+
+	vfree(chan->area);
+	ucchan_service_put(chan->svc);
+	kfree(chan);
+}
+
+void ucchan_chan_put(struct ucchan_chan *chan)
+{
+	kref_put(&chan->ref, ucchan_chan_free);
+}
+
+static struct ucchan_service *ucchan_service_from_fd(int fd)
+{
+	struct ucchan_service *svc = ERR_PTR(-EINVAL);
+	struct ucchan_file *uf;
+	struct file *file;
+
+	file = fget(fd);
+	if (!file)
+		return ERR_PTR(-EBADF);
+	if (file->f_op == &ucchan_fops) {
+		uf = file->private_data;
+		/* pairs with smp_store_release() at service creation */
+		if (smp_load_acquire(&uf->kind) == UCCHAN_F_SERVICE) {
+			svc = uf->svc;
+			kref_get(&svc->ref);
+		}
+	}
+	fput(file);
+	return svc;
+}
+
+static struct ucchan_chan *ucchan_chan_alloc(struct ucchan_service *svc,
+					     u32 cpu, u32 slot)
+{
+	unsigned long inline_pages = svc->max_inline >> PAGE_SHIFT;
+	struct ucchan_chan *chan;
+
+	chan = kzalloc(sizeof(*chan), GFP_KERNEL);
+	if (!chan)
+		return NULL;
+	chan->area_pages = 1 + 2 * inline_pages;
+	chan->area = vzalloc(chan->area_pages << PAGE_SHIFT);
+	if (!chan->area) {
+		kfree(chan);
+		return NULL;
+	}
+	kref_init(&chan->ref);
+	chan->req = chan->area + PAGE_SIZE;
+	chan->reply = chan->req + svc->max_inline;
+	chan->win_pages = svc->window_size >> PAGE_SHIFT;
+	chan->mmap_size = (chan->area_pages << PAGE_SHIFT) + svc->window_size;
+	chan->svc = svc;
+	chan->uc = &svc->cpus[cpu];
+	chan->cpu = cpu;
+	chan->slot = slot;
+	spin_lock_init(&chan->lock);
+	chan->state = UCCHAN_CH_IDLE;
+	init_waitqueue_head(&chan->worker_wq);
+	init_waitqueue_head(&chan->client_wq);
+	mutex_init(&chan->map_mutex);
+	return chan;
+}
+
+int ucchan_worker_bind(struct ucchan_file *uf,
+		       struct ucchan_worker_bind __user *uarg)
+{
+	struct ucchan_worker_bind b;
+	struct ucchan_service *svc;
+	struct ucchan_chan *chan;
+	struct ucchan_cpu *uc;
+	int ret;
+
+	if (copy_from_user(&b, uarg, sizeof(b)))
+		return -EFAULT;
+	if (b.flags || b.mmap_size || b.req_offset || b.reply_offset ||
+	    b.window_offset || b.window_size || b.max_inline || b.pad ||
+	    memchr_inv(b.reserved, 0, sizeof(b.reserved)))
+		return -EINVAL;
+
+	svc = ucchan_service_from_fd(b.service_fd);
+	if (IS_ERR(svc))
+		return PTR_ERR(svc);
+
+	ret = -EINVAL;
+	if (b.cpu >= nr_cpu_ids || !cpu_possible(b.cpu) ||
+	    b.slot >= svc->slots_per_cpu)
+		goto err_svc;
+	ret = -ENODEV;
+	if (!cpu_online(b.cpu))
+		goto err_svc;
+	ret = -EINVAL;
+	if (current->nr_cpus_allowed != 1 ||
+	    !cpumask_test_cpu(b.cpu, current->cpus_ptr))
+		goto err_svc;
+	ret = -ESHUTDOWN;
+	if (READ_ONCE(svc->dead))
+		goto err_svc;
+
+	mutex_lock(&uf->lock);
+	ret = -EBUSY;
+	if (uf->kind != UCCHAN_F_NONE)
+		goto err_unlock;
+	ret = -ENOMEM;
+	chan = ucchan_chan_alloc(svc, b.cpu, b.slot);
+	if (!chan)
+		goto err_unlock;
+	/* from here on the channel owns the service reference */
+
+	b.mmap_size = chan->mmap_size;
+	b.req_offset = PAGE_SIZE;
+	b.reply_offset = PAGE_SIZE + svc->max_inline;
+	b.window_offset = chan->area_pages << PAGE_SHIFT;
+	b.window_size = svc->window_size;
+	b.max_inline = svc->max_inline;
+	ret = -EFAULT;
+	if (copy_to_user(uarg, &b, sizeof(b)))
+		goto err_chan;
+
+	uc = chan->uc;
+	spin_lock(&uc->lock);
+	if (uc->bound & BIT(b.slot)) {
+		spin_unlock(&uc->lock);
+		ret = -EBUSY;
+		goto err_chan;
+	}
+	uc->chans[b.slot] = chan;
+	uc->bound |= BIT(b.slot);
+	uc->free |= BIT(b.slot);
+	spin_unlock(&uc->lock);
+	atomic_inc(&svc->nr_workers);
+
+	uf->chan = chan;
+	/* publish uf->chan before the kind (ucchan_kind()) */
+	smp_store_release(&uf->kind, UCCHAN_F_WORKER);
+	mutex_unlock(&uf->lock);
+	wake_up_all(&uc->wq);
+	wake_up_all(&svc->bind_wq);
+	return 0;
+
+err_chan:
+	ucchan_chan_put(chan);
+	mutex_unlock(&uf->lock);
+	return ret;
+err_unlock:
+	mutex_unlock(&uf->lock);
+err_svc:
+	ucchan_service_put(svc);
+	return ret;
+}
+
+/* The channel's call is over and cleaned up: offer the slot again. */
+static void ucchan_chan_idle(struct ucchan_chan *chan)
+{
+	struct ucchan_cpu *uc = chan->uc;
+
+	spin_lock(&uc->lock);
+	if (uc->chans[chan->slot] == chan)
+		uc->free |= BIT(chan->slot);
+	spin_unlock(&uc->lock);
+	if (wq_has_sleeper(&uc->wq))
+		wake_up(&uc->wq);
+}
+
+void ucchan_worker_release(struct ucchan_chan *chan)
+{
+	struct ucchan_service *svc = chan->svc;
+	struct ucchan_cpu *uc = chan->uc;
+	bool cleanup = false;
+
+	spin_lock(&uc->lock);
+	uc->chans[chan->slot] = NULL;
+	uc->bound &= ~BIT(chan->slot);
+	uc->free &= ~BIT(chan->slot);
+	spin_unlock(&uc->lock);
+	atomic_dec(&svc->nr_workers);
+
+	/*
+	 * No VMA maps the worker file any more (a VMA holds a file
+	 * reference), so the pages of a call can be released here.
+	 */
+	spin_lock(&chan->lock);
+	chan->worker_gone = true;
+	if (chan->state == UCCHAN_CH_ABANDONED) {
+		chan->state = UCCHAN_CH_IDLE;
+		cleanup = true;
+	}
+	spin_unlock(&chan->lock);
+	if (cleanup)
+		ucchan_bufs_finish(chan, false);
+	wake_up_all(&chan->client_wq);
+	wake_up_all(&uc->wq);
+	ucchan_chan_put(chan);
+}
+
+void ucchan_service_wake_all(struct ucchan_service *svc)
+{
+	unsigned int cpu, slot;
+
+	wake_up_all(&svc->bind_wq);
+	for (cpu = 0; cpu < nr_cpu_ids; cpu++) {
+		struct ucchan_cpu *uc = &svc->cpus[cpu];
+
+		spin_lock(&uc->lock);
+		for (slot = 0; slot < UCCHAN_MAX_SLOTS; slot++) {
+			struct ucchan_chan *chan = uc->chans[slot];
+
+			if (!chan)
+				continue;
+			wake_up_all(&chan->worker_wq);
+			wake_up_all(&chan->client_wq);
+		}
+		spin_unlock(&uc->lock);
+		wake_up_all(&uc->wq);
+	}
+}
+
+/* Deliver the reply of the worker's current call. */
+static int ucchan_worker_reply(struct ucchan_chan *chan, s32 status,
+			       u32 reply_len)
+{
+	struct ucchan_service *svc = chan->svc;
+	struct ucchan_callst *call = &chan->call;
+	bool abandoned = false, bad = reply_len > svc->max_inline;
+
+	spin_lock(&chan->lock);
+	if (chan->state != UCCHAN_CH_ACTIVE &&
+	    chan->state != UCCHAN_CH_ABANDONED) {
+		spin_unlock(&chan->lock);
+		return -EINVAL;
+	}
+	spin_unlock(&chan->lock);
+
+	/* the window goes away before any page is released */
+	ucchan_window_close(chan);
+
+	spin_lock(&chan->lock);
+	call->status = status;
+	call->reply_len = bad ? 0 : reply_len;
+	call->error = bad ? -EPROTO : 0;
+	if (chan->state == UCCHAN_CH_ABANDONED) {
+		chan->state = UCCHAN_CH_IDLE;
+		abandoned = true;
+	} else {
+		chan->state = UCCHAN_CH_DONE;
+	}
+	spin_unlock(&chan->lock);
+
+	if (abandoned) {
+		ucchan_bufs_finish(chan, false);
+		ucchan_chan_idle(chan);
+	} else {
+		trace_ucchan_call_reply(svc, call->call_id, chan->cpu,
+					call->client_cpu,
+					bad ? -EPROTO : status, call->reply_len,
+					ktime_get_ns() - call->t_issue);
+		wake_up(&chan->client_wq);
+	}
+	return bad ? -EINVAL : 0;
+}
+
+static bool ucchan_worker_woken(struct ucchan_chan *chan)
+{
+	return READ_ONCE(chan->state) == UCCHAN_CH_PENDING ||
+	       READ_ONCE(chan->svc->dead);
+}
+
+int ucchan_worker_wait(struct ucchan_chan *chan,
+		       struct ucchan_wait __user *uarg)
+{
+	struct ucchan_service *svc = chan->svc;
+	struct ucchan_wait w;
+	int ret;
+
+	if (copy_from_user(&w, uarg, sizeof(w)))
+		return -EFAULT;
+	if (w.flags & ~UCCHAN_WAIT_REPLY || w.pad ||
+	    memchr_inv(w.reserved, 0, sizeof(w.reserved)))
+		return -EINVAL;
+
+	/* one WAIT at a time per worker file */
+	if (test_and_set_bit_lock(0, &chan->wait_busy))
+		return -EBUSY;
+
+	if (w.flags & UCCHAN_WAIT_REPLY) {
+		ret = ucchan_worker_reply(chan, w.status, w.reply_len);
+		if (ret)
+			goto out;
+	} else {
+		enum ucchan_chan_state st = READ_ONCE(chan->state);
+
+		/* the current call must be answered first */
+		ret = -EINVAL;
+		if (st == UCCHAN_CH_ACTIVE || st == UCCHAN_CH_ABANDONED)
+			goto out;
+	}
+
+	for (;;) {
+		ret = wait_event_interruptible(chan->worker_wq,
+					       ucchan_worker_woken(chan));
+		if (ret) {
+			ret = -EINTR;
+			goto out;
+		}
+		ret = -ESHUTDOWN;
+		if (READ_ONCE(svc->dead))
+			goto out;
+		spin_lock(&chan->lock);
+		if (chan->state == UCCHAN_CH_PENDING) {
+			chan->state = UCCHAN_CH_ACTIVE;
+			spin_unlock(&chan->lock);
+			break;
+		}
+		/* the caller took its request back */
+		spin_unlock(&chan->lock);
+	}
+	ucchan_window_open(chan);
+	trace_ucchan_call_dispatch(svc, chan->call.call_id, chan->cpu,
+				   chan->slot);
+	ret = 0;
+out:
+	clear_bit_unlock(0, &chan->wait_busy);
+	return ret;
+}
+
+/* Jiffies left until @deadline; no deadline (0) is for ever. */
+static long ucchan_left(unsigned long deadline)
+{
+	long left;
+
+	if (!deadline)
+		return MAX_SCHEDULE_TIMEOUT;
+	left = (long)(deadline - jiffies);
+	return max(left, 0L);
+}
+
+/* The result of a wait_event_killable_timeout() as 0 or -errno. */
+static int ucchan_wait_ret(long r)
+{
+	if (r > 0)
+		return 0;
+	if (!r)
+		return -ETIMEDOUT;
+	return r == -ERESTARTSYS ? -EINTR : (int)r;
+}
+
+/*
+ * Sleep (killable, until the deadline in jiffies if not 0) until cond.
+ * 0 when cond became true, -EINTR on a fatal signal, -ETIMEDOUT.
+ */
+#define ucchan_wait_until(wq, cond, deadline)				\
+	ucchan_wait_ret(wait_event_killable_timeout(wq, cond,		\
+						    ucchan_left(deadline)))
+
+/*
+ * The calling task. It runs migrate_disable()d on @cpu for the call, so
+ * that it stays where its worker runs; but a sleeping pinned task would
+ * keep its CPU from going offline, so every wait also ends when the CPU
+ * is no longer active (ucchan_cpu_offline() wakes the waiters) and the
+ * caller then waits on unpinned.
+ */
+struct ucchan_caller {
+	unsigned int cpu;
+	bool pinned;
+	unsigned long deadline;		/* jiffies, 0 = none */
+};
+
+static bool ucchan_caller_leaving(const struct ucchan_caller *cl)
+{
+	return cl->pinned && !cpu_active(cl->cpu);
+}
+
+/* After a wait: 0 = go on waiting (unpinned now), else the wait's end. */
+static bool ucchan_caller_unpin(struct ucchan_caller *cl)
+{
+	if (!ucchan_caller_leaving(cl))
+		return false;
+	cl->pinned = false;
+	migrate_enable();
+	return true;
+}
+
+static bool ucchan_try_take(struct ucchan_cpu *uc, struct ucchan_chan **chanp)
+{
+	unsigned int slot;
+
+	spin_lock(&uc->lock);
+	if (uc->free) {
+		slot = __ffs(uc->free);
+		uc->free &= ~BIT(slot);
+		*chanp = uc->chans[slot];
+		kref_get(&(*chanp)->ref);
+	}
+	spin_unlock(&uc->lock);
+	return *chanp;
+}
+
+/* A CPU with a worker: @cpu itself, else one with a free slot, else any. */
+static int ucchan_pick_cpu(struct ucchan_service *svc, unsigned int cpu)
+{
+	unsigned int i, c;
+	int any = -1;
+
+	if (READ_ONCE(svc->cpus[cpu].bound))
+		return cpu;
+	for (i = 1; i < nr_cpu_ids; i++) {
+		c = (cpu + i) % nr_cpu_ids;
+		if (!READ_ONCE(svc->cpus[c].bound))
+			continue;
+		if (READ_ONCE(svc->cpus[c].free))
+			return c;
+		if (any < 0)
+			any = c;
+	}
+	return any;
+}
+
+static bool ucchan_have_workers(struct ucchan_service *svc)
+{
+	return atomic_read(&svc->nr_workers) || READ_ONCE(svc->dead);
+}
+
+static int ucchan_get_chan(struct ucchan_service *svc, struct ucchan_caller *cl,
+			   struct ucchan_chan **chanp, unsigned int *target)
+{
+	bool counted = false;
+	struct ucchan_cpu *uc;
+	int t, ret;
+
+	*chanp = NULL;
+	for (;;) {
+		if (READ_ONCE(svc->dead))
+			return -ESHUTDOWN;
+		t = ucchan_pick_cpu(svc, cl->cpu);
+		if (t < 0) {
+			/* no worker at all (yet): wait for one to bind */
+			ret = ucchan_wait_until(svc->bind_wq,
+						ucchan_have_workers(svc) ||
+						ucchan_caller_leaving(cl),
+						cl->deadline);
+			if (ret)
+				return ret;
+			ucchan_caller_unpin(cl);
+			continue;
+		}
+		uc = &svc->cpus[t];
+		*target = t;
+		if (ucchan_try_take(uc, chanp))
+			return 0;
+		if (!counted) {
+			counted = true;
+			this_cpu_inc(svc->stats->busy_waits);
+			trace_ucchan_call_busy(svc, t);
+		}
+		/* never take a second channel: test *chanp first */
+		ret = ucchan_wait_until(uc->wq, *chanp ||
+					ucchan_try_take(uc, chanp) ||
+					READ_ONCE(svc->dead) ||
+					!READ_ONCE(uc->bound) ||
+					ucchan_caller_leaving(cl),
+					cl->deadline);
+		if (*chanp)
+			return 0;
+		if (ret)
+			return ret;
+		ucchan_caller_unpin(cl);
+	}
+}
+
+static bool ucchan_call_settled(struct ucchan_chan *chan)
+{
+	return READ_ONCE(chan->state) == UCCHAN_CH_DONE ||
+	       READ_ONCE(chan->worker_gone) || READ_ONCE(chan->svc->dead);
+}
+
+static void ucchan_fill_hdr(struct ucchan_chan *chan, struct ucchan_conn *conn,
+			    u32 req_len, bool fallback)
+{
+	struct ucchan_service *svc = chan->svc;
+	struct ucchan_req_hdr *hdr = chan->area;
+
+	/* bufs[] was written by ucchan_bufs_prepare() */
+	hdr->call_id = chan->call.call_id;
+	hdr->client_id = conn->client_id;
+	hdr->req_len = req_len;
+	hdr->nr_bufs = chan->call.nr_bufs;
+	hdr->flags = (conn->kernel ? UCCHAN_REQ_KERNEL : 0) |
+		     (fallback ? UCCHAN_REQ_FALLBACK : 0);
+	hdr->cpu = chan->call.client_cpu;
+	hdr->pid = (current->flags & PF_KTHREAD) ? 0 :
+		   task_tgid_nr_ns(current, svc->pid_ns);
+	hdr->uid = from_kuid_munged(svc->user_ns, current_fsuid());
+	hdr->gid = from_kgid_munged(svc->user_ns, current_fsgid());
+	hdr->pad = 0;
+	memset(hdr->reserved, 0, sizeof(hdr->reserved));
+	memset(&hdr->bufs[hdr->nr_bufs], 0,
+	       (UCCHAN_MAX_BUFS - hdr->nr_bufs) * sizeof(hdr->bufs[0]));
+}
+
+/*
+ * Wait for the reply and end the call. Returns 0 with the reply in the
+ * channel (state IDLE, buffers still held), or an error after which the
+ * channel is no longer ours.
+ */
+static int ucchan_call_wait(struct ucchan_chan *chan, struct ucchan_caller *cl)
+{
+	struct ucchan_service *svc = chan->svc;
+	enum ucchan_chan_state st;
+	bool mine = true;
+	int ret;
+
+	do {
+		ret = ucchan_wait_until(chan->client_wq,
+					ucchan_call_settled(chan) ||
+					ucchan_caller_leaving(cl),
+					cl->deadline);
+	} while (!ret && !ucchan_call_settled(chan) && ucchan_caller_unpin(cl));
+
+	spin_lock(&chan->lock);
+	st = chan->state;
+	if (st == UCCHAN_CH_DONE) {
+		ret = 0;
+		chan->state = UCCHAN_CH_IDLE;
+	} else if (st == UCCHAN_CH_PENDING || chan->worker_gone) {
+		/* the worker never saw it, or is gone: nothing is mapped */
+		chan->state = UCCHAN_CH_IDLE;
+	} else {
+		/* ACTIVE: the worker side ends it (reply or release) */
+		chan->state = UCCHAN_CH_ABANDONED;
+		mine = false;
+	}
+	spin_unlock(&chan->lock);
+	if (st == UCCHAN_CH_DONE)
+		return 0;
+	if (!ret)
+		ret = READ_ONCE(svc->dead) ? -ESHUTDOWN : -ECONNRESET;
+	if (mine) {
+		ucchan_bufs_finish(chan, false);
+		ucchan_chan_idle(chan);
+	}
+	return ret;
+}
+
+int ucchan_call_common(struct ucchan_conn *conn,
+		       const struct ucchan_call_src *src,
+		       s32 *status, u32 *reply_len)
+{
+	struct ucchan_service *svc = conn->svc;
+	struct ucchan_caller cl = {};
+	struct ucchan_callst *call;
+	struct ucchan_chan *chan;
+	unsigned int target;
+	bool issued = false;
+	u32 len;
+	int ret;
+
+	if (src->req_len > svc->max_inline || src->nr_bufs > UCCHAN_MAX_BUFS)
+		return -EINVAL;
+	if (READ_ONCE(svc->dead))
+		return -ESHUTDOWN;
+	if (src->timeout_ns) {
+		unsigned long j = nsecs_to_jiffies(src->timeout_ns);
+
+		/* beyond what jiffies can express: no deadline (0) */
+		if (j < MAX_JIFFY_OFFSET)
+			cl.deadline = (jiffies + max(j, 1UL)) ?: 1;
+	}
+
+	migrate_disable();
+	cl.pinned = true;
+	cl.cpu = raw_smp_processor_id();
+	ret = ucchan_get_chan(svc, &cl, &chan, &target);
+	if (ret)
+		goto out;
+
+	call = &chan->call;
+	call->call_id = atomic64_inc_return(&svc->next_call_id);
+	call->client_id = conn->client_id;
+	call->client_cpu = cl.cpu;
+	call->t_issue = ktime_get_ns();
+	call->map_bytes = 0;
+	call->bounce_bytes = 0;
+	call->nr_bufs = 0;
+	if (src->user) {
+		ret = -EFAULT;
+		if (copy_from_user(chan->req, src->ureq, src->req_len))
+			goto out_idle;
+	} else {
+		memcpy(chan->req, src->kreq, src->req_len);
+	}
+	ret = ucchan_bufs_prepare(chan, conn, src);
+	if (ret)
+		goto out_idle;
+	ucchan_fill_hdr(chan, conn, src->req_len, target != cl.cpu);
+
+	trace_ucchan_call_issue(svc, call->call_id, conn->client_id, cl.cpu,
+				target, src->req_len, call->nr_bufs,
+				call->map_bytes);
+	issued = true;
+	this_cpu_inc(svc->stats->calls);
+	if (target == cl.cpu) {
+		this_cpu_inc(svc->stats->same_cpu);
+	} else {
+		this_cpu_inc(svc->stats->fallbacks);
+		trace_ucchan_call_fallback(svc, call->call_id, cl.cpu, target);
+	}
+	this_cpu_add(svc->stats->bytes_mapped, call->map_bytes);
+	this_cpu_add(svc->stats->bytes_bounced, call->bounce_bytes);
+
+	spin_lock(&chan->lock);
+	if (chan->worker_gone) {
+		spin_unlock(&chan->lock);
+		ucchan_bufs_finish(chan, false);
+		ret = -ECONNRESET;
+		goto out_put;
+	}
+	chan->state = UCCHAN_CH_PENDING;
+	spin_unlock(&chan->lock);
+	wake_up(&chan->worker_wq);
+
+	ret = ucchan_call_wait(chan, &cl);
+	if (ret)
+		goto out_put;
+
+	/* the reply: the channel is IDLE but not yet offered again */
+	ret = call->error;
+	if (!ret) {
+		len = call->reply_len;
+		*status = call->status;
+		*reply_len = len;
+		if (src->user) {
+			if (copy_to_user(src->ureply, chan->reply,
+					 min(len, src->reply_cap)))
+				ret = -EFAULT;
+		} else if (len > src->reply_cap) {
+			ret = -EMSGSIZE;
+		} else {
+			memcpy(src->kreply, chan->reply, len);
+		}
+	}
+	ucchan_bufs_finish(chan, !ret);
+	ucchan_chan_idle(chan);
+	goto out_put;
+
+out_idle:
+	spin_lock(&chan->lock);
+	chan->state = UCCHAN_CH_IDLE;
+	spin_unlock(&chan->lock);
+	ucchan_chan_idle(chan);
+out_put:
+	if (issued && ret && ret != -EPROTO && ret != -EMSGSIZE &&
+	    ret != -EFAULT) {
+		this_cpu_inc(svc->stats->aborts);
+		trace_ucchan_call_abort(svc, chan->call.call_id, ret);
+	}
+	ucchan_chan_put(chan);
+out:
+	if (cl.pinned)
+		migrate_enable();
+	return ret;
+}
+
+/*
+ * CPU @cpu is going offline (it is no longer active): wake every caller,
+ * so that those pinned to it unpin themselves (see struct ucchan_caller).
+ */
+int ucchan_cpu_offline(unsigned int cpu)
+{
+	struct ucchan_service *svc;
+
+	mutex_lock(&ucchan_svc_mutex);
+	list_for_each_entry(svc, &ucchan_svc_list, node)
+		ucchan_service_wake_all(svc);
+	mutex_unlock(&ucchan_svc_mutex);
+	return 0;
+}
+
+int ucchan_user_call(struct ucchan_conn *conn, struct ucchan_call __user *uarg)
+{
+	struct ucchan_iov iov[UCCHAN_MAX_BUFS];
+	struct ucchan_call_src src = {};
+	struct ucchan_call c;
+	unsigned int i;
+	s32 status = 0;
+	u32 reply_len = 0;
+	int ret;
+
+	if (copy_from_user(&c, uarg, sizeof(c)))
+		return -EFAULT;
+	if (c.flags || memchr_inv(c.reserved, 0, sizeof(c.reserved)))
+		return -EINVAL;
+	if (c.iov_cnt > UCCHAN_MAX_BUFS ||
+	    c.req_len > conn->svc->max_inline)
+		return -EINVAL;
+	if (c.iov_cnt && copy_from_user(iov, u64_to_user_ptr(c.iov_ptr),
+					c.iov_cnt * sizeof(iov[0])))
+		return -EFAULT;
+	for (i = 0; i < c.iov_cnt; i++) {
+		if (iov[i].flags & ~(UCCHAN_BUF_READ | UCCHAN_BUF_WRITE |
+				     UCCHAN_BUF_REGISTERED) ||
+		    !(iov[i].flags & (UCCHAN_BUF_READ | UCCHAN_BUF_WRITE)))
+			return -EINVAL;
+		if (!iov[i].len || iov[i].addr + iov[i].len < iov[i].addr)
+			return -EINVAL;
+		if (iov[i].flags & UCCHAN_BUF_REGISTERED) {
+			if (!conn->svc->regbuf_size)
+				return -EOPNOTSUPP;
+			continue;
+		}
+		if (iov[i].buf_id)
+			return -EINVAL;
+		if (iov[i].len > conn->svc->window_size)
+			return -E2BIG;
+	}
+
+	src.user = true;
+	src.ureq = u64_to_user_ptr(c.req_ptr);
+	src.req_len = c.req_len;
+	src.ureply = u64_to_user_ptr(c.reply_ptr);
+	src.reply_cap = c.reply_cap;
+	src.timeout_ns = c.timeout_ns;
+	src.uiov = iov;
+	src.nr_bufs = c.iov_cnt;
+	ret = ucchan_call_common(conn, &src, &status, &reply_len);
+	if (ret && ret != -EFAULT)
+		return ret;
+	if (put_user(status, &uarg->status) ||
+	    put_user(reply_len, &uarg->reply_len))
+		return -EFAULT;
+	return ret;
+}

@@ -1,0 +1,311 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ucchan private definitions.
+ *
+ * Objects and references
+ *   struct ucchan_service is refcounted (kref). The service file holds the
+ *   first reference; every bound worker (through its channel) and every
+ *   connection (user or in-kernel) holds one more; a call runs on its
+ *   connection's reference.
+ *   Closing the service file kills the service (->dead) but the object
+ *   lives on until the last reference goes.
+ *   struct ucchan_chan (one per bound worker) is refcounted too: the worker
+ *   file holds one reference, a caller that took the channel another.
+ *
+ * Lock order (outer first)
+ *   cpu_hotplug_lock (our offline callback) -> ucchan_svc_mutex (global
+ *   service list, svc->dead, debugfs) -> uc->lock (waking channels)
+ *   mmap_lock of a server mm -> chan->map_mutex (window, worker VMA)
+ *   mmap_lock of a server mm -> svc->reg_mutex (area, registered buffers)
+ *   uc->lock, chan->lock, svc->lock: leaves, never nested in one another
+ *   (wait queue locks nest inside uc->lock when waking).
+ *   No ucchan lock is held across a sleep except the mutexes.
+ *
+ * Channel states (chan->state, under chan->lock)
+ *   IDLE      no call; the slot's free bit may be set
+ *   PENDING   a caller filled in a request; the worker has not taken it
+ *   ACTIVE    the worker took the request (window mappable)
+ *   DONE      the worker replied; the caller copies the reply and cleans up
+ *   ABANDONED the caller left (signal, timeout, dead service); whoever
+ *             ends the call on the worker side (reply or worker release)
+ *             cleans up and frees the slot
+ */
+#ifndef _UCCHAN_I_H
+#define _UCCHAN_I_H
+
+#include <linux/types.h>
+#include <linux/sizes.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <linux/cred.h>
+#include <linux/poll.h>
+#include <linux/ucchan.h>
+
+#define UCCHAN_MAX_WINDOW	((u64)SZ_1G)
+#define UCCHAN_DEF_SLOTS	2
+#define UCCHAN_DEF_INLINE	4096
+#define UCCHAN_DEF_WINDOW	((u64)SZ_64M + 2 * PAGE_SIZE)
+#define UCCHAN_EV_QLEN		64
+#define UCCHAN_MAX_REGBUFS	64	/* per connection */
+
+struct ucchan_chan;
+struct ucchan_stats;
+struct dentry;
+struct pid_namespace;
+
+/* Per service, per CPU: the channel slots of that CPU. */
+struct ucchan_cpu {
+	spinlock_t lock;		/* free, bound, chans[] */
+	unsigned long free;		/* slot idle and bound */
+	unsigned long bound;		/* slot has a worker */
+	wait_queue_head_t wq;		/* callers waiting for a free slot */
+	struct ucchan_chan *chans[UCCHAN_MAX_SLOTS];
+} ____cacheline_aligned_in_smp;
+
+struct ucchan_service {
+	struct kref ref;
+	struct list_head node;		/* ucchan_svc_list, ucchan_svc_mutex */
+	u32 id;
+	char name[UCCHAN_NAME_MAX];	/* NUL padded */
+	bool dead;			/* set once, under ucchan_svc_mutex */
+
+	spinlock_t lock;		/* uid, gid, mode, event queue */
+	kuid_t uid;
+	kgid_t gid;
+	umode_t mode;
+	struct user_namespace *user_ns;	/* the creator's: ids in headers */
+	struct pid_namespace *pid_ns;
+
+	u32 slots_per_cpu;
+	u32 max_inline;
+	u64 window_size;
+
+	atomic64_t next_call_id;
+	atomic_t nr_workers;
+	wait_queue_head_t bind_wq;	/* callers waiting for any worker */
+	struct ucchan_cpu *cpus;	/* [nr_cpu_ids] */
+	struct ucchan_stats __percpu *stats;
+
+	wait_queue_head_t ev_wq;
+	struct ucchan_event ev[UCCHAN_EV_QLEN];
+	unsigned int ev_head;
+	unsigned int ev_count;
+	bool ev_overflow;
+
+	struct dentry *dbg;
+
+	/* registered-buffer area (regbuf_size bytes; none when 0) */
+	struct mutex reg_mutex;		/* all below, and conn->regbufs */
+	u64 regbuf_size;
+	unsigned long reg_pages;
+	unsigned long *regmap;		/* area pages in use (or being zapped) */
+	struct list_head regbufs;	/* live ucchan_regbuf, by ->node */
+	bool reg_dead;			/* service file released */
+	struct vm_area_struct *area_vma;
+	struct mm_struct *area_mm;
+};
+
+/* A registered buffer: pinned for as long as it is registered. */
+struct ucchan_regbuf {
+	struct list_head node;		/* svc->regbufs */
+	struct list_head cnode;		/* conn->regbufs */
+	u32 id;
+	unsigned int flags;		/* UCCHAN_BUF_READ/WRITE */
+	unsigned long first;		/* first page in the area */
+	unsigned long nr_pages;
+	struct page **pages;
+	struct mm_struct *mm;		/* charged for RLIMIT_MEMLOCK */
+};
+
+/* One client buffer of the current call, as laid out in the window. */
+enum ucchan_mbuf_kind {
+	UCCHAN_MBUF_PINNED,		/* user pages, pin_user_pages */
+	UCCHAN_MBUF_REFD,		/* bvec pages, get_page */
+	UCCHAN_MBUF_BOUNCED,		/* private pages, copied in/out */
+	UCCHAN_MBUF_REG,		/* in a registered buffer: no pages */
+};
+
+struct ucchan_mbuf {
+	enum ucchan_mbuf_kind kind;
+	unsigned int flags;		/* UCCHAN_BUF_READ/WRITE */
+	unsigned long win_first;	/* first window page */
+	unsigned int nr_pages;
+	unsigned int first_off;		/* offset of byte 0 in page 0 */
+	size_t len;
+	struct page **pages;
+	struct page *bounce[2];		/* stand-ins of partial first/last */
+	struct iov_iter *iter;		/* BOUNCED copy-back source (caller's) */
+};
+
+struct ucchan_callst {
+	u64 call_id;
+	u64 client_id;
+	u64 t_issue;
+	u32 client_cpu;
+	u32 nr_bufs;
+	u64 map_bytes;
+	u64 bounce_bytes;
+	s32 status;
+	u32 reply_len;
+	int error;			/* set by the worker side: -EPROTO */
+	struct ucchan_mbuf bufs[UCCHAN_MAX_BUFS];
+};
+
+enum ucchan_chan_state {
+	UCCHAN_CH_IDLE,
+	UCCHAN_CH_PENDING,
+	UCCHAN_CH_ACTIVE,
+	UCCHAN_CH_DONE,
+	UCCHAN_CH_ABANDONED,
+};
+
+struct ucchan_chan {
+	struct kref ref;
+	struct ucchan_service *svc;
+	struct ucchan_cpu *uc;
+	u32 cpu;
+	u32 slot;
+
+	/* [hdr page][request area][reply area], vmalloc'ed, zeroed */
+	void *area;
+	void *req;
+	void *reply;
+	unsigned long area_pages;
+	unsigned long win_pages;
+	u64 mmap_size;
+
+	spinlock_t lock;		/* state, worker_gone */
+	enum ucchan_chan_state state;
+	bool worker_gone;
+	unsigned long wait_busy;	/* bit 0: a WAIT is running */
+	wait_queue_head_t worker_wq;
+	wait_queue_head_t client_wq;
+	struct ucchan_callst call;
+
+	struct mutex map_mutex;		/* vma, mm, map_ok vs the fault path */
+	struct vm_area_struct *vma;
+	struct mm_struct *mm;
+	bool map_ok;			/* window pages of call.bufs mappable */
+	bool faulted;			/* some window page was mapped */
+	unsigned long win_used;		/* window pages of the call */
+};
+
+struct ucchan_conn {
+	struct ucchan_service *svc;
+	u64 client_id;
+	bool kernel;
+	struct list_head regbufs;	/* under svc->reg_mutex */
+	unsigned long reg_ids;		/* buf_ids in use */
+};
+
+enum ucchan_kind {
+	UCCHAN_F_NONE,
+	UCCHAN_F_SERVICE,
+	UCCHAN_F_WORKER,
+	UCCHAN_F_CONN,
+};
+
+/* private_data of every /dev/ucchan file */
+struct ucchan_file {
+	struct mutex lock;		/* binding */
+	enum ucchan_kind kind;		/* written once, under lock */
+	union {
+		struct ucchan_service *svc;
+		struct ucchan_chan *chan;
+		struct ucchan_conn *conn;
+	};
+};
+
+/* What a caller hands to ucchan_call_common() */
+struct ucchan_call_src {
+	bool user;			/* user call: ureq, ureply, uiov */
+	const void __user *ureq;
+	const void *kreq;
+	u32 req_len;
+	void __user *ureply;
+	void *kreply;
+	u32 reply_cap;
+	u64 timeout_ns;
+	const struct ucchan_iov *uiov;	/* user calls: validated copies */
+	struct ucchan_kbuf *kbufs;	/* kernel calls */
+	unsigned int nr_bufs;
+};
+
+extern const struct file_operations ucchan_fops;
+extern struct mutex ucchan_svc_mutex;
+extern struct list_head ucchan_svc_list;
+
+/* ucchan_service.c */
+int ucchan_service_create(struct ucchan_file *uf,
+			  struct ucchan_service_create __user *uarg);
+int ucchan_service_set_perm(struct ucchan_service *svc,
+			    struct ucchan_service_perm __user *uarg);
+void ucchan_service_kill(struct ucchan_service *svc);
+void ucchan_service_put(struct ucchan_service *svc);
+struct ucchan_conn *ucchan_conn_open(const char *name, bool kernel);
+void ucchan_conn_close(struct ucchan_conn *conn);
+int ucchan_check_name(const char *name);
+ssize_t ucchan_event_read(struct ucchan_service *svc, char __user *buf,
+			  size_t count, bool nonblock);
+__poll_t ucchan_event_poll(struct ucchan_service *svc, struct file *file,
+			   poll_table *pt);
+
+/* ucchan_chan.c */
+int ucchan_worker_bind(struct ucchan_file *uf,
+		       struct ucchan_worker_bind __user *uarg);
+int ucchan_worker_wait(struct ucchan_chan *chan,
+		       struct ucchan_wait __user *uarg);
+void ucchan_worker_release(struct ucchan_chan *chan);
+void ucchan_chan_put(struct ucchan_chan *chan);
+int ucchan_call_common(struct ucchan_conn *conn,
+		       const struct ucchan_call_src *src,
+		       s32 *status, u32 *reply_len);
+int ucchan_user_call(struct ucchan_conn *conn, struct ucchan_call __user *uarg);
+void ucchan_service_wake_all(struct ucchan_service *svc);
+int ucchan_cpu_offline(unsigned int cpu);
+
+/* ucchan_map.c */
+int ucchan_worker_mmap(struct ucchan_chan *chan, struct vm_area_struct *vma);
+int ucchan_bufs_prepare(struct ucchan_chan *chan, struct ucchan_conn *conn,
+			const struct ucchan_call_src *src);
+void ucchan_zap_tracked(struct mutex *lock, struct vm_area_struct **vmap,
+			struct mm_struct **mmp, unsigned long off,
+			unsigned long len);
+void ucchan_vm_flags_pfnmap(struct vm_area_struct *vma);
+
+/* ucchan_regbuf.c */
+int ucchan_area_init(struct ucchan_service *svc, u64 size);
+void ucchan_area_free(struct ucchan_service *svc);
+int ucchan_area_mmap(struct ucchan_service *svc, struct vm_area_struct *vma);
+void ucchan_area_kill(struct ucchan_service *svc);
+int ucchan_buf_register(struct ucchan_conn *conn,
+			struct ucchan_buf_reg __user *uarg);
+int ucchan_buf_unregister(struct ucchan_conn *conn,
+			  struct ucchan_buf_unreg __user *uarg);
+void ucchan_conn_unregister_all(struct ucchan_conn *conn);
+int ucchan_regbuf_resolve(struct ucchan_conn *conn, const struct ucchan_iov *iov,
+			  struct ucchan_buf_desc *desc);
+void ucchan_bufs_finish(struct ucchan_chan *chan, bool copy_back);
+void ucchan_window_close(struct ucchan_chan *chan);
+void ucchan_window_open(struct ucchan_chan *chan);
+
+/* ucchan_stats.c */
+struct ucchan_stats {
+	u64 calls;
+	u64 same_cpu;
+	u64 fallbacks;
+	u64 busy_waits;
+	u64 bytes_mapped;
+	u64 bytes_bounced;
+	u64 aborts;
+};
+
+int ucchan_debugfs_init(void);
+void ucchan_debugfs_exit(void);
+void ucchan_debugfs_add(struct ucchan_service *svc);
+void ucchan_debugfs_remove(struct ucchan_service *svc);
+
+#endif /* _UCCHAN_I_H */

@@ -1,0 +1,672 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ucchan mappings: the worker mapping ([header][request][reply][window]),
+ * its fault handler, and the client buffers of a call: pinned (user
+ * memory), referenced (bvec pages) or bounced (kernel memory), with the
+ * partly covered first and last pages always replaced by bounce pages so
+ * that a server never sees a byte it was not given.
+ *
+ * Window pages are inserted on demand (vmf_insert_pfn_prot() on a
+ * VM_PFNMAP vma) while chan->map_ok; the worker's reply clears map_ok
+ * and zaps the window before any page is released.
+ */
+#include <linux/mm.h>
+#include <linux/highmem.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <linux/uaccess.h>
+#include <linux/sched/mm.h>
+#include <linux/bvec.h>
+#include <linux/uio.h>
+
+#include "ucchan_i.h"
+#include "ucchan_compat_i.h"
+#include "ucchan_trace.h"
+
+static pgprot_t ucchan_prot(struct vm_area_struct *vma, bool writable)
+{
+	vm_flags_t flags = vma->vm_flags;
+
+	if (!writable)
+		flags &= ~VM_WRITE;
+	return vm_get_page_prot(flags);
+}
+
+/* Page @wp of the window and its buffer's flags. Under map_mutex. */
+static struct page *ucchan_win_page(struct ucchan_chan *chan,
+				    unsigned long wp, unsigned int *flags)
+{
+	struct ucchan_callst *call = &chan->call;
+	unsigned int i;
+
+	lockdep_assert_held(&chan->map_mutex);
+	for (i = 0; i < call->nr_bufs; i++) {
+		struct ucchan_mbuf *b = &call->bufs[i];
+		unsigned long j;
+
+		if (wp < b->win_first || wp >= b->win_first + b->nr_pages)
+			continue;
+		j = wp - b->win_first;
+		*flags = b->flags;
+		if (j == 0 && b->bounce[0])
+			return b->bounce[0];
+		if (j == b->nr_pages - 1 && b->bounce[1])
+			return b->bounce[1];
+		return b->pages[j];
+	}
+	return NULL;
+}
+
+/* The header and request pages are read-only; the reply area is not. */
+static bool ucchan_area_writable(struct ucchan_chan *chan, pgoff_t pgoff)
+{
+	return pgoff >= 1 + (chan->svc->max_inline >> PAGE_SHIFT);
+}
+
+static vm_fault_t ucchan_vm_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct ucchan_chan *chan = vma->vm_private_data;
+	bool write = vmf->flags & FAULT_FLAG_WRITE;
+	unsigned int flags = 0;
+	struct page *page;
+	unsigned long pfn;
+	vm_fault_t ret;
+
+	if (vmf->pgoff < chan->area_pages) {
+		bool writable = ucchan_area_writable(chan, vmf->pgoff);
+
+		if (write && !writable)
+			return VM_FAULT_SIGBUS;
+		pfn = vmalloc_to_pfn(chan->area + (vmf->pgoff << PAGE_SHIFT));
+		return vmf_insert_pfn_prot(vma, vmf->address, pfn,
+					   ucchan_prot(vma, writable));
+	}
+
+	mutex_lock(&chan->map_mutex);
+	page = NULL;
+	if (chan->map_ok)
+		page = ucchan_win_page(chan, vmf->pgoff - chan->area_pages,
+				       &flags);
+	if (!page || (write && !(flags & UCCHAN_BUF_WRITE))) {
+		ret = VM_FAULT_SIGBUS;
+	} else {
+		chan->faulted = true;
+		ret = vmf_insert_pfn_prot(vma, vmf->address, page_to_pfn(page),
+					  ucchan_prot(vma,
+						      flags & UCCHAN_BUF_WRITE));
+	}
+	mutex_unlock(&chan->map_mutex);
+	return ret;
+}
+
+/*
+ * A write to a page inserted read-only (after mprotect() games, or a
+ * read fault first): allowed only where the server may write.
+ */
+static vm_fault_t ucchan_vm_pfn_mkwrite(struct vm_fault *vmf)
+{
+	struct ucchan_chan *chan = vmf->vma->vm_private_data;
+	unsigned int flags = 0;
+	vm_fault_t ret = VM_FAULT_SIGBUS;
+
+	if (vmf->pgoff < chan->area_pages)
+		return ucchan_area_writable(chan, vmf->pgoff) ? 0 :
+			VM_FAULT_SIGBUS;
+	mutex_lock(&chan->map_mutex);
+	if (chan->map_ok &&
+	    ucchan_win_page(chan, vmf->pgoff - chan->area_pages, &flags) &&
+	    (flags & UCCHAN_BUF_WRITE))
+		ret = 0;
+	mutex_unlock(&chan->map_mutex);
+	return ret;
+}
+
+static void ucchan_vm_close(struct vm_area_struct *vma)
+{
+	struct ucchan_chan *chan = vma->vm_private_data;
+
+	mutex_lock(&chan->map_mutex);
+	if (chan->vma == vma) {
+		chan->vma = NULL;
+		chan->mm = NULL;
+	}
+	mutex_unlock(&chan->map_mutex);
+}
+
+static int ucchan_vm_may_split(struct vm_area_struct *vma, unsigned long addr)
+{
+	return -EINVAL;
+}
+
+static int ucchan_vm_mremap(struct vm_area_struct *vma)
+{
+	return -EINVAL;
+}
+
+static const struct vm_operations_struct ucchan_worker_vm_ops = {
+	.close		= ucchan_vm_close,
+	.may_split	= ucchan_vm_may_split,
+	.mremap		= ucchan_vm_mremap,
+	.fault		= ucchan_vm_fault,
+	.pfn_mkwrite	= ucchan_vm_pfn_mkwrite,
+};
+
+/* The flags of every ucchan mapping: no copy, no growth, no dump. */
+void ucchan_vm_flags_pfnmap(struct vm_area_struct *vma)
+{
+	ucchan_vm_flags_set(vma, VM_PFNMAP | VM_IO | VM_DONTEXPAND |
+			    VM_DONTDUMP | VM_DONTCOPY, VM_MAYEXEC);
+}
+
+int ucchan_worker_mmap(struct ucchan_chan *chan, struct vm_area_struct *vma)
+{
+	if (vma->vm_pgoff || vma->vm_end - vma->vm_start != chan->mmap_size)
+		return -EINVAL;
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	if (vma->vm_flags & VM_EXEC)
+		return -EPERM;
+
+	mutex_lock(&chan->map_mutex);
+	if (chan->vma) {
+		mutex_unlock(&chan->map_mutex);
+		return -EBUSY;
+	}
+	chan->vma = vma;
+	chan->mm = vma->vm_mm;
+	mutex_unlock(&chan->map_mutex);
+
+	ucchan_vm_flags_pfnmap(vma);
+	vma->vm_ops = &ucchan_worker_vm_ops;
+	vma->vm_private_data = chan;
+	return 0;
+}
+
+/* The worker took a call: its buffers may be faulted in. */
+void ucchan_window_open(struct ucchan_chan *chan)
+{
+	if (!chan->call.nr_bufs)
+		return;
+	mutex_lock(&chan->map_mutex);
+	chan->map_ok = true;
+	mutex_unlock(&chan->map_mutex);
+}
+
+/*
+ * Zap [off, off + len) of the one mapping tracked in *vmap / *mmp under
+ * @lock (a worker's window, a service's area). The mm is pinned and its
+ * mmap_lock taken before @lock (the fault path's order); if the mapping
+ * moved to another mm meanwhile, start over. An mm without users is
+ * exiting: nothing can touch its PTEs, exit_mmap() removes them without
+ * looking at the pages (VM_PFNMAP).
+ */
+void ucchan_zap_tracked(struct mutex *lock, struct vm_area_struct **vmap,
+			struct mm_struct **mmp, unsigned long off,
+			unsigned long len)
+{
+	struct mm_struct *mm;
+	bool done;
+
+	do {
+		mutex_lock(lock);
+		mm = *mmp;
+		if (mm)
+			mmgrab(mm);
+		mutex_unlock(lock);
+		if (!mm)
+			return;
+		done = true;
+		if (mmget_not_zero(mm)) {
+			mmap_read_lock(mm);
+			mutex_lock(lock);
+			if (*mmp == mm)
+				zap_vma_ptes(*vmap, (*vmap)->vm_start + off, len);
+			else
+				done = false;
+			mutex_unlock(lock);
+			mmap_read_unlock(mm);
+			mmput(mm);
+		}
+		mmdrop(mm);
+	} while (!done);
+}
+
+/*
+ * The call is over on the worker side: no new window mapping, and the
+ * ones made are zapped, all before any page of the call is released.
+ * Nothing to do for a call nothing was faulted in for.
+ */
+void ucchan_window_close(struct ucchan_chan *chan)
+{
+	bool faulted;
+
+	if (!chan->call.nr_bufs)
+		return;
+	mutex_lock(&chan->map_mutex);
+	chan->map_ok = false;
+	faulted = chan->faulted;
+	chan->faulted = false;
+	mutex_unlock(&chan->map_mutex);
+	if (faulted)
+		ucchan_zap_tracked(&chan->map_mutex, &chan->vma, &chan->mm,
+				   chan->area_pages << PAGE_SHIFT,
+				   chan->win_used << PAGE_SHIFT);
+}
+
+static void ucchan_copy_page(struct page *dst, struct page *src,
+			     unsigned int from, unsigned int to)
+{
+	void *d = kmap_local_page(dst);
+	void *s = kmap_local_page(src);
+
+	memcpy(d + from, s + from, to - from);
+	kunmap_local(s);
+	kunmap_local(d);
+}
+
+/* Byte range of page @j covered by the buffer. */
+static void ucchan_page_span(const struct ucchan_mbuf *b, unsigned int j,
+			     unsigned int *from, unsigned int *to)
+{
+	size_t end = b->first_off + b->len;
+
+	*from = j ? 0 : b->first_off;
+	*to = (end - (size_t)j * PAGE_SIZE) >= PAGE_SIZE ?
+		PAGE_SIZE : end - (size_t)j * PAGE_SIZE;
+}
+
+/*
+ * Replace the partly covered first and last pages of a pinned or
+ * referenced buffer by zeroed bounce pages holding only the covered bytes
+ * (copied in when the server may read them).
+ */
+static int ucchan_buf_edges(struct ucchan_mbuf *b, u64 *bounced)
+{
+	unsigned int last = b->nr_pages - 1, e, j, from, to;
+
+	for (e = 0; e < 2; e++) {
+		j = e ? last : 0;
+		if (e && !last)
+			break;
+		ucchan_page_span(b, j, &from, &to);
+		if (from == 0 && to == PAGE_SIZE)
+			continue;
+		b->bounce[e] = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		if (!b->bounce[e])
+			return -ENOMEM;
+		if (b->flags & UCCHAN_BUF_READ)
+			ucchan_copy_page(b->bounce[e], b->pages[j], from, to);
+		*bounced += to - from;
+	}
+	return 0;
+}
+
+static void ucchan_buf_release(struct ucchan_mbuf *b, bool copy_back);
+
+static int ucchan_buf_pin_user(struct ucchan_mbuf *b, unsigned long addr,
+			       size_t len, unsigned int flags,
+			       unsigned long avail, struct ucchan_callst *call)
+{
+	unsigned int off = offset_in_page(addr);
+	unsigned long nr = DIV_ROUND_UP(off + len, PAGE_SIZE);
+	int got, ret;
+
+	if (nr > avail)
+		return -E2BIG;
+	b->pages = kvmalloc_array(nr, sizeof(*b->pages), GFP_KERNEL);
+	if (!b->pages)
+		return -ENOMEM;
+	got = pin_user_pages_fast(addr & PAGE_MASK, nr,
+				  (flags & UCCHAN_BUF_WRITE) ? FOLL_WRITE : 0,
+				  b->pages);
+	if (got != nr) {
+		if (got > 0)
+			unpin_user_pages(b->pages, got);
+		kvfree(b->pages);
+		b->pages = NULL;
+		return got < 0 ? got : -EFAULT;
+	}
+	b->kind = UCCHAN_MBUF_PINNED;
+	b->flags = flags;
+	b->nr_pages = nr;
+	b->first_off = off;
+	b->len = len;
+	ret = ucchan_buf_edges(b, &call->bounce_bytes);
+	if (ret) {
+		ucchan_buf_release(b, false);
+		return ret;
+	}
+	call->map_bytes += len;
+	return 0;
+}
+
+/*
+ * Map a bvec iterator's pages when its segments meet at page boundaries
+ * (the window is contiguous) and none is a slab page; -EAGAIN when not
+ * (the caller bounces it).
+ */
+static int ucchan_buf_ref_bvec(struct ucchan_mbuf *b, struct ucchan_kbuf *kb,
+			       unsigned long avail, struct ucchan_callst *call)
+{
+	const struct bio_vec *bv;
+	size_t skip, left, seg, off;
+	unsigned long nr = 0, n, k;
+	int pass, ret;
+
+	for (pass = 0; pass < 2; pass++) {
+		bv = kb->iter->bvec;
+		skip = kb->iter->iov_offset;
+		left = kb->len;
+		nr = 0;
+		while (left) {
+			seg = min_t(size_t, bv->bv_len - skip, left);
+			off = bv->bv_offset + skip;
+			if (!seg) {
+				bv++;
+				skip = 0;
+				continue;
+			}
+			if (pass == 0 && ((nr && offset_in_page(off)) ||
+					  (left > seg &&
+					   offset_in_page(off + seg))))
+				return -EAGAIN;
+			/* slab pages hold other objects: never map them */
+			if (pass == 0 && PageSlab(bv->bv_page))
+				return -EAGAIN;
+			n = DIV_ROUND_UP(offset_in_page(off) + seg, PAGE_SIZE);
+			if (pass == 1) {
+				if (!nr)
+					b->first_off = offset_in_page(off);
+				for (k = 0; k < n; k++) {
+					b->pages[nr + k] = nth_page(bv->bv_page,
+								    off / PAGE_SIZE + k);
+					get_page(b->pages[nr + k]);
+				}
+			}
+			nr += n;
+			left -= seg;
+			bv++;
+			skip = 0;
+		}
+		if (pass == 0) {
+			if (nr > avail)
+				return -E2BIG;
+			b->pages = kvmalloc_array(nr, sizeof(*b->pages),
+						  GFP_KERNEL);
+			if (!b->pages)
+				return -ENOMEM;
+		}
+	}
+	b->kind = UCCHAN_MBUF_REFD;
+	b->flags = kb->flags;
+	b->nr_pages = nr;
+	b->len = kb->len;
+	ret = ucchan_buf_edges(b, &call->bounce_bytes);
+	if (ret) {
+		ucchan_buf_release(b, false);
+		return ret;
+	}
+	call->map_bytes += kb->len;
+	return 0;
+}
+
+/*
+ * Copy between the bounce pages of @b (byte i of the buffer at byte i of
+ * the pages) and the memory @iter describes, without advancing @iter.
+ */
+static int ucchan_bounce_copy(struct ucchan_mbuf *b,
+			      const struct iov_iter *iter, bool to_caller)
+{
+	size_t done = 0, skip = iter->iov_offset, seg_len, n, c;
+	unsigned long seg = 0;
+
+	while (done < b->len) {
+		void __user *uaddr = NULL;
+		struct page *pg = NULL;
+		void *kaddr = NULL;
+		size_t pg_off = 0;
+
+		if (iter_is_ubuf(iter)) {
+			uaddr = iter->ubuf + skip;
+			seg_len = iter->iov_offset + iter->count;
+		} else if (iter_is_iovec(iter)) {
+			const struct iovec *iov = ucchan_iter_iov(iter) + seg;
+
+			uaddr = iov->iov_base + skip;
+			seg_len = iov->iov_len;
+		} else if (iov_iter_is_kvec(iter)) {
+			kaddr = iter->kvec[seg].iov_base + skip;
+			seg_len = iter->kvec[seg].iov_len;
+		} else if (iov_iter_is_bvec(iter)) {
+			const struct bio_vec *bv = &iter->bvec[seg];
+			size_t off = bv->bv_offset + skip;
+
+			pg = nth_page(bv->bv_page, off / PAGE_SIZE);
+			pg_off = offset_in_page(off);
+			/* one page of the segment at a time */
+			seg_len = min_t(size_t, bv->bv_len,
+					skip + PAGE_SIZE - pg_off);
+		} else {
+			return -EINVAL;
+		}
+		n = min(seg_len - skip, b->len - done);
+		while (n) {
+			size_t bo = offset_in_page(done);
+			void *p;
+
+			c = min_t(size_t, n, PAGE_SIZE - bo);
+			p = kmap_local_page(b->pages[done / PAGE_SIZE]) + bo;
+			if (uaddr) {
+				if (to_caller ? copy_to_user(uaddr, p, c) :
+				    copy_from_user(p, uaddr, c)) {
+					kunmap_local(p);
+					return -EFAULT;
+				}
+				uaddr += c;
+			} else {
+				void *k = pg ? kmap_local_page(pg) + pg_off : kaddr;
+
+				if (to_caller)
+					memcpy(k, p, c);
+				else
+					memcpy(p, k, c);
+				if (pg) {
+					kunmap_local(k);
+					pg_off += c;
+				} else {
+					kaddr += c;
+				}
+			}
+			kunmap_local(p);
+			done += c;
+			skip += c;
+			n -= c;
+		}
+		if (skip >= (pg ? iter->bvec[seg].bv_len : seg_len)) {
+			seg++;
+			skip = 0;
+		}
+	}
+	return 0;
+}
+
+static int ucchan_buf_bounce_all(struct ucchan_mbuf *b, struct ucchan_kbuf *kb,
+				 unsigned long avail, struct ucchan_callst *call)
+{
+	unsigned long nr = DIV_ROUND_UP(kb->len, PAGE_SIZE), i;
+	int ret;
+
+	if (nr > avail)
+		return -E2BIG;
+	b->pages = kvcalloc(nr, sizeof(*b->pages), GFP_KERNEL);
+	if (!b->pages)
+		return -ENOMEM;
+	b->kind = UCCHAN_MBUF_BOUNCED;
+	b->flags = kb->flags;
+	b->nr_pages = nr;
+	b->len = kb->len;
+	b->iter = kb->iter;
+	for (i = 0; i < nr; i++) {
+		b->pages[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		if (!b->pages[i]) {
+			ucchan_buf_release(b, false);
+			return -ENOMEM;
+		}
+	}
+	if (kb->flags & UCCHAN_BUF_READ) {
+		ret = ucchan_bounce_copy(b, kb->iter, false);
+		if (ret) {
+			ucchan_buf_release(b, false);
+			return ret;
+		}
+	}
+	call->bounce_bytes += kb->len;
+	return 0;
+}
+
+static int ucchan_buf_kernel(struct ucchan_mbuf *b, struct ucchan_kbuf *kb,
+			     unsigned long avail, struct ucchan_callst *call)
+{
+	struct iov_iter *iter = kb->iter;
+	unsigned long addr;
+	size_t seg;
+	int ret;
+
+	if (!iter || !kb->len || kb->len > iov_iter_count(iter) ||
+	    kb->flags & ~(UCCHAN_BUF_READ | UCCHAN_BUF_WRITE) ||
+	    !(kb->flags & (UCCHAN_BUF_READ | UCCHAN_BUF_WRITE)))
+		return -EINVAL;
+
+	if (iter_is_ubuf(iter) || iter_is_iovec(iter)) {
+		if (iter_is_ubuf(iter)) {
+			addr = (unsigned long)iter->ubuf + iter->iov_offset;
+			seg = iov_iter_count(iter);
+		} else {
+			const struct iovec *iov = ucchan_iter_iov(iter);
+
+			addr = (unsigned long)iov->iov_base + iter->iov_offset;
+			seg = iov->iov_len - iter->iov_offset;
+		}
+		if (seg >= kb->len)
+			return ucchan_buf_pin_user(b, addr, kb->len, kb->flags,
+						   avail, call);
+	} else if (iov_iter_is_bvec(iter)) {
+		ret = ucchan_buf_ref_bvec(b, kb, avail, call);
+		if (ret != -EAGAIN)
+			return ret;
+	} else if (!iov_iter_is_kvec(iter)) {
+		return -EINVAL;
+	}
+	return ucchan_buf_bounce_all(b, kb, avail, call);
+}
+
+/*
+ * Release one buffer: copy back what the server wrote when the call
+ * completed (@copy_back), then unpin / put / free. Only called once no
+ * window PTE maps the pages any more.
+ */
+static void ucchan_buf_release(struct ucchan_mbuf *b, bool copy_back)
+{
+	bool wr = b->flags & UCCHAN_BUF_WRITE;
+	unsigned int e, j, from, to;
+	unsigned long i;
+
+	for (e = 0; e < 2; e++) {
+		if (!b->bounce[e])
+			continue;
+		if (copy_back && wr) {
+			j = e ? b->nr_pages - 1 : 0;
+			ucchan_page_span(b, j, &from, &to);
+			ucchan_copy_page(b->pages[j], b->bounce[e], from, to);
+		}
+		__free_page(b->bounce[e]);
+		b->bounce[e] = NULL;
+	}
+	switch (b->kind) {
+	case UCCHAN_MBUF_PINNED:
+		unpin_user_pages_dirty_lock(b->pages, b->nr_pages, wr);
+		break;
+	case UCCHAN_MBUF_REFD:
+		for (i = 0; i < b->nr_pages; i++)
+			put_page(b->pages[i]);
+		break;
+	case UCCHAN_MBUF_BOUNCED:
+		if (copy_back && wr)
+			ucchan_bounce_copy(b, b->iter, true);
+		for (i = 0; i < b->nr_pages && b->pages[i]; i++)
+			__free_page(b->pages[i]);
+		break;
+	case UCCHAN_MBUF_REG:
+		break;
+	}
+	kvfree(b->pages);
+	b->pages = NULL;
+	b->iter = NULL;
+}
+
+int ucchan_bufs_prepare(struct ucchan_chan *chan, struct ucchan_conn *conn,
+			const struct ucchan_call_src *src)
+{
+	struct ucchan_callst *call = &chan->call;
+	struct ucchan_req_hdr *hdr = chan->area;
+	unsigned long cursor = 0;
+	unsigned int i;
+	int ret;
+
+	call->nr_bufs = 0;
+	for (i = 0; i < src->nr_bufs; i++) {
+		struct ucchan_mbuf *b = &call->bufs[i];
+		unsigned long avail = chan->win_pages - cursor;
+
+		memset(b, 0, sizeof(*b));
+		if (src->user &&
+		    (src->uiov[i].flags & UCCHAN_BUF_REGISTERED)) {
+			/* already pinned and shown in the service's area */
+			ret = ucchan_regbuf_resolve(conn, &src->uiov[i],
+						    &hdr->bufs[i]);
+			if (ret)
+				goto err;
+			b->kind = UCCHAN_MBUF_REG;
+			call->nr_bufs = i + 1;
+			continue;
+		}
+		if (src->user)
+			ret = ucchan_buf_pin_user(b, src->uiov[i].addr,
+						  src->uiov[i].len,
+						  src->uiov[i].flags, avail,
+						  call);
+		else
+			ret = ucchan_buf_kernel(b, &src->kbufs[i], avail, call);
+		if (ret)
+			goto err;
+		call->nr_bufs = i + 1;
+		b->win_first = cursor;
+		cursor += b->nr_pages;
+		hdr->bufs[i].offset = ((u64)(chan->area_pages + b->win_first)
+				       << PAGE_SHIFT) + b->first_off;
+		hdr->bufs[i].len = b->len;
+		hdr->bufs[i].flags = b->flags;
+		hdr->bufs[i].pad = 0;
+	}
+	chan->win_used = cursor;
+	if (call->bounce_bytes)
+		trace_ucchan_bounce(chan->svc, call->call_id,
+				    call->bounce_bytes);
+	return 0;
+err:
+	ucchan_bufs_finish(chan, false);
+	return ret;
+}
+
+/* Release every buffer of the channel's call (see ucchan_buf_release()). */
+void ucchan_bufs_finish(struct ucchan_chan *chan, bool copy_back)
+{
+	struct ucchan_callst *call = &chan->call;
+	unsigned int i;
+
+	for (i = 0; i < call->nr_bufs; i++)
+		ucchan_buf_release(&call->bufs[i], copy_back);
+	call->nr_bufs = 0;
+	chan->win_used = 0;
+}
