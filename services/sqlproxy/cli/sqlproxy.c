@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* sqlproxy: interactive SQL shell for sqlproxyd (libsqlproxy). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <editline/readline.h>
+#include "sqlproxy.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: sqlproxy [OPTION]... [SQL]\n"
+"SQL shell for sqlproxyd.\n\n"
+"  -u, --ucchan NAME    connect over ucchan (default service sqlproxy)\n"
+"  -s, --socket PATH    connect over the Unix socket\n"
+"  -t, --target T       ucchan:NAME or unix:PATH (default $SQLPROXY_TARGET)\n"
+"  -c SQL               run SQL and exit (also: SQL as the last argument)\n"
+"  -H, --no-header      no column headers\n"
+"  -h, --help\n"
+"Dot commands: .tables  .schema [TABLE]  .quit\n"
+"Exit status: 0, or 1 if any statement failed.\n");
+}
+
+struct out {
+	bool header;
+};
+
+/* Print the result of one statement like the sqlite3 shell's box-less
+ * column mode: widths from the rows (buffered), header, separator. */
+static int print_result(struct sqlp_stmt *s, const struct out *o)
+{
+	int n = sqlp_column_count(s), i, ret;
+	size_t rows = 0, cap = 0, *w;
+	char **cells = NULL;
+
+	if (!n) {
+		while ((ret = sqlp_step(s)) == 1)
+			;
+		return ret;
+	}
+	w = calloc((size_t)n, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		w[i] = strlen(sqlp_column_name(s, i));
+	while ((ret = sqlp_step(s)) == 1) {
+		if ((rows + 1) * (size_t)n > cap) {
+			char **p;
+
+			cap = cap ? cap * 2 : (size_t)n * 64;
+			p = realloc(cells, cap * sizeof(*p));
+			if (!p) {
+				ret = -ENOMEM;
+				break;
+			}
+			cells = p;
+		}
+		for (i = 0; i < n; i++) {
+			const char *t = sqlp_column_type(s, i) == SQLP_NULL ?
+					"" : sqlp_column_text(s, i);
+			char *d = strdup(t ? t : "");
+			size_t l = d ? strlen(d) : 0;
+
+			cells[rows * n + i] = d;
+			if (l > w[i])
+				w[i] = l;
+		}
+		rows++;
+	}
+	if (o->header && ret == 0) {
+		for (i = 0; i < n; i++)
+			printf(i + 1 < n ? "%-*s  " : "%.*s\n", (int)w[i],
+			       sqlp_column_name(s, i));
+		for (i = 0; i < n; i++) {
+			size_t k;
+
+			for (k = 0; k < w[i]; k++)
+				putchar('-');
+			fputs(i + 1 < n ? "  " : "\n", stdout);
+		}
+	}
+	for (size_t r = 0; r < rows; r++)
+		for (i = 0; i < n; i++) {
+			char *c = cells[r * n + i];
+
+			if (ret == 0 && i + 1 < n)
+				printf("%-*s  ", (int)w[i], c ? c : "");
+			else if (ret == 0)
+				printf("%s\n", c ? c : "");
+			free(c);
+		}
+	free(cells);
+	free(w);
+	return ret;
+}
+
+static int run_sql(struct sqlp_conn *c, const char *sql, const struct out *o)
+{
+	struct sqlp_stmt *s;
+	int ret;
+
+	ret = sqlp_prepare(c, sql, &s);
+	if (!ret)
+		ret = sqlp_execute(s);
+	if (!ret)
+		ret = print_result(s, o);
+	if (ret) {
+		if (ret == -SQLP_ESQL)
+			fprintf(stderr, "Error: %s (SQLite code %d)\n",
+				sqlp_errmsg(c), sqlp_errcode(c));
+		else
+			fprintf(stderr, "Error: %s%s%s\n", strerror(-ret),
+				sqlp_errmsg(c)[0] ? ": " : "", sqlp_errmsg(c));
+	}
+	if (ret)
+		sqlp_reset(s);
+	sqlp_finalize(s);
+	return ret;
+}
+
+static int run_dot(struct sqlp_conn *c, char *line, const struct out *o,
+		   bool *quit)
+{
+	char *cmd = strtok(line, " \t"), *arg = strtok(NULL, " \t");
+	struct sqlp_stmt *s;
+	int ret;
+
+	if (!strcmp(cmd, ".quit") || !strcmp(cmd, ".exit")) {
+		*quit = true;
+		return 0;
+	}
+	if (!strcmp(cmd, ".tables"))
+		return run_sql(c, "SELECT name FROM sqlite_schema WHERE type IN "
+			       "('table','view') AND name NOT LIKE 'sqlite_%' "
+			       "ORDER BY 1", o);
+	if (!strcmp(cmd, ".schema")) {
+		ret = sqlp_prepare(c, arg ?
+			"SELECT sql || ';' FROM sqlite_schema WHERE sql NOT NULL "
+			"AND tbl_name = ?1 ORDER BY rowid" :
+			"SELECT sql || ';' FROM sqlite_schema WHERE sql NOT NULL "
+			"AND name NOT LIKE 'sqlite_%' ORDER BY rowid", &s);
+		if (!ret && arg)
+			ret = sqlp_bind_text(s, 1, arg, -1);
+		if (!ret)
+			ret = sqlp_execute(s);
+		while (!ret && (ret = sqlp_step(s)) == 1)
+			ret = puts(sqlp_column_text(s, 0)) < 0 ? -EIO : 0;
+		if (ret)
+			fprintf(stderr, "Error: %s\n", ret == -SQLP_ESQL ?
+				sqlp_errmsg(c) : strerror(-ret));
+		sqlp_finalize(s);
+		return ret;
+	}
+	if (!strcmp(cmd, ".help")) {
+		puts(".tables  .schema [TABLE]  .quit");
+		return 0;
+	}
+	fprintf(stderr, "Error: unknown command: %s\n", cmd);
+	return -EINVAL;
+}
+
+/* Is the buffered text a complete statement (ends with ';' outside quotes)? */
+static bool complete(const char *p)
+{
+	char q = 0, last = 0;
+
+	for (; *p; p++) {
+		if (q) {
+			if (*p == q)
+				q = 0;
+			continue;
+		}
+		if (*p == '\'' || *p == '"')
+			q = *p;
+		if (*p != ' ' && *p != '\t' && *p != '\n')
+			last = *p;
+	}
+	return !q && last == ';';
+}
+
+static int shell(struct sqlp_conn *c, const struct out *o)
+{
+	bool tty = isatty(0), quit = false;
+	char *buf = NULL, *line;
+	size_t len = 0;
+	int status = 0;
+
+	if (tty)
+		printf("sqlproxy: connected over %s. \".help\" for help.\n",
+		       sqlp_transport(c));
+	while (!quit) {
+		const char *prompt = len ? "   ...> " :
+			(sqlp_in_transaction(c) ? "sqlproxy*> " : "sqlproxy> ");
+
+		if (tty) {
+			line = readline(prompt);
+		} else {
+			size_t n = 0;
+
+			line = NULL;
+			if (getline(&line, &n, stdin) < 0) {
+				free(line);
+				line = NULL;
+			} else {
+				line[strcspn(line, "\n")] = 0;
+			}
+		}
+		if (!line)
+			break;
+		if (!len && line[0] == '.') {
+			if (tty)
+				add_history(line);
+			if (run_dot(c, line, o, &quit))
+				status = 1;
+			free(line);
+			continue;
+		}
+		buf = realloc(buf, len + strlen(line) + 2);
+		if (!buf)
+			return 1;
+		len += (size_t)sprintf(buf + len, "%s%s", len ? "\n" : "", line);
+		free(line);
+		if (complete(buf)) {
+			if (tty)
+				add_history(buf);
+			if (run_sql(c, buf, o))
+				status = 1;
+			len = 0;
+		}
+	}
+	if (len && run_sql(c, buf, o))
+		status = 1;
+	free(buf);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "ucchan", required_argument, NULL, 'u' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "target", required_argument, NULL, 't' },
+		{ "no-header", no_argument, NULL, 'H' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct out o = { .header = true };
+	const char *sql = NULL;
+	char target[4200] = "";
+	struct sqlp_conn *c;
+	int opt, ret;
+
+	while ((opt = getopt_long(argc, argv, "u:s:t:c:Hh", lo, NULL)) != -1) {
+		switch (opt) {
+		case 'u':
+			snprintf(target, sizeof(target), "ucchan:%s", optarg);
+			break;
+		case 's':
+			snprintf(target, sizeof(target), "unix:%s", optarg);
+			break;
+		case 't':
+			snprintf(target, sizeof(target), "%s", optarg);
+			break;
+		case 'c':
+			sql = optarg;
+			break;
+		case 'H':
+			o.header = false;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc && !sql)
+		sql = argv[optind++];
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	ret = sqlp_connect(&c, target[0] ? target : NULL);
+	if (ret) {
+		fprintf(stderr, "sqlproxy: cannot connect to %s: %s\n",
+			target[0] ? target : getenv("SQLPROXY_TARGET") ?
+			getenv("SQLPROXY_TARGET") : "ucchan:sqlproxy",
+			strerror(-ret));
+		return 1;
+	}
+	if (sql) {
+		char *copy = strdup(sql);
+		bool quit = false;
+
+		ret = copy && copy[0] == '.' ? run_dot(c, copy, &o, &quit) :
+		      run_sql(c, sql, &o);
+		free(copy);
+		sqlp_disconnect(c);
+		return ret ? 1 : 0;
+	}
+	ret = shell(c, &o);
+	sqlp_disconnect(c);
+	return ret;
+}
