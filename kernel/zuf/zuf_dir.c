@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zuf - reading directories. The position (ctx->pos) is the server's
+ * cookie of the next entry: 0 and 1 are "." and "..", 2 is the first
+ * server entry (cookie 0 in the request), else a cookie >=
+ * ZUFS_DIR_COOKIE_FIRST the server chose so that it stays valid while
+ * the directory changes.
+ */
+#include <linux/fs.h>
+#include <linux/slab.h>
+#include <linux/uio.h>
+
+#include "zuf_i.h"
+
+#define ZUF_READDIR_BUF	PAGE_SIZE
+
+static bool zuf_dirent_type_ok(u32 type)
+{
+	switch (type) {
+	case DT_UNKNOWN: case DT_FIFO: case DT_CHR: case DT_DIR:
+	case DT_BLK: case DT_REG: case DT_LNK: case DT_SOCK:
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Emit the records of one reply. Returns 1 when the caller's buffer is
+ * full, 0 when all were emitted, -EIO for a bad record (nothing after it
+ * is used).
+ */
+static int zuf_emit_records(struct zuf_sb_info *sbi, struct dir_context *ctx,
+			    const char *buf, size_t len)
+{
+	size_t pos = 0;
+
+	while (pos < len) {
+		const struct zufs_dirent *d = (const void *)(buf + pos);
+		size_t reclen;
+
+		if (len - pos < ZUFS_DIRENT_NAME_OFFSET)
+			goto bad;
+		reclen = ZUFS_DIRENT_SIZE(d);
+		if (d->namelen > ZUFS_NAME_MAX || reclen > len - pos ||
+		    !zuf_name_ok(d->name, d->namelen) || !d->ino ||
+		    !zuf_dirent_type_ok(d->type) ||
+		    d->off < ZUFS_DIR_COOKIE_FIRST || d->off > S64_MAX)
+			goto bad;
+		if (!dir_emit(ctx, d->name, d->namelen, d->ino, d->type))
+			return 1;
+		ctx->pos = d->off;
+		pos += reclen;
+	}
+	return 0;
+bad:
+	pr_warn_ratelimited("zufs: sb %llu: bad readdir record at byte %zu\n",
+			    sbi->sb_id, pos);
+	return -EIO;
+}
+
+static int zuf_readdir(struct file *file, struct dir_context *ctx)
+{
+	struct inode *dir = file_inode(file);
+	struct zuf_sb_info *sbi = ZUF_SB(dir->i_sb);
+	struct zufs_readdir_in in = { .fh = zuf_fh(file) };
+	struct zufs_readdir_out out;
+	struct ucchan_kbuf kbuf;
+	struct iov_iter iter;
+	struct kvec kv;
+	struct zuf_args args = {
+		.opcode = ZUFS_OP_READDIR,
+		.ino = dir->i_ino,
+		.in = &in,
+		.out = &out,
+		.bufs = &kbuf,
+		.nr_bufs = 1,
+	};
+	char *buf;
+	int err = 0;
+
+	if (!dir_emit_dots(file, ctx))
+		return 0;
+	if (ctx->pos > 2 && ctx->pos < ZUFS_DIR_COOKIE_FIRST)
+		return -EINVAL;
+	buf = kmalloc(ZUF_READDIR_BUF, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		in.cookie = ctx->pos == 2 ? 0 : ctx->pos;
+		in.size = ZUF_READDIR_BUF;
+		kv.iov_base = buf;
+		kv.iov_len = ZUF_READDIR_BUF;
+		iov_iter_kvec(&iter, ITER_DEST, &kv, 1, ZUF_READDIR_BUF);
+		kbuf.iter = &iter;
+		kbuf.len = ZUF_READDIR_BUF;
+		kbuf.flags = UCCHAN_BUF_WRITE;
+		err = zuf_call(sbi, &args);
+		if (err)
+			break;
+		if (out.len > ZUF_READDIR_BUF ||
+		    (out.flags & ~ZUFS_READDIR_EOF)) {
+			err = -EIO;
+			break;
+		}
+		err = zuf_emit_records(sbi, ctx, buf, out.len);
+		if (err) {
+			if (err > 0)
+				err = 0;
+			break;
+		}
+		if (!out.len || (out.flags & ZUFS_READDIR_EOF))
+			break;
+	}
+	kfree(buf);
+	return err;
+}
+
+const struct file_operations zuf_dir_ops = {
+	.llseek		= generic_file_llseek,
+	.read		= generic_read_dir,
+	.iterate_shared	= zuf_readdir,
+	.fsync		= zuf_fsync,
+};

@@ -1,0 +1,428 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zuf - regular files: open/release, read/write straight to the server
+ * (the application's pages are handed to the server as a ucchan buffer:
+ * zero copy), fsync, fallocate, SEEK_DATA/SEEK_HOLE, copy_file_range.
+ *
+ * File data are not cached: the page cache only holds pages of shared
+ * mmaps (zuf_mmap.c). read and write keep it coherent the way direct I/O
+ * does: dirty pages in the range are written back first, and a write
+ * invalidates the cached pages it covers.
+ */
+#include <linux/fs.h>
+#include <linux/falloc.h>
+#include <linux/mm.h>
+#include <linux/pagemap.h>
+#include <linux/slab.h>
+#include <linux/splice.h>
+#include <linux/uio.h>
+
+#include "zuf_i.h"
+
+static int zuf_open(struct inode *inode, struct file *file)
+{
+	struct zuf_sb_info *sbi = ZUF_SB(inode->i_sb);
+	struct zuf_file *zf;
+	int err;
+
+	if (READ_ONCE(sbi->dead))
+		return -EIO;
+	zf = kzalloc(sizeof(*zf), GFP_KERNEL);
+	if (!zf)
+		return -ENOMEM;
+	if (zuf_has(sbi, ZUFS_CAP_OPEN)) {
+		struct zufs_open_in in = {
+			.flags = file->f_flags &
+				~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC),
+		};
+		struct zufs_open_out out;
+		struct zuf_args args = {
+			.opcode = ZUFS_OP_OPEN,
+			.ino = inode->i_ino,
+			.in = &in,
+			.out = &out,
+		};
+
+		err = zuf_call(sbi, &args);
+		if (!err && out.reserved)
+			err = -EIO;
+		if (err && !zuf_no_op(sbi, ZUFS_OP_OPEN)) {
+			kfree(zf);
+			return err;
+		}
+		if (!err)
+			zf->fh = out.fh;
+	}
+	file->private_data = zf;
+	file->f_mode |= FMODE_CAN_ODIRECT;
+	return 0;
+}
+
+static int zuf_release(struct inode *inode, struct file *file)
+{
+	struct zuf_sb_info *sbi = ZUF_SB(inode->i_sb);
+	struct zuf_file *zf = file->private_data;
+
+	/* the last user of a shared mapping is gone: write it back */
+	if (inode->i_mapping->nrpages)
+		filemap_write_and_wait(inode->i_mapping);
+	if (zuf_has(sbi, ZUFS_CAP_OPEN) && !zuf_no_op(sbi, ZUFS_OP_OPEN)) {
+		struct zufs_release_in in = { .fh = zf->fh };
+		struct zuf_args args = {
+			.opcode = ZUFS_OP_RELEASE,
+			.ino = inode->i_ino,
+			.in = &in,
+			.teardown = true,
+		};
+
+		zuf_call(sbi, &args);
+	}
+	kfree(zf);
+	return 0;
+}
+
+/*
+ * Bytes of the next call: at most max_io, and for a user iovec at most
+ * its current segment, so that the server sees the application's own
+ * pages (ucchan bounces an iterator that a buffer would have to split).
+ */
+static size_t zuf_io_chunk(struct zuf_sb_info *sbi, struct iov_iter *iter,
+			   size_t left)
+{
+	size_t chunk = min_t(size_t, left, sbi->max_io);
+
+	if (iter_is_iovec(iter)) {
+		size_t seg = iov_iter_single_seg_count(iter);
+
+		if (seg)
+			chunk = min(chunk, seg);
+	}
+	return chunk;
+}
+
+/**
+ * zuf_io() - READ or WRITE calls for up to @len bytes of @iter at *@pos
+ * @inode: the file
+ * @fh:    the server's file handle
+ * @iter:  the data; advanced by what the server reports
+ * @pos:   file position; advanced likewise (for an append, set to where
+ *         the data went)
+ * @len:   bytes to transfer (<= iov_iter_count(@iter))
+ * @write: WRITE, else READ
+ * @flags: ZUFS_IO_* and ZUFS_WRITE_APPEND
+ *
+ * Stops at a short transfer (end of file, out of space).
+ * Return: bytes transferred, or -errno if none were.
+ */
+ssize_t zuf_io(struct inode *inode, u64 fh, struct iov_iter *iter,
+	       loff_t *pos, size_t len, bool write, u32 flags)
+{
+	struct zuf_sb_info *sbi = ZUF_SB(inode->i_sb);
+	size_t done = 0;
+	int err = 0;
+
+	while (done < len) {
+		size_t chunk = zuf_io_chunk(sbi, iter, len - done);
+		struct zufs_io_in in = {
+			.fh = fh,
+			.offset = *pos,
+			.len = chunk,
+			.flags = flags,
+		};
+		union {
+			struct zufs_read_out r;
+			struct zufs_write_out w;
+		} out;
+		struct ucchan_kbuf kbuf = {
+			.iter = iter,
+			.len = chunk,
+			.flags = write ? UCCHAN_BUF_READ : UCCHAN_BUF_WRITE,
+		};
+		struct zuf_args args = {
+			.opcode = write ? ZUFS_OP_WRITE : ZUFS_OP_READ,
+			.ino = inode->i_ino,
+			.in = &in,
+			.out = &out,
+			.bufs = &kbuf,
+			.nr_bufs = 1,
+		};
+		u64 count, where = *pos;
+
+		err = zuf_call(sbi, &args);
+		if (err)
+			break;
+		count = write ? out.w.count : out.r.count;
+		if (count > chunk) {
+			err = -EIO;
+			break;
+		}
+		if (write) {
+			if (flags & ZUFS_WRITE_APPEND)
+				where = out.w.offset;
+			if (where != out.w.offset ||
+			    where > inode->i_sb->s_maxbytes - count) {
+				err = -EIO;
+				break;
+			}
+			err = zuf_take_attr(inode, &out.w.attr);
+			if (err)
+				break;
+		}
+		iov_iter_advance(iter, count);
+		*pos = where + count;
+		done += count;
+		if (count < chunk)
+			break;
+	}
+	if (err && write)
+		zuf_attr_stale(inode);
+	return done ? done : err;
+}
+
+static ssize_t zuf_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	struct file *file = iocb->ki_filp;
+	struct address_space *mapping = file->f_mapping;
+	size_t count = iov_iter_count(to);
+	u32 flags = 0;
+	int err;
+
+	if (!count)
+		return 0;
+	if (iocb->ki_flags & IOCB_DIRECT)
+		flags |= ZUFS_IO_DIRECT;
+	if (mapping->nrpages) {
+		err = filemap_write_and_wait_range(mapping, iocb->ki_pos,
+						   iocb->ki_pos + count - 1);
+		if (err)
+			return err;
+	}
+	return zuf_io(file_inode(file), zuf_fh(file), to, &iocb->ki_pos, count,
+		      false, flags);
+}
+
+static ssize_t zuf_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct file *file = iocb->ki_filp;
+	struct inode *inode = file_inode(file);
+	struct address_space *mapping = file->f_mapping;
+	u32 flags = 0;
+	ssize_t ret;
+	loff_t pos;
+
+	inode_lock(inode);
+	ret = generic_write_checks(iocb, from);
+	if (ret <= 0)
+		goto out;
+	ret = file_remove_privs(file);
+	if (ret)
+		goto out;
+	if (iocb->ki_flags & IOCB_APPEND)
+		flags |= ZUFS_WRITE_APPEND;
+	if (iocb->ki_flags & IOCB_DIRECT)
+		flags |= ZUFS_IO_DIRECT;
+	if (iocb->ki_flags & IOCB_DSYNC)
+		flags |= ZUFS_IO_SYNC;
+	pos = iocb->ki_pos;
+	if (mapping->nrpages) {
+		ret = filemap_write_and_wait_range(mapping, pos,
+						   pos + iov_iter_count(from) - 1);
+		if (ret)
+			goto out;
+	}
+	ret = zuf_io(inode, zuf_fh(file), from, &iocb->ki_pos,
+		     iov_iter_count(from), true, flags);
+	if (mapping->nrpages)
+		invalidate_inode_pages2_range(mapping, pos >> PAGE_SHIFT,
+					      (iocb->ki_pos - 1) >> PAGE_SHIFT);
+out:
+	inode_unlock(inode);
+	if (ret > 0)
+		ret = generic_write_sync(iocb, ret);
+	return ret;
+}
+
+int zuf_fsync(struct file *file, loff_t start, loff_t end, int datasync)
+{
+	struct inode *inode = file_inode(file);
+	struct zufs_fsync_in in = {
+		.fh = zuf_fh(file),
+		.datasync = !!datasync,
+	};
+	struct zuf_args args = {
+		.opcode = ZUFS_OP_FSYNC,
+		.ino = inode->i_ino,
+		.in = &in,
+	};
+	int err;
+
+	err = file_write_and_wait_range(file, start, end);
+	if (err)
+		return err;
+	err = zuf_call(ZUF_SB(inode->i_sb), &args);
+	if (err && zuf_no_op(ZUF_SB(inode->i_sb), ZUFS_OP_FSYNC))
+		err = 0;
+	return err;
+}
+
+static long zuf_fallocate(struct file *file, int mode, loff_t offset,
+			  loff_t len)
+{
+	struct inode *inode = file_inode(file);
+	struct zuf_sb_info *sbi = ZUF_SB(inode->i_sb);
+	struct zufs_fallocate_in in = {
+		.fh = zuf_fh(file),
+		.offset = offset,
+		.len = len,
+	};
+	struct zufs_entry_out out;
+	struct zuf_args args = {
+		.opcode = ZUFS_OP_FALLOCATE,
+		.ino = inode->i_ino,
+		.in = &in,
+		.out = &out,
+	};
+	loff_t end = offset + len - 1;
+	int err;
+
+	if (!zuf_has(sbi, ZUFS_CAP_FALLOCATE))
+		return -EOPNOTSUPP;
+	if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE |
+		     FALLOC_FL_ZERO_RANGE))
+		return -EOPNOTSUPP;
+	if (mode & FALLOC_FL_KEEP_SIZE)
+		in.mode |= ZUFS_FALLOC_KEEP_SIZE;
+	if (mode & FALLOC_FL_PUNCH_HOLE)
+		in.mode |= ZUFS_FALLOC_PUNCH_HOLE;
+	if (mode & FALLOC_FL_ZERO_RANGE)
+		in.mode |= ZUFS_FALLOC_ZERO_RANGE;
+
+	inode_lock(inode);
+	if (!(mode & FALLOC_FL_KEEP_SIZE)) {
+		err = inode_newsize_ok(inode, offset + len);
+		if (err)
+			goto out;
+	}
+	err = filemap_write_and_wait_range(inode->i_mapping, offset, end);
+	if (err)
+		goto out;
+	err = zuf_call(sbi, &args);
+	if (!err)
+		err = zuf_take_attr(inode, &out.attr);
+	if (mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE))
+		truncate_pagecache_range(inode, offset, end);
+out:
+	inode_unlock(inode);
+	return err;
+}
+
+static loff_t zuf_llseek(struct file *file, loff_t offset, int whence)
+{
+	struct inode *inode = file_inode(file);
+	struct zuf_sb_info *sbi = ZUF_SB(inode->i_sb);
+	struct zufs_lseek_in in = {
+		.fh = zuf_fh(file),
+		.offset = offset,
+		.whence = whence == SEEK_DATA ? ZUFS_SEEK_DATA : ZUFS_SEEK_HOLE,
+	};
+	struct zufs_lseek_out out;
+	struct zuf_args args = {
+		.opcode = ZUFS_OP_LSEEK,
+		.ino = inode->i_ino,
+		.in = &in,
+		.out = &out,
+	};
+	loff_t size;
+	int err;
+
+	if ((whence != SEEK_DATA && whence != SEEK_HOLE) ||
+	    !zuf_has(sbi, ZUFS_CAP_SEEK_DATA) ||
+	    zuf_no_op(sbi, ZUFS_OP_LSEEK))
+		return generic_file_llseek(file, offset, whence);
+
+	size = i_size_read(inode);
+	if (offset < 0 || offset >= size)
+		return -ENXIO;
+	err = filemap_write_and_wait(inode->i_mapping);
+	if (err)
+		return err;
+	err = zuf_call(sbi, &args);
+	if (err && zuf_no_op(sbi, ZUFS_OP_LSEEK))
+		return generic_file_llseek(file, offset, whence);
+	if (err)
+		return err;
+	if (out.offset < offset || out.offset > size ||
+	    (whence == SEEK_DATA && out.offset == size))
+		return -EIO;
+	return vfs_setpos(file, out.offset, inode->i_sb->s_maxbytes);
+}
+
+static ssize_t zuf_copy_file_range(struct file *file_in, loff_t pos_in,
+				   struct file *file_out, loff_t pos_out,
+				   size_t len, unsigned int flags)
+{
+	struct inode *inode_in = file_inode(file_in);
+	struct inode *inode_out = file_inode(file_out);
+	struct zuf_sb_info *sbi = ZUF_SB(inode_in->i_sb);
+	struct zufs_copy_range_in in = {
+		.fh_in = zuf_fh(file_in),
+		.off_in = pos_in,
+		.ino_out = inode_out->i_ino,
+		.fh_out = zuf_fh(file_out),
+		.off_out = pos_out,
+		.len = len,
+	};
+	struct zufs_copy_range_out out;
+	struct zuf_args args = {
+		.opcode = ZUFS_OP_COPY_RANGE,
+		.ino = inode_in->i_ino,
+		.in = &in,
+		.out = &out,
+	};
+	ssize_t ret;
+
+	if (flags || inode_in->i_sb != inode_out->i_sb ||
+	    !zuf_has(sbi, ZUFS_CAP_COPY_RANGE) ||
+	    zuf_no_op(sbi, ZUFS_OP_COPY_RANGE) || !len)
+		return -EOPNOTSUPP;
+
+	inode_lock(inode_out);
+	ret = file_remove_privs(file_out);
+	if (ret)
+		goto out;
+	ret = filemap_write_and_wait_range(inode_in->i_mapping, pos_in,
+					   pos_in + len - 1);
+	if (!ret)
+		ret = filemap_write_and_wait_range(inode_out->i_mapping,
+						   pos_out, pos_out + len - 1);
+	if (ret)
+		goto out;
+	ret = zuf_call(sbi, &args);
+	if (!ret) {
+		ret = zuf_take_attr(inode_out, &out.attr);
+		if (!ret && out.count > len)
+			ret = -EIO;
+		if (!ret)
+			ret = out.count;
+	}
+	if (ret < 0)
+		zuf_attr_stale(inode_out);
+	truncate_pagecache_range(inode_out, pos_out, pos_out + len - 1);
+out:
+	inode_unlock(inode_out);
+	return ret;
+}
+
+const struct file_operations zuf_file_ops = {
+	.open		= zuf_open,
+	.release	= zuf_release,
+	.llseek		= zuf_llseek,
+	.read_iter	= zuf_read_iter,
+	.write_iter	= zuf_write_iter,
+	.mmap		= zuf_mmap,
+	.fsync		= zuf_fsync,
+	.fallocate	= zuf_fallocate,
+	.copy_file_range = zuf_copy_file_range,
+	.splice_write	= iter_file_splice_write,
+	.splice_read	= ZUF_SPLICE_READ,
+};

@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * zuf - the zufs VFS broker: private definitions.
+ *
+ * zuf.ko turns VFS operations into zufs protocol requests
+ * (include/uapi/linux/zufs.h) and sends them to a user-space server over
+ * an in-kernel ucchan connection, one per mount. The server is untrusted:
+ * every reply is validated here before anything in the kernel uses it.
+ */
+#ifndef _ZUF_I_H
+#define _ZUF_I_H
+
+#include <linux/fs.h>
+#include <linux/fs_context.h>
+#include <linux/types.h>
+#include <linux/list.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+#include <linux/ucchan.h>
+#include <uapi/linux/zufs.h>
+
+#include "zuf_compat_i.h"
+
+#define ZUF_FS_NAME		"zufs"
+#define ZUFS_SUPER_MAGIC	0x5a554653	/* "ZUFS" */
+/* what this zuf implements */
+#define ZUF_KERNEL_CAPS	(ZUFS_CAP_XATTR | ZUFS_CAP_MMAP | \
+			 ZUFS_CAP_FALLOCATE | ZUFS_CAP_TMPFILE | \
+			 ZUFS_CAP_COPY_RANGE | ZUFS_CAP_SEEK_DATA | \
+			 ZUFS_CAP_RENAME_EXCHANGE | ZUFS_CAP_OPEN)
+#define ZUF_DEFAULT_MAX_IO	(4U << 20)	/* bytes per READ/WRITE call */
+/* calls made while unmounting or evicting never wait longer than this */
+#define ZUF_TEARDOWN_TIMEOUT_NS	(10ULL * NSEC_PER_SEC)
+
+/* per-superblock state */
+struct zuf_sb_info {
+	struct ucchan_conn *conn;
+	u64 sb_id;		/* server's name for this superblock */
+	u64 caps;		/* agreed ZUFS_CAP_* */
+	u32 minor;		/* agreed minor version */
+	u32 max_io;		/* bytes per READ/WRITE call */
+	u64 timeout_ns;		/* per call, 0 = none (still killable) */
+	bool dead;		/* the service is gone: every op is -EIO */
+	bool destroying;	/* unmounting: no more FORGETs */
+	/* one bit per opcode the server does not implement */
+	DECLARE_BITMAP(no_op, ZUFS_OP_MAX);
+	/* FORGETs queued by evict, sent by forget_work */
+	spinlock_t forget_lock;
+	struct list_head forget_list;
+	struct work_struct forget_work;
+};
+
+/* a FORGET waiting to be sent */
+struct zuf_forget {
+	struct list_head list;
+	u64 ino;
+	u64 nlookup;
+};
+
+/* per-inode state */
+struct zuf_inode_info {
+	struct inode vfs_inode;
+	u64 nlookup;		/* lookups to FORGET; under i_lock */
+	u64 generation;
+	unsigned long state;	/* ZUF_I_* bits */
+};
+
+/* the cached attributes may be out of date: refetch before use */
+#define ZUF_I_ATTR_STALE	0
+
+/* per-open-file state */
+struct zuf_file {
+	u64 fh;			/* server's handle (ZUFS_CAP_OPEN), else 0 */
+};
+
+static inline struct zuf_sb_info *ZUF_SB(struct super_block *sb)
+{
+	return sb->s_fs_info;
+}
+
+static inline struct zuf_inode_info *ZUF_I(struct inode *inode)
+{
+	return container_of(inode, struct zuf_inode_info, vfs_inode);
+}
+
+static inline u64 zuf_fh(struct file *file)
+{
+	struct zuf_file *zf = file->private_data;
+
+	return zf ? zf->fh : 0;
+}
+
+static inline bool zuf_has(struct zuf_sb_info *sbi, u64 cap)
+{
+	return (sbi->caps & cap) == cap;
+}
+
+/* the server said it does not implement opcode */
+static inline bool zuf_no_op(struct zuf_sb_info *sbi, u32 opcode)
+{
+	return test_bit(opcode, sbi->no_op);
+}
+
+static inline void zuf_attr_stale(struct inode *inode)
+{
+	set_bit(ZUF_I_ATTR_STALE, &ZUF_I(inode)->state);
+}
+
+/* zuf_rpc.c: one request; see zuf_call() */
+#define ZUF_MAX_NAMES	2
+
+struct zuf_args {
+	u32 opcode;		/* ZUFS_OP_* */
+	u64 ino;		/* zufs_in_header.ino */
+	const void *in;		/* the op's in struct (size from the table) */
+	void *out;		/* the op's out struct (size from the table) */
+	unsigned int nr_names;
+	const char *names[ZUF_MAX_NAMES];	/* each sent with a NUL */
+	u32 namelens[ZUF_MAX_NAMES];
+	struct ucchan_kbuf *bufs;
+	unsigned int nr_bufs;
+	bool teardown;		/* bounded wait (unmount, evict) */
+};
+
+int zuf_call(struct zuf_sb_info *sbi, struct zuf_args *args);
+int zuf_check_attr(struct zuf_sb_info *sbi, const struct zufs_attr *attr);
+bool zuf_name_ok(const char *name, size_t len);
+const char *zuf_op_name(u32 opcode);
+int zuf_init_opdefs(void);
+
+/* zuf_super.c */
+int zuf_init_fs_context(struct fs_context *fc);
+void zuf_kill_sb(struct super_block *sb);
+void zuf_queue_forget(struct zuf_sb_info *sbi, u64 ino, u64 nlookup);
+
+/* zuf_inode.c */
+struct inode *zuf_alloc_inode(struct super_block *sb);
+void zuf_free_inode(struct inode *inode);
+void zuf_evict_inode(struct inode *inode);
+int zuf_take_attr(struct inode *inode, const struct zufs_attr *attr);
+int zuf_inode_cache_init(void);
+void zuf_inode_cache_exit(void);
+struct inode *zuf_iget(struct super_block *sb, const struct zufs_attr *attr,
+		       bool lookup);
+void zuf_update_attr(struct inode *inode, const struct zufs_attr *attr);
+int zuf_refresh_attr(struct inode *inode);
+void zuf_new_owner(zuf_idmap_t *idmap, struct inode *dir, umode_t *mode,
+		   struct zufs_new_inode *ni);
+int zuf_getattr(zuf_idmap_t *idmap, const struct path *path,
+		struct kstat *stat, u32 request_mask, unsigned int flags);
+int zuf_setattr(zuf_idmap_t *idmap, struct dentry *dentry,
+		struct iattr *attr);
+extern const struct inode_operations zuf_file_inode_ops;
+extern const struct inode_operations zuf_special_inode_ops;
+extern const struct inode_operations zuf_symlink_inode_ops;
+
+/* zuf_namei.c */
+extern const struct inode_operations zuf_dir_inode_ops;
+
+/* zuf_dir.c */
+extern const struct file_operations zuf_dir_ops;
+
+/* zuf_file.c */
+extern const struct file_operations zuf_file_ops;
+int zuf_fsync(struct file *file, loff_t start, loff_t end, int datasync);
+ssize_t zuf_io(struct inode *inode, u64 fh, struct iov_iter *iter,
+	       loff_t *pos, size_t len, bool write, u32 flags);
+
+/* zuf_mmap.c */
+extern const struct address_space_operations zuf_aops;
+int zuf_mmap(struct file *file, struct vm_area_struct *vma);
+
+/* zuf_xattr.c */
+extern ZUF_XATTR_LIST zuf_xattr_handlers[];
+ssize_t zuf_listxattr(struct dentry *dentry, char *list, size_t size);
+
+#endif /* _ZUF_I_H */

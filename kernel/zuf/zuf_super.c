@@ -1,0 +1,428 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zuf - the superblock: mount options (fs_context), connecting to the
+ * service and the INIT exchange, statfs, sync_fs, FORGET batching and
+ * unmount (DESTROY).
+ *
+ * Mount: mount -t zufs -o service=NAME,fs=PLUGIN[,timeout=SEC][,opt...]
+ * SOURCE DIR. service= (default "zufs") names the ucchan service zusd
+ * serves; fs= the plugin. Every other option is handed to the server in
+ * INIT, whose file system refuses what it does not know (-EINVAL).
+ */
+#include <linux/fs.h>
+#include <linux/fs_context.h>
+#include <linux/fs_parser.h>
+#include <linux/slab.h>
+#include <linux/statfs.h>
+#include <linux/string.h>
+
+#include "zuf_i.h"
+
+#define ZUF_DEFAULT_SERVICE	"zufs"
+
+struct zuf_fs_context {
+	char *service;
+	char *fs_name;
+	char *options;		/* for the server: "a,b=c" */
+	size_t options_len;
+	u64 timeout_ns;
+};
+
+enum { ZUF_OPT_SERVICE, ZUF_OPT_FS, ZUF_OPT_TIMEOUT };
+
+static const struct fs_parameter_spec zuf_param_specs[] = {
+	fsparam_string("service", ZUF_OPT_SERVICE),
+	fsparam_string("fs", ZUF_OPT_FS),
+	fsparam_u32("timeout", ZUF_OPT_TIMEOUT),
+	{}
+};
+
+/* Append an option the server's file system will judge. */
+static int zuf_add_server_option(struct fs_context *fc,
+				 struct fs_parameter *param)
+{
+	struct zuf_fs_context *ctx = fc->fs_private;
+	size_t klen = strlen(param->key), vlen = 0, len;
+	char *p;
+
+	if (param->type == fs_value_is_string)
+		vlen = param->size;
+	else if (param->type != fs_value_is_flag)
+		return invalfc(fc, "%s: only string options", param->key);
+	if (strchr(param->key, ',') || strchr(param->key, '=') ||
+	    (vlen && memchr(param->string, ',', vlen)))
+		return invalfc(fc, "%s: ',' not allowed", param->key);
+	len = ctx->options_len + !!ctx->options_len + klen + (vlen ? vlen + 1 : 0);
+	if (len > ZUFS_MOUNT_STR_MAX)
+		return invalfc(fc, "options longer than %d bytes",
+			       ZUFS_MOUNT_STR_MAX);
+	p = krealloc(ctx->options, len + 1, GFP_KERNEL);
+	if (!p)
+		return -ENOMEM;
+	ctx->options = p;
+	p += ctx->options_len;
+	if (ctx->options_len)
+		*p++ = ',';
+	memcpy(p, param->key, klen);
+	p += klen;
+	if (vlen) {
+		*p++ = '=';
+		memcpy(p, param->string, vlen);
+		p += vlen;
+	}
+	*p = '\0';
+	ctx->options_len = len;
+	return 0;
+}
+
+static int zuf_parse_param(struct fs_context *fc, struct fs_parameter *param)
+{
+	struct zuf_fs_context *ctx = fc->fs_private;
+	struct fs_parse_result result;
+	int opt;
+
+	opt = fs_parse(fc, zuf_param_specs, param, &result);
+	if (opt == -ENOPARAM) {
+		if (!strcmp(param->key, "source"))
+			return -ENOPARAM;	/* the VFS takes it */
+		return zuf_add_server_option(fc, param);
+	}
+	if (opt < 0)
+		return opt;
+
+	switch (opt) {
+	case ZUF_OPT_SERVICE:
+		if (!param->size || param->size >= UCCHAN_NAME_MAX)
+			return invalfc(fc, "service: 1..%d bytes",
+				       UCCHAN_NAME_MAX - 1);
+		kfree(ctx->service);
+		ctx->service = param->string;
+		param->string = NULL;
+		break;
+	case ZUF_OPT_FS:
+		if (!param->size || param->size >= ZUFS_FS_NAME_MAX)
+			return invalfc(fc, "fs: 1..%d bytes",
+				       ZUFS_FS_NAME_MAX - 1);
+		kfree(ctx->fs_name);
+		ctx->fs_name = param->string;
+		param->string = NULL;
+		break;
+	case ZUF_OPT_TIMEOUT:
+		ctx->timeout_ns = (u64)result.uint_32 * NSEC_PER_SEC;
+		break;
+	}
+	return 0;
+}
+
+void zuf_queue_forget(struct zuf_sb_info *sbi, u64 ino, u64 nlookup)
+{
+	struct zuf_forget *f;
+
+	if (READ_ONCE(sbi->dead) || READ_ONCE(sbi->destroying))
+		return;
+	/* evict may run in reclaim: never call the server from here */
+	f = kmalloc(sizeof(*f), GFP_NOFS | __GFP_NOWARN);
+	if (!f)
+		return;		/* the server keeps the inode until DESTROY */
+	f->ino = ino;
+	f->nlookup = nlookup;
+	spin_lock(&sbi->forget_lock);
+	list_add_tail(&f->list, &sbi->forget_list);
+	spin_unlock(&sbi->forget_lock);
+	schedule_work(&sbi->forget_work);
+}
+
+static void zuf_forget_work(struct work_struct *work)
+{
+	struct zuf_sb_info *sbi = container_of(work, struct zuf_sb_info,
+					       forget_work);
+	struct zuf_forget *f, *tmp;
+	LIST_HEAD(list);
+
+	spin_lock(&sbi->forget_lock);
+	list_splice_init(&sbi->forget_list, &list);
+	spin_unlock(&sbi->forget_lock);
+	list_for_each_entry_safe(f, tmp, &list, list) {
+		struct zufs_forget_in in = { .nlookup = f->nlookup };
+		struct zuf_args args = {
+			.opcode = ZUFS_OP_FORGET,
+			.ino = f->ino,
+			.in = &in,
+			.teardown = true,
+		};
+
+		if (!READ_ONCE(sbi->destroying))
+			zuf_call(sbi, &args);
+		list_del(&f->list);
+		kfree(f);
+	}
+}
+
+static int zuf_statfs(struct dentry *dentry, struct kstatfs *buf)
+{
+	struct super_block *sb = dentry->d_sb;
+	struct zufs_statfs_out out;
+	struct zuf_args args = {
+		.opcode = ZUFS_OP_STATFS,
+		.out = &out,
+	};
+	int err;
+
+	err = zuf_call(ZUF_SB(sb), &args);
+	if (err)
+		return err;
+	if (out.namelen > ZUFS_NAME_MAX || out.bfree > out.blocks ||
+	    out.bavail > out.bfree || out.ffree > out.files || out.pad ||
+	    out.reserved[0] || out.reserved[1])
+		return -EIO;
+	buf->f_type = ZUFS_SUPER_MAGIC;
+	buf->f_bsize = out.bsize ? out.bsize : PAGE_SIZE;
+	buf->f_frsize = out.frsize ? out.frsize : buf->f_bsize;
+	buf->f_blocks = out.blocks;
+	buf->f_bfree = out.bfree;
+	buf->f_bavail = out.bavail;
+	buf->f_files = out.files;
+	buf->f_ffree = out.ffree;
+	buf->f_namelen = out.namelen ? out.namelen : ZUFS_NAME_MAX;
+	return 0;
+}
+
+static int zuf_sync_fs(struct super_block *sb, int wait)
+{
+	struct zufs_sync_fs_in in = { .wait = !!wait };
+	struct zuf_args args = {
+		.opcode = ZUFS_OP_SYNC_FS,
+		.in = &in,
+	};
+	int err;
+
+	err = zuf_call(ZUF_SB(sb), &args);
+	if (err && zuf_no_op(ZUF_SB(sb), ZUFS_OP_SYNC_FS))
+		err = 0;
+	return err;
+}
+
+static const struct super_operations zuf_super_ops = {
+	.alloc_inode	= zuf_alloc_inode,
+	.free_inode	= zuf_free_inode,
+	.evict_inode	= zuf_evict_inode,
+	.drop_inode	= generic_delete_inode,
+	.statfs		= zuf_statfs,
+	.sync_fs	= zuf_sync_fs,
+};
+
+/* The INIT exchange: version, caps, the server's superblock and root. */
+static int zuf_init_exchange(struct super_block *sb, struct fs_context *fc,
+			     struct zufs_init_out *out)
+{
+	struct zuf_fs_context *ctx = fc->fs_private;
+	struct zuf_sb_info *sbi = ZUF_SB(sb);
+	const char *source = fc->source ? fc->source : "";
+	const char *options = ctx->options ? ctx->options : "";
+	struct zufs_init_in in = {
+		.major = ZUFS_KERNEL_VERSION,
+		.minor = ZUFS_KERNEL_MINOR_VERSION,
+		.caps = ZUF_KERNEL_CAPS,
+		.source_len = strlen(source),
+		.options_len = ctx->options_len,
+		.flags = (fc->sb_flags & SB_RDONLY) ? ZUFS_INIT_RDONLY : 0,
+	};
+	struct zuf_args args = {
+		.opcode = ZUFS_OP_INIT,
+		.in = &in,
+		.out = out,
+		.nr_names = 2,
+		.names = { source, options },
+		.namelens = { in.source_len, in.options_len },
+	};
+	int err;
+
+	if (in.source_len > ZUFS_MOUNT_STR_MAX)
+		return invalfc(fc, "source longer than %d bytes",
+			       ZUFS_MOUNT_STR_MAX);
+	strscpy(in.fs_name, ctx->fs_name, sizeof(in.fs_name));
+	err = zuf_call(sbi, &args);
+	switch (err) {
+	case 0:
+		break;
+	case -EPROTONOSUPPORT:
+		return invalfc(fc, "service %s does not speak zufs protocol %d",
+			       ctx->service, ZUFS_KERNEL_VERSION);
+	case -ENODEV:
+		errorfc(fc, "service %s has no file system '%s'",
+			ctx->service, ctx->fs_name);
+		return err;
+	case -EINVAL:
+		return invalfc(fc, "file system %s refused the options '%s'",
+			       ctx->fs_name, options);
+	default:
+		errorfc(fc, "INIT failed: %d", err);
+		return err;
+	}
+	if (!out->sb_id) {
+		errorfc(fc, "server returned superblock id 0");
+		return -EPROTO;
+	}
+	sbi->sb_id = out->sb_id;	/* from now on unmount DESTROYs it */
+	if (out->major != ZUFS_KERNEL_VERSION) {
+		errorfc(fc, "server speaks zufs protocol %u, not %d",
+			out->major, ZUFS_KERNEL_VERSION);
+		return -EPROTO;
+	}
+	if ((out->caps & ~ZUF_KERNEL_CAPS) || out->pad ||
+	    out->time_gran > NSEC_PER_SEC ||
+	    memchr_inv(out->reserved, 0, sizeof(out->reserved)) ||
+	    zuf_check_attr(sbi, &out->root) || !S_ISDIR(out->root.mode)) {
+		errorfc(fc, "server sent a bad INIT reply");
+		return -EPROTO;
+	}
+	return 0;
+}
+
+static int zuf_fill_super(struct super_block *sb, struct fs_context *fc)
+{
+	struct zuf_fs_context *ctx = fc->fs_private;
+	struct zuf_sb_info *sbi;
+	struct zufs_init_out out;
+	struct inode *root;
+	int err;
+
+	sbi = kzalloc(sizeof(*sbi), GFP_KERNEL);
+	if (!sbi)
+		return -ENOMEM;
+	spin_lock_init(&sbi->forget_lock);
+	INIT_LIST_HEAD(&sbi->forget_list);
+	INIT_WORK(&sbi->forget_work, zuf_forget_work);
+	sbi->timeout_ns = ctx->timeout_ns;
+	sb->s_fs_info = sbi;
+
+	sbi->conn = ucchan_connect(ctx->service);
+	if (IS_ERR(sbi->conn)) {
+		err = PTR_ERR(sbi->conn);
+		sbi->conn = NULL;
+		errorfc(fc, "cannot connect to service %s: %d",
+			ctx->service, err);
+		return err;
+	}
+	if (ucchan_conn_max_inline(sbi->conn) < ZUFS_MIN_INLINE) {
+		errorfc(fc, "service %s: inline size %u < %d", ctx->service,
+			ucchan_conn_max_inline(sbi->conn), ZUFS_MIN_INLINE);
+		return -EPROTO;
+	}
+	err = zuf_init_exchange(sb, fc, &out);
+	if (err)
+		return err;
+	/* a bdi of our own: shared mmap pages are written back */
+	err = super_setup_bdi(sb);
+	if (err)
+		return err;
+
+	sbi->caps = out.caps;
+	sbi->minor = min_t(u32, out.minor, ZUFS_KERNEL_MINOR_VERSION);
+	sbi->max_io = ZUF_DEFAULT_MAX_IO;
+	if (out.max_io && out.max_io < sbi->max_io)
+		sbi->max_io = max_t(u32, out.max_io, PAGE_SIZE);
+	sb->s_magic = ZUFS_SUPER_MAGIC;
+	sb->s_op = &zuf_super_ops;
+	sb->s_maxbytes = MAX_LFS_FILESIZE;
+	if (out.max_file_size && out.max_file_size < MAX_LFS_FILESIZE)
+		sb->s_maxbytes = out.max_file_size;
+	sb->s_time_gran = out.time_gran ? out.time_gran : 1;
+	sb->s_blocksize = PAGE_SIZE;
+	sb->s_blocksize_bits = PAGE_SHIFT;
+	if (zuf_has(sbi, ZUFS_CAP_XATTR))
+		sb->s_xattr = zuf_xattr_handlers;
+
+	root = zuf_iget(sb, &out.root, false);
+	if (IS_ERR(root))
+		return PTR_ERR(root);
+	sb->s_root = d_make_root(root);
+	if (!sb->s_root)
+		return -ENOMEM;
+	return 0;
+}
+
+static int zuf_get_tree(struct fs_context *fc)
+{
+	struct zuf_fs_context *ctx = fc->fs_private;
+
+	if (!ctx->fs_name)
+		return invalfc(fc, "missing fs=<file system>");
+	if (!ctx->service) {
+		ctx->service = kstrdup(ZUF_DEFAULT_SERVICE, GFP_KERNEL);
+		if (!ctx->service)
+			return -ENOMEM;
+	}
+	return get_tree_nodev(fc, zuf_fill_super);
+}
+
+static int zuf_reconfigure(struct fs_context *fc)
+{
+	struct zuf_fs_context *ctx = fc->fs_private;
+
+	if (ctx->fs_name || ctx->service || ctx->options_len)
+		return invalfc(fc, "remount cannot change service=, fs= or file system options");
+	sync_filesystem(fc->root->d_sb);
+	return 0;
+}
+
+static void zuf_free_fc(struct fs_context *fc)
+{
+	struct zuf_fs_context *ctx = fc->fs_private;
+
+	if (!ctx)
+		return;
+	kfree(ctx->service);
+	kfree(ctx->fs_name);
+	kfree(ctx->options);
+	kfree(ctx);
+}
+
+static const struct fs_context_operations zuf_context_ops = {
+	.parse_param	= zuf_parse_param,
+	.get_tree	= zuf_get_tree,
+	.reconfigure	= zuf_reconfigure,
+	.free		= zuf_free_fc,
+};
+
+int zuf_init_fs_context(struct fs_context *fc)
+{
+	struct zuf_fs_context *ctx;
+
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	if (!ctx)
+		return -ENOMEM;
+	fc->fs_private = ctx;
+	fc->ops = &zuf_context_ops;
+	return 0;
+}
+
+/*
+ * Unmount, or a mount that failed half way: forget nothing (DESTROY frees
+ * all of the server's superblock), drop the inodes, DESTROY, disconnect.
+ */
+void zuf_kill_sb(struct super_block *sb)
+{
+	struct zuf_sb_info *sbi = ZUF_SB(sb);
+	struct zuf_forget *f, *tmp;
+
+	if (sbi)
+		WRITE_ONCE(sbi->destroying, true);
+	kill_anon_super(sb);
+	if (!sbi)
+		return;
+	flush_work(&sbi->forget_work);
+	list_for_each_entry_safe(f, tmp, &sbi->forget_list, list)
+		kfree(f);
+	if (sbi->sb_id) {
+		struct zuf_args args = {
+			.opcode = ZUFS_OP_DESTROY,
+			.teardown = true,
+		};
+
+		zuf_call(sbi, &args);
+	}
+	if (sbi->conn)
+		ucchan_disconnect(sbi->conn);
+	kfree(sbi);
+}
