@@ -1,0 +1,1412 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * memfs - an in-memory zufs file system, written as a tutorial.
+ *
+ * Build (out of tree):
+ *   cc -shared -fPIC -o memfs.so memfs.c $(pkg-config --cflags --libs libzus)
+ * Run:
+ *   zusd --plugin ./memfs.so --service zufs &
+ *   mount -t zufs -o service=zufs,fs=memfs,size=256m none /mnt
+ *
+ * What it shows:
+ *   - the one entry point, zus_plugin_entry(), and the one static const
+ *     ops table with designated initialisers;
+ *   - inodes named by numbers, with a lookup count (nlookup) the kernel
+ *     drives through lookup/forget: an unlinked inode lives on until the
+ *     kernel forgets it (open-unlinked files, O_TMPFILE);
+ *   - sparse files kept as a sorted array of 4 KiB pages, so holes cost
+ *     nothing and SEEK_DATA/SEEK_HOLE just walk the array;
+ *   - directories whose entries carry a per-directory, monotonically
+ *     increasing id used as the readdir cookie: a position stays valid
+ *     while entries are added and removed;
+ *   - symlinks, hard links, device nodes, fifos and sockets (metadata only),
+ *     extended attributes in every namespace, fallocate/punch hole,
+ *     rename with NOREPLACE and EXCHANGE, statfs limits, timestamps.
+ *
+ * Threading: zusd calls ops from one worker thread per CPU at the same
+ * time. memfs keeps it simple: one read-write lock per superblock. Ops that
+ * only look (lookup, getattr, read, readdir, readlink, getxattr, listxattr,
+ * lseek, statfs) take it shared; everything else takes it exclusive. reads
+ * therefore do not update atime (the kernel does it with setattr if it
+ * wants to).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysinfo.h>
+#include <sys/sysmacros.h>
+
+#include <zus.h>
+
+#define MEMFS_PAGE	4096ULL
+#define MEMFS_MAX_SIZE	(1ULL << 44)	/* 16 TiB per file */
+#define MEMFS_LINK_MAX	65000U
+#define MEMFS_ROOT_INO	1
+
+/* One page of file data, at page index pgoff. */
+struct memfs_page {
+	uint64_t pgoff;
+	void *data;
+};
+
+/* One extended attribute. */
+struct memfs_xattr {
+	struct memfs_xattr *next;
+	char *name;
+	void *value;
+	size_t size;
+};
+
+/* One directory entry: id is the readdir cookie (see memfs_readdir). */
+struct memfs_dirent {
+	struct memfs_dirent *prev, *next;
+	uint64_t id;
+	zus_ino_t ino;
+	unsigned int type;		/* ZUS_DT_* */
+	size_t namelen;
+	char name[];
+};
+
+struct memfs_inode {
+	struct memfs_inode *hnext;	/* inode hash chain */
+	zus_ino_t ino;
+	uint32_t mode, uid, gid, nlink;
+	uint64_t rdev;
+	uint64_t size;
+	uint64_t nlookup;		/* references held by the kernel */
+	struct timespec atime, mtime, ctime;
+	struct memfs_xattr *xattrs;
+	union {
+		struct {		/* S_IFREG: sorted by pgoff */
+			struct memfs_page *pages;
+			size_t nr_pages, cap_pages;
+		} file;
+		struct {		/* S_IFDIR */
+			struct memfs_dirent *head, *tail;
+			uint64_t next_id;
+			zus_ino_t parent;
+			uint64_t nr_entries;
+		} dir;
+		char *target;		/* S_IFLNK */
+	};
+};
+
+struct memfs_sb {
+	pthread_rwlock_t lock;		/* protects everything below */
+	struct memfs_inode **hash;
+	size_t hash_size, nr_inodes;
+	zus_ino_t next_ino;
+	uint64_t max_pages, used_pages;
+	uint64_t max_inodes;
+};
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static struct memfs_sb *MSB(struct zus_sb *sb)
+{
+	return sb->priv;
+}
+
+static void now(struct timespec *ts)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+}
+
+static unsigned int mode_to_dt(uint32_t mode)
+{
+	return (mode & S_IFMT) >> 12;	/* DT_* == S_IFMT >> 12 */
+}
+
+static struct memfs_inode *iget(struct memfs_sb *m, zus_ino_t ino)
+{
+	struct memfs_inode *i;
+
+	for (i = m->hash[ino % m->hash_size]; i; i = i->hnext)
+		if (i->ino == ino)
+			return i;
+	return NULL;
+}
+
+static void hash_insert(struct memfs_sb *m, struct memfs_inode *i)
+{
+	size_t b;
+
+	if (m->nr_inodes >= m->hash_size) {	/* grow: keep chains short */
+		size_t nsize = m->hash_size * 2;
+		struct memfs_inode **nh = calloc(nsize, sizeof(*nh));
+
+		if (nh) {
+			for (size_t k = 0; k < m->hash_size; k++) {
+				struct memfs_inode *p = m->hash[k], *n;
+
+				for (; p; p = n) {
+					n = p->hnext;
+					p->hnext = nh[p->ino % nsize];
+					nh[p->ino % nsize] = p;
+				}
+			}
+			free(m->hash);
+			m->hash = nh;
+			m->hash_size = nsize;
+		}
+	}
+	b = i->ino % m->hash_size;
+	i->hnext = m->hash[b];
+	m->hash[b] = i;
+	m->nr_inodes++;
+}
+
+static void hash_remove(struct memfs_sb *m, struct memfs_inode *i)
+{
+	struct memfs_inode **pp = &m->hash[i->ino % m->hash_size];
+
+	while (*pp != i)
+		pp = &(*pp)->hnext;
+	*pp = i->hnext;
+	m->nr_inodes--;
+}
+
+static void fill_attr(const struct memfs_inode *i, struct zus_attr *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->ino = i->ino;
+	a->mode = i->mode;
+	a->nlink = i->nlink;
+	a->uid = i->uid;
+	a->gid = i->gid;
+	a->rdev = i->rdev;
+	a->size = i->size;
+	a->blksize = MEMFS_PAGE;
+	if (S_ISREG(i->mode))
+		a->blocks = i->file.nr_pages * (MEMFS_PAGE / 512);
+	a->atime = i->atime;
+	a->mtime = i->mtime;
+	a->ctime = i->ctime;
+}
+
+/* ---- file pages ------------------------------------------------------- */
+
+/* Index of the first page with pgoff >= pg (binary search). */
+static size_t page_find(const struct memfs_inode *i, uint64_t pg)
+{
+	size_t lo = 0, hi = i->file.nr_pages;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (i->file.pages[mid].pgoff < pg)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static void *page_lookup(const struct memfs_inode *i, uint64_t pg)
+{
+	size_t k = page_find(i, pg);
+
+	if (k < i->file.nr_pages && i->file.pages[k].pgoff == pg)
+		return i->file.pages[k].data;
+	return NULL;
+}
+
+/* The page at pg, allocated (zeroed) if it is a hole. NULL: -ENOSPC. */
+static void *page_get(struct memfs_sb *m, struct memfs_inode *i, uint64_t pg)
+{
+	size_t k = page_find(i, pg);
+	void *data;
+
+	if (k < i->file.nr_pages && i->file.pages[k].pgoff == pg)
+		return i->file.pages[k].data;
+	if (m->used_pages >= m->max_pages)
+		return NULL;
+	if (i->file.nr_pages == i->file.cap_pages) {
+		size_t ncap = i->file.cap_pages ? i->file.cap_pages * 2 : 8;
+		struct memfs_page *np = realloc(i->file.pages,
+						ncap * sizeof(*np));
+
+		if (!np)
+			return NULL;
+		i->file.pages = np;
+		i->file.cap_pages = ncap;
+	}
+	data = calloc(1, MEMFS_PAGE);
+	if (!data)
+		return NULL;
+	memmove(&i->file.pages[k + 1], &i->file.pages[k],
+		(i->file.nr_pages - k) * sizeof(*i->file.pages));
+	i->file.pages[k].pgoff = pg;
+	i->file.pages[k].data = data;
+	i->file.nr_pages++;
+	m->used_pages++;
+	return data;
+}
+
+/*
+ * Make bytes [start, end) a hole: free the pages fully inside, zero the
+ * covered part of the pages at either edge.
+ */
+static void punch(struct memfs_sb *m, struct memfs_inode *i, uint64_t start,
+		  uint64_t end)
+{
+	size_t k = page_find(i, start / MEMFS_PAGE), w;
+
+	if (start >= end)
+		return;
+	for (w = k; k < i->file.nr_pages; k++) {
+		struct memfs_page *p = &i->file.pages[k];
+		uint64_t ps = p->pgoff * MEMFS_PAGE, pe = ps + MEMFS_PAGE;
+
+		if (ps >= end) {
+			i->file.pages[w++] = *p;
+			continue;
+		}
+		if (start <= ps && pe <= end) {		/* fully covered */
+			free(p->data);
+			m->used_pages--;
+			continue;
+		}
+		{					/* edge page */
+			uint64_t s = start > ps ? start : ps;
+			uint64_t e = end < pe ? end : pe;
+
+			memset((char *)p->data + (s - ps), 0, e - s);
+		}
+		i->file.pages[w++] = *p;
+	}
+	i->file.nr_pages = w;
+}
+
+static int set_size(struct memfs_sb *m, struct memfs_inode *i, uint64_t size)
+{
+	if (size > MEMFS_MAX_SIZE)
+		return -EFBIG;
+	if (size < i->size)
+		punch(m, i, size, i->size + MEMFS_PAGE);
+	i->size = size;
+	return 0;
+}
+
+/* ---- inode life ------------------------------------------------------- */
+
+static void free_xattrs(struct memfs_inode *i)
+{
+	struct memfs_xattr *x, *n;
+
+	for (x = i->xattrs; x; x = n) {
+		n = x->next;
+		free(x->name);
+		free(x->value);
+		free(x);
+	}
+	i->xattrs = NULL;
+}
+
+static void inode_free(struct memfs_sb *m, struct memfs_inode *i)
+{
+	hash_remove(m, i);
+	if (S_ISREG(i->mode)) {
+		punch(m, i, 0, UINT64_MAX);
+		free(i->file.pages);
+	} else if (S_ISLNK(i->mode)) {
+		free(i->target);
+	} else if (S_ISDIR(i->mode)) {
+		struct memfs_dirent *d, *n;
+
+		for (d = i->dir.head; d; d = n) {	/* only at umount */
+			n = d->next;
+			free(d);
+		}
+	}
+	free_xattrs(i);
+	free(i);
+}
+
+/* Free i if nothing refers to it any more: no name, no kernel reference. */
+static void inode_put_maybe(struct memfs_sb *m, struct memfs_inode *i)
+{
+	if (i->nlink == 0 && i->nlookup == 0 && i->ino != MEMFS_ROOT_INO)
+		inode_free(m, i);
+}
+
+static struct memfs_inode *inode_new(struct memfs_sb *m,
+				     const struct zus_new_inode *ni, int *err)
+{
+	struct memfs_inode *i;
+
+	if (m->nr_inodes >= m->max_inodes) {
+		*err = -ENOSPC;
+		return NULL;
+	}
+	i = calloc(1, sizeof(*i));
+	if (!i) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	i->ino = m->next_ino++;
+	i->mode = ni->mode;
+	i->uid = ni->uid;
+	i->gid = ni->gid;
+	i->rdev = (S_ISCHR(ni->mode) || S_ISBLK(ni->mode)) ? ni->rdev : 0;
+	now(&i->atime);
+	i->mtime = i->ctime = i->atime;
+	if (S_ISDIR(i->mode)) {
+		i->nlink = 2;
+		i->dir.next_id = ZUS_DIR_COOKIE_FIRST;
+	}
+	hash_insert(m, i);
+	return i;
+}
+
+/* ---- directories ------------------------------------------------------ */
+
+static struct memfs_dirent *dir_find(const struct memfs_inode *dir,
+				     const char *name, size_t len)
+{
+	struct memfs_dirent *d;
+
+	for (d = dir->dir.head; d; d = d->next)
+		if (d->namelen == len && !memcmp(d->name, name, len))
+			return d;
+	return NULL;
+}
+
+/* Append an entry: it gets the next id, so cookies only ever grow. */
+static int dir_add(struct memfs_inode *dir, const char *name, size_t len,
+		   const struct memfs_inode *i)
+{
+	struct memfs_dirent *d = malloc(sizeof(*d) + len + 1);
+
+	if (!d)
+		return -ENOMEM;
+	d->id = dir->dir.next_id++;
+	d->ino = i->ino;
+	d->type = mode_to_dt(i->mode);
+	d->namelen = len;
+	memcpy(d->name, name, len);
+	d->name[len] = '\0';
+	d->next = NULL;
+	d->prev = dir->dir.tail;
+	if (dir->dir.tail)
+		dir->dir.tail->next = d;
+	else
+		dir->dir.head = d;
+	dir->dir.tail = d;
+	dir->dir.nr_entries++;
+	now(&dir->mtime);
+	dir->ctime = dir->mtime;
+	return 0;
+}
+
+static void dir_del(struct memfs_inode *dir, struct memfs_dirent *d)
+{
+	if (d->prev)
+		d->prev->next = d->next;
+	else
+		dir->dir.head = d->next;
+	if (d->next)
+		d->next->prev = d->prev;
+	else
+		dir->dir.tail = d->prev;
+	dir->dir.nr_entries--;
+	now(&dir->mtime);
+	dir->ctime = dir->mtime;
+	free(d);
+}
+
+/* Directory inode ino, or NULL with *err set. */
+static struct memfs_inode *get_dir(struct memfs_sb *m, zus_ino_t ino, int *err)
+{
+	struct memfs_inode *dir = iget(m, ino);
+
+	if (!dir)
+		*err = -ENOENT;
+	else if (!S_ISDIR(dir->mode))
+		*err = -ENOTDIR;
+	else if (dir->nlink == 0)
+		*err = -ENOENT;		/* removed: no new entries */
+	else
+		return dir;
+	return NULL;
+}
+
+/* ---- superblock ops --------------------------------------------------- */
+
+static int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s)
+		return -EINVAL;
+	switch (*end) {
+	case 'k': case 'K': v <<= 10; end++; break;
+	case 'm': case 'M': v <<= 20; end++; break;
+	case 'g': case 'G': v <<= 30; end++; break;
+	}
+	if (*end)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* Options: size=BYTES[kmg] (default: half of RAM), nr_inodes=N. */
+static int parse_options(struct memfs_sb *m, const char *options)
+{
+	char *opts = strdup(options), *tok, *save = NULL;
+	int err = 0;
+
+	if (!opts)
+		return -ENOMEM;
+	for (tok = strtok_r(opts, ",", &save); tok && !err;
+	     tok = strtok_r(NULL, ",", &save)) {
+		uint64_t v;
+
+		if (!strncmp(tok, "size=", 5)) {
+			err = parse_size(tok + 5, &v);
+			m->max_pages = (v + MEMFS_PAGE - 1) / MEMFS_PAGE;
+		} else if (!strncmp(tok, "nr_inodes=", 10)) {
+			err = parse_size(tok + 10, &m->max_inodes);
+		} else {
+			zus_log(ZUS_LOG_ERR, "memfs: unknown option '%s'", tok);
+			err = -EINVAL;
+		}
+	}
+	free(opts);
+	return err;
+}
+
+static int memfs_mount(struct zus_sb *sb, const char *source,
+		       const char *options, zus_ino_t *root)
+{
+	struct zus_new_inode rootni = { .mode = S_IFDIR | 0755 };
+	struct memfs_sb *m = calloc(1, sizeof(*m));
+	struct memfs_inode *r;
+	struct sysinfo si;
+	int err;
+
+	if (!m)
+		return -ENOMEM;
+	if (sysinfo(&si) == 0)
+		m->max_pages = (uint64_t)si.totalram * si.mem_unit / 2 / MEMFS_PAGE;
+	else
+		m->max_pages = 1ULL << 18;
+	m->max_inodes = m->max_pages;
+	err = parse_options(m, options);
+	if (err)
+		goto out_free;
+	m->hash_size = 64;
+	m->hash = calloc(m->hash_size, sizeof(*m->hash));
+	if (!m->hash) {
+		err = -ENOMEM;
+		goto out_free;
+	}
+	pthread_rwlock_init(&m->lock, NULL);
+	m->next_ino = MEMFS_ROOT_INO;
+	m->max_inodes++;		/* the root does not count */
+	r = inode_new(m, &rootni, &err);
+	if (!r)
+		goto out_hash;
+	r->dir.parent = r->ino;
+	sb->priv = m;
+	*root = r->ino;
+	return 0;
+
+out_hash:
+	free(m->hash);
+out_free:
+	free(m);
+	return err;
+}
+
+static void memfs_umount(struct zus_sb *sb)
+{
+	struct memfs_sb *m = MSB(sb);
+
+	for (size_t b = 0; b < m->hash_size; b++)
+		while (m->hash[b])
+			inode_free(m, m->hash[b]);
+	free(m->hash);
+	pthread_rwlock_destroy(&m->lock);
+	free(m);
+}
+
+static int memfs_statfs(struct zus_sb *sb, struct zus_statfs *st)
+{
+	struct memfs_sb *m = MSB(sb);
+
+	pthread_rwlock_rdlock(&m->lock);
+	st->bsize = MEMFS_PAGE;
+	st->blocks = m->max_pages;
+	st->bfree = st->bavail = m->max_pages - m->used_pages;
+	st->files = m->max_inodes;
+	st->ffree = m->max_inodes - m->nr_inodes;
+	st->namelen = ZUS_NAME_MAX;
+	pthread_rwlock_unlock(&m->lock);
+	return 0;
+}
+
+/* ---- inode ops -------------------------------------------------------- */
+
+static int memfs_lookup(struct zus_sb *sb, zus_ino_t dirino, const char *name,
+			size_t namelen, struct zus_attr *attr)
+{
+	struct memfs_sb *m = MSB(sb);
+	struct memfs_inode *dir, *i;
+	struct memfs_dirent *d;
+	int err = -ENOENT;
+
+	/* The lookup count changes: exclusive. */
+	pthread_rwlock_wrlock(&m->lock);
+	dir = get_dir(m, dirino, &err);
+	if (dir) {
+		d = dir_find(dir, name, namelen);
+		err = -ENOENT;
+		if (d) {
+			i = iget(m, d->ino);
+			i->nlookup++;
+			fill_attr(i, attr);
+			err = 0;
+		}
+	}
+	pthread_rwlock_unlock(&m->lock);
+	return err;
+}
+
+static void memfs_forget(struct zus_sb *sb, zus_ino_t ino, uint64_t nlookup)
+{
+	struct memfs_sb *m = MSB(sb);
+	struct memfs_inode *i;
+
+	pthread_rwlock_wrlock(&m->lock);
+	i = iget(m, ino);
+	if (i) {
+		i->nlookup -= nlookup < i->nlookup ? nlookup : i->nlookup;
+		inode_put_maybe(m, i);
+	}
+	pthread_rwlock_unlock(&m->lock);
+}
+
+static int memfs_getattr(struct zus_sb *sb, zus_ino_t ino,
+			 struct zus_attr *attr)
+{
+	struct memfs_sb *m = MSB(sb);
+	struct memfs_inode *i;
+
+	pthread_rwlock_rdlock(&m->lock);
+	i = iget(m, ino);
+	if (i)
+		fill_attr(i, attr);
+	pthread_rwlock_unlock(&m->lock);
+	return i ? 0 : -ENOENT;
+}
+
+static int memfs_setattr(struct zus_sb *sb, zus_ino_t ino,
+			 const struct zus_setattr *sa, struct zus_attr *attr)
+{
+	struct memfs_sb *m = MSB(sb);
+	struct memfs_inode *i;
+	int err = 0;
+
+	pthread_rwlock_wrlock(&m->lock);
+	i = iget(m, ino);
+	if (!i) {
+		err = -ENOENT;
+		goto out;
+	}
+	if (sa->valid & ZUS_SET_SIZE) {
+		if (S_ISDIR(i->mode))
+			err = -EISDIR;
+		else if (!S_ISREG(i->mode))
+			err = -EINVAL;
+		else
+			err = set_size(m, i, sa->size);
+		if (err)
+			goto out;
+		now(&i->mtime);
+	}
+	if (sa->valid & ZUS_SET_MODE)
+		i->mode = (i->mode & S_IFMT) | (sa->mode & 07777);
+	if (sa->valid & ZUS_SET_UID)
+		i->uid = sa->uid;
+	if (sa->valid & ZUS_SET_GID)
+		i->gid = sa->gid;
+	if (sa->valid & ZUS_SET_ATIME) {
+		if (sa->valid & ZUS_SET_ATIME_NOW)
+			now(&i->atime);
+		else
+			i->atime = sa->atime;
+	}
+	if (sa->valid & ZUS_SET_MTIME) {
+		if (sa->valid & ZUS_SET_MTIME_NOW)
+			now(&i->mtime);
+		else
+			i->mtime = sa->mtime;
+	}
+	if (sa->valid & ZUS_SET_CTIME)
+		i->ctime = sa->ctime;
+	else
+		now(&i->ctime);
+	fill_attr(i, attr);
+out:
+	pthread_rwlock_unlock(&m->lock);
+	return err;
+}
+
+/* Common part of mknod, mkdir, symlink: a new inode with a name in dir. */
+static int create_common(struct zus_sb *sb, zus_ino_t dirino, const char *name,
+			 size_t namelen, const struct zus_new_inode *ni,
+			 const char *target, struct zus_attr *attr)
+{
+	struct memfs_sb *m = MSB(sb);
+	struct memfs_inode *dir, *i;
+	int err = 0;
+
+	pthread_rwlock_wrlock(&m->lock);
+	dir = get_dir(m, dirino, &err);
+	if (!dir)
+		goto out;
+	if (dir_find(dir, name, namelen)) {
+		err = -EEXIST;
+		goto out;
+	}
+	if (S_ISDIR(ni->mode) && dir->nlink >= MEMFS_LINK_MAX) {
+		err = -EMLINK;
+		goto out;
+	}
+	i = inode_new(m, ni, &err);
+	if (!i)
+		goto out;
+	if (target) {
+		i->target = strdup(target);
+		i->size = strlen(target);
+		if (!i->target)
+			err = -ENOMEM;
+	}
+	if (!err)
+		err = dir_add(dir, name, namelen, i);
+	if (err) {
+		inode_free(m, i);
+		goto out;
+	}
+	if (S_ISDIR(i->mode)) {
+		i->dir.parent = dir->ino;
+		dir->nlink++;		/* the child's ".." */
+	} else {
+		i->nlink = 1;
+	}
+	i->nlookup = 1;
+	fill_attr(i, attr);
+out:
+	pthread_rwlock_unlock(&m->lock);
+	return err;
+}
+
+static int memfs_mknod(struct zus_sb *sb, zus_ino_t dir, const char *name,
+		       size_t namelen, const struct zus_new_inode *ni,
+		       struct zus_attr *attr)
+{
+	return create_common(sb, dir, name, namelen, ni, NULL, attr);
+}
+
+static int memfs_mkdir(struct zus_sb *sb, zus_ino_t dir, const char *name,
+		       size_t namelen, const struct zus_new_inode *ni,
+		       struct zus_attr *attr)
+{
+	return create_common(sb, dir, name, namelen, ni, NULL, attr);
+}
+
+static int memfs_symlink(struct zus_sb *sb, zus_ino_t dir, const char *name,
+			 size_t namelen, const char *target, size_t targetlen,
+			 const struct zus_new_inode *ni, struct zus_attr *attr)
+{
+	return create_common(sb, dir, name, namelen, ni, target, attr);
+}
+
+static int memfs_tmpfile(struct zus_sb *sb, zus_ino_t dirino,
+			 const struct zus_new_inode *ni, struct zus_attr *attr)
+{
+	struct memfs_sb *m = MSB(sb);
+	struct memfs_inode *i = NULL;
+	int err = 0;
+
+	pthread_rwlock_wrlock(&m->lock);
+	if (get_dir(m, dirino, &err))
+		i = inode_new(m, ni, &err);
+	if (i) {
+		i->nlink = 0;		/* no name: lives while referenced */
+		i->nlookup = 1;
+		fill_attr(i, attr);
+	}
+	pthread_rwlock_unlock(&m->lock);
+	return err;
+}
+
+static ssize_t memfs_readlink(struct zus_sb *sb, zus_ino_t ino, char *buf,
+			      size_t size)
+{
+	struct memfs_sb *m = MSB(sb);
+	struct memfs_inode *i;
+	ssize_t ret;
+
+	pthread_rwlock_rdlock(&m->lock);
+	i = iget(m, ino);
+	if (!i)
+		ret = -ENOENT;
+	else if (!S_ISLNK(i->mode))
+		ret = -EINVAL;
+	else if (i->size > size)
+		ret = -ERANGE;
+	else {
+		memcpy(buf, i->target, i->size);
+		ret = i->size;
+	}
+	pthread_rwlock_unlock(&m->lock);
+	return ret;
+}
+
+static int memfs_link(struct zus_sb *sb, zus_ino_t ino, zus_ino_t newdir,
+		      const char *name, size_t namelen, struct zus_attr *attr)
+{
+	struct memfs_sb *m = MSB(sb);
+	struct memfs_inode *dir, *i;
+	int err = 0;
+
+	pthread_rwlock_wrlock(&m->lock);
+	dir = get_dir(m, newdir, &err);
+	if (!dir)
+		goto out;
+	i = iget(m, ino);
+	if (!i)
+		err = -ENOENT;
+	else if (S_ISDIR(i->mode))
+		err = -EPERM;
+	else if (i->nlink >= MEMFS_LINK_MAX)
+		err = -EMLINK;
+	else if (dir_find(dir, name, namelen))
+		err = -EEXIST;
+	else
+		err = dir_add(dir, name, namelen, i);
+	if (err)
+		goto out;
+	i->nlink++;			/* also brings a tmpfile to life */
+	i->nlookup++;
+	now(&i->ctime);
+	fill_attr(i, attr);
+out:
+	pthread_rwlock_unlock(&m->lock);
+	return err;
+}
+
+/* Remove entry d of dir that names i; drop the link it held. */
+static void remove_entry(struct memfs_sb *m, struct memfs_inode *dir,
+			 struct memfs_dirent *d, struct memfs_inode *i)
+{
+	dir_del(dir, d);
+	if (S_ISDIR(i->mode)) {
+		i->nlink = 0;		/* "." and the name go together */
+		dir->nlink--;		/* the child's ".." */
+	} else {
+		i->nlink--;
+	}
+	now(&i->ctime);
+	inode_put_maybe(m, i);
+}
+
+static int remove_common(struct zus_sb *sb, zus_ino_t dirino, const char *name,
+			 size_t namelen, bool want_dir)
+{
+	struct memfs_sb *m = MSB(sb);
+	struct memfs_inode *dir, *i;
+	struct memfs_dirent *d;
+	int err = 0;
+
+	pthread_rwlock_wrlock(&m->lock);
+	dir = get_dir(m, dirino, &err);
+	if (!dir)
+		goto out;
+	d = dir_find(dir, name, namelen);
+	if (!d) {
+		err = -ENOENT;
+		goto out;
+	}
+	i = iget(m, d->ino);
+	if (want_dir && !S_ISDIR(i->mode))
+		err = -ENOTDIR;
+	else if (!want_dir && S_ISDIR(i->mode))
+		err = -EISDIR;
+	else if (want_dir && i->dir.nr_entries)
+		err = -ENOTEMPTY;
+	else
+		remove_entry(m, dir, d, i);
+out:
+	pthread_rwlock_unlock(&m->lock);
+	return err;
+}
+
+static int memfs_unlink(struct zus_sb *sb, zus_ino_t dir, const char *name,
+			size_t namelen)
+{
+	return remove_common(sb, dir, name, namelen, false);
+}
+
+static int memfs_rmdir(struct zus_sb *sb, zus_ino_t dir, const char *name,
+		       size_t namelen)
+{
+	return remove_common(sb, dir, name, namelen, true);
+}
+
+/* Is directory a the same as, or an ancestor of, directory b? */
+static bool is_ancestor(struct memfs_sb *m, struct memfs_inode *a,
+			struct memfs_inode *b)
+{
+	for (;;) {
+		if (a == b)
+			return true;
+		if (b->ino == MEMFS_ROOT_INO)
+			return false;
+		b = iget(m, b->dir.parent);
+	}
+}
+
+/* Point entry d at inode i (for rename): the name stays, its cookie too. */
+static void retarget(struct memfs_dirent *d, const struct memfs_inode *i)
+{
+	d->ino = i->ino;
+	d->type = mode_to_dt(i->mode);
+}
+
+static int memfs_rename(struct zus_sb *sb, zus_ino_t olddirino,
+			const char *oldname, size_t oldlen, zus_ino_t newdirino,
+			const char *newname, size_t newlen, unsigned int flags)
+{
+	struct memfs_sb *m = MSB(sb);
+	struct memfs_inode *od, *nd, *oi, *ni = NULL;
+	struct memfs_dirent *odent, *ndent;
+	int err = 0;
+
+	if (flags & ~(ZUS_RENAME_NOREPLACE | ZUS_RENAME_EXCHANGE))
+		return -EINVAL;		/* WHITEOUT is for overlayfs */
+	if ((flags & ZUS_RENAME_NOREPLACE) && (flags & ZUS_RENAME_EXCHANGE))
+		return -EINVAL;
+
+	pthread_rwlock_wrlock(&m->lock);
+	od = get_dir(m, olddirino, &err);
+	nd = od ? get_dir(m, newdirino, &err) : NULL;
+	if (!nd)
+		goto out;
+	odent = dir_find(od, oldname, oldlen);
+	if (!odent) {
+		err = -ENOENT;
+		goto out;
+	}
+	oi = iget(m, odent->ino);
+	ndent = dir_find(nd, newname, newlen);
+	if (ndent)
+		ni = iget(m, ndent->ino);
+	if (ndent == odent)
+		goto out;			/* same name: nothing to do */
+	if (oi == ni)
+		goto out;			/* hard links to one inode */
+
+	/* A directory must not move below itself. */
+	if (S_ISDIR(oi->mode) && od != nd && is_ancestor(m, oi, nd)) {
+		err = -EINVAL;
+		goto out;
+	}
+
+	if (flags & ZUS_RENAME_EXCHANGE) {
+		if (!ni) {
+			err = -ENOENT;
+			goto out;
+		}
+		if (S_ISDIR(ni->mode) && od != nd && is_ancestor(m, ni, od)) {
+			err = -EINVAL;
+			goto out;
+		}
+		/* Swap what the two names point at. */
+		retarget(odent, ni);
+		retarget(ndent, oi);
+		if (od != nd) {
+			if (S_ISDIR(oi->mode)) {
+				oi->dir.parent = nd->ino;
+				od->nlink--;
+				nd->nlink++;
+			}
+			if (S_ISDIR(ni->mode)) {
+				ni->dir.parent = od->ino;
+				nd->nlink--;
+				od->nlink++;
+			}
+		}
+		now(&od->mtime);
+		od->ctime = nd->mtime = nd->ctime = od->mtime;
+		oi->ctime = ni->ctime = od->mtime;
+		goto out;
+	}
+
+	if (ni) {
+		if (flags & ZUS_RENAME_NOREPLACE) {
+			err = -EEXIST;
+			goto out;
+		}
+		if (S_ISDIR(oi->mode) && !S_ISDIR(ni->mode)) {
+			err = -ENOTDIR;
+			goto out;
+		}
+		if (!S_ISDIR(oi->mode) && S_ISDIR(ni->mode)) {
+			err = -EISDIR;
+			goto out;
+		}
+		if (S_ISDIR(ni->mode) && ni->dir.nr_entries) {
+			err = -ENOTEMPTY;
+			goto out;
+		}
+	}
+	if (S_ISDIR(oi->mode) && od != nd && nd->nlink >= MEMFS_LINK_MAX) {
+		err = -EMLINK;
+		goto out;
+	}
+	/* Add the new name first: the only step that can fail. */
+	if (ni) {
+		/* Replace: the target's entry now names oi; drop ni's link. */
+		retarget(ndent, oi);
+		if (S_ISDIR(ni->mode)) {
+			ni->nlink = 0;
+			nd->nlink--;
+		} else {
+			ni->nlink--;
+		}
+		now(&ni->ctime);
+		inode_put_maybe(m, ni);
+		now(&nd->mtime);
+		nd->ctime = nd->mtime;
+	} else {
+		err = dir_add(nd, newname, newlen, oi);
+		if (err)
+			goto out;
+	}
+	dir_del(od, odent);
+	if (S_ISDIR(oi->mode) && od != nd) {
+		oi->dir.parent = nd->ino;
+		od->nlink--;
+		nd->nlink++;
+	}
+	now(&oi->ctime);
+out:
+	pthread_rwlock_unlock(&m->lock);
+	return err;
+}
+
+/* ---- readdir ---------------------------------------------------------- */
+
+/*
+ * Entries are kept in id order and ids only grow, so "the entries after
+ * cookie" are those with id > cookie, whatever was added or removed since.
+ */
+static int memfs_readdir(struct zus_sb *sb, zus_ino_t dirino, uint64_t cookie,
+			 struct zus_dir_ctx *ctx)
+{
+	struct memfs_sb *m = MSB(sb);
+	struct memfs_inode *dir;
+	struct memfs_dirent *d;
+	int err = 0;
+
+	pthread_rwlock_rdlock(&m->lock);
+	dir = iget(m, dirino);
+	if (!dir)
+		err = -ENOENT;
+	else if (!S_ISDIR(dir->mode))
+		err = -ENOTDIR;
+	else
+		for (d = dir->dir.head; d; d = d->next) {
+			if (d->id <= cookie)
+				continue;
+			if (zus_dir_emit(ctx, d->name, d->namelen, d->ino,
+					 d->type, d->id))
+				break;	/* full */
+		}
+	pthread_rwlock_unlock(&m->lock);
+	return err;
+}
+
+/* ---- file data -------------------------------------------------------- */
+
+static ssize_t memfs_read(struct zus_sb *sb, zus_ino_t ino, void *buf,
+			  size_t len, uint64_t off)
+{
+	struct memfs_sb *m = MSB(sb);
+	struct memfs_inode *i;
+	ssize_t ret = 0;
+
+	pthread_rwlock_rdlock(&m->lock);
+	i = iget(m, ino);
+	if (!i || !S_ISREG(i->mode)) {
+		ret = !i ? -ENOENT : S_ISDIR(i->mode) ? -EISDIR : -EINVAL;
+		goto out;
+	}
+	if (off >= i->size)
+		goto out;
+	if (len > i->size - off)
+		len = i->size - off;
+	while ((size_t)ret < len) {
+		uint64_t pos = off + ret;
+		size_t in = pos % MEMFS_PAGE;
+		size_t n = MEMFS_PAGE - in;
+		const char *p = page_lookup(i, pos / MEMFS_PAGE);
+
+		if (n > len - ret)
+			n = len - ret;
+		if (p)
+			memcpy((char *)buf + ret, p + in, n);
+		else
+			memset((char *)buf + ret, 0, n);	/* hole */
+		ret += n;
+	}
+out:
+	pthread_rwlock_unlock(&m->lock);
+	return ret;
+}
+
+static ssize_t memfs_write(struct zus_sb *sb, zus_ino_t ino, const void *buf,
+			   size_t len, uint64_t off, unsigned int flags)
+{
+	struct memfs_sb *m = MSB(sb);
+	struct memfs_inode *i;
+	ssize_t ret = 0;
+
+	pthread_rwlock_wrlock(&m->lock);
+	i = iget(m, ino);
+	if (!i || !S_ISREG(i->mode)) {
+		ret = !i ? -ENOENT : S_ISDIR(i->mode) ? -EISDIR : -EINVAL;
+		goto out;
+	}
+	if (flags & ZUS_WRITE_APPEND)
+		off = i->size;
+	if (off >= MEMFS_MAX_SIZE) {
+		ret = len ? -EFBIG : 0;
+		goto out;
+	}
+	if (len > MEMFS_MAX_SIZE - off)
+		len = MEMFS_MAX_SIZE - off;
+	while ((size_t)ret < len) {
+		uint64_t pos = off + ret;
+		size_t in = pos % MEMFS_PAGE;
+		size_t n = MEMFS_PAGE - in;
+		char *p = page_get(m, i, pos / MEMFS_PAGE);
+
+		if (!p) {
+			if (!ret)
+				ret = -ENOSPC;
+			break;
+		}
+		if (n > len - ret)
+			n = len - ret;
+		memcpy(p + in, (const char *)buf + ret, n);
+		ret += n;
+	}
+	if (ret > 0) {
+		if (off + ret > i->size)
+			i->size = off + ret;
+		now(&i->mtime);
+		i->ctime = i->mtime;
+	}
+out:
+	pthread_rwlock_unlock(&m->lock);
+	return ret;
+}
+
+static int memfs_fallocate(struct zus_sb *sb, zus_ino_t ino, unsigned int mode,
+			   uint64_t off, uint64_t len)
+{
+	struct memfs_sb *m = MSB(sb);
+	struct memfs_inode *i;
+	uint64_t end = off + len;
+	int err = 0;
+
+	if (mode & ~(ZUS_FALLOC_KEEP_SIZE | ZUS_FALLOC_PUNCH_HOLE |
+		     ZUS_FALLOC_ZERO_RANGE))
+		return -EOPNOTSUPP;
+	if ((mode & ZUS_FALLOC_PUNCH_HOLE) && !(mode & ZUS_FALLOC_KEEP_SIZE))
+		return -EOPNOTSUPP;
+	if (!len || end < off || end > MEMFS_MAX_SIZE)
+		return end > MEMFS_MAX_SIZE ? -EFBIG : -EINVAL;
+
+	pthread_rwlock_wrlock(&m->lock);
+	i = iget(m, ino);
+	if (!i || !S_ISREG(i->mode)) {
+		err = !i ? -ENOENT : S_ISDIR(i->mode) ? -EISDIR : -ENODEV;
+		goto out;
+	}
+	if (mode & (ZUS_FALLOC_PUNCH_HOLE | ZUS_FALLOC_ZERO_RANGE)) {
+		/* memfs: a zeroed range is a hole; both free the pages. */
+		punch(m, i, off, end);
+	} else {
+		for (uint64_t pg = off / MEMFS_PAGE;
+		     pg <= (end - 1) / MEMFS_PAGE; pg++)
+			if (!page_get(m, i, pg)) {
+				err = -ENOSPC;
+				goto out;
+			}
+	}
+	if (!(mode & ZUS_FALLOC_KEEP_SIZE) && end > i->size)
+		i->size = end;
+	now(&i->mtime);
+	i->ctime = i->mtime;
+out:
+	pthread_rwlock_unlock(&m->lock);
+	return err;
+}
+
+static int64_t memfs_lseek(struct zus_sb *sb, zus_ino_t ino, uint64_t off,
+			   int whence)
+{
+	struct memfs_sb *m = MSB(sb);
+	struct memfs_inode *i;
+	int64_t ret;
+
+	pthread_rwlock_rdlock(&m->lock);
+	i = iget(m, ino);
+	if (!i || !S_ISREG(i->mode)) {
+		ret = !i ? -ENOENT : -EINVAL;
+	} else if (off >= i->size) {
+		ret = -ENXIO;
+	} else {
+		/* First page at or after off's page. */
+		size_t k = page_find(i, off / MEMFS_PAGE);
+		uint64_t pos = off;
+
+		if (whence == ZUS_SEEK_DATA) {
+			if (k == i->file.nr_pages)
+				ret = -ENXIO;
+			else {
+				uint64_t ps = i->file.pages[k].pgoff * MEMFS_PAGE;
+
+				ret = ps > off ? ps : off;
+				if ((uint64_t)ret >= i->size)
+					ret = -ENXIO;
+			}
+		} else {	/* ZUS_SEEK_HOLE: first missing page */
+			for (; k < i->file.nr_pages; k++) {
+				if (i->file.pages[k].pgoff * MEMFS_PAGE > pos)
+					break;	/* gap before this page */
+				pos = (i->file.pages[k].pgoff + 1) * MEMFS_PAGE;
+			}
+			ret = pos < i->size ? pos : i->size;
+		}
+	}
+	pthread_rwlock_unlock(&m->lock);
+	return ret;
+}
+
+/* ---- extended attributes ---------------------------------------------- */
+
+static struct memfs_xattr *xattr_find(const struct memfs_inode *i,
+				      const char *name)
+{
+	struct memfs_xattr *x;
+
+	for (x = i->xattrs; x; x = x->next)
+		if (!strcmp(x->name, name))
+			return x;
+	return NULL;
+}
+
+static ssize_t memfs_getxattr(struct zus_sb *sb, zus_ino_t ino,
+			      const char *name, void *buf, size_t size)
+{
+	struct memfs_sb *m = MSB(sb);
+	struct memfs_inode *i;
+	struct memfs_xattr *x;
+	ssize_t ret;
+
+	pthread_rwlock_rdlock(&m->lock);
+	i = iget(m, ino);
+	x = i ? xattr_find(i, name) : NULL;
+	if (!i)
+		ret = -ENOENT;
+	else if (!x)
+		ret = -ENODATA;
+	else if (!size)
+		ret = x->size;
+	else if (size < x->size)
+		ret = -ERANGE;
+	else {
+		memcpy(buf, x->value, x->size);
+		ret = x->size;
+	}
+	pthread_rwlock_unlock(&m->lock);
+	return ret;
+}
+
+static int memfs_setxattr(struct zus_sb *sb, zus_ino_t ino, const char *name,
+			  const void *value, size_t size, unsigned int flags)
+{
+	struct memfs_sb *m = MSB(sb);
+	struct memfs_inode *i;
+	struct memfs_xattr *x;
+	void *v;
+	int err = 0;
+
+	v = malloc(size ? size : 1);
+	if (!v)
+		return -ENOMEM;
+	memcpy(v, value, size);
+
+	pthread_rwlock_wrlock(&m->lock);
+	i = iget(m, ino);
+	if (!i) {
+		err = -ENOENT;
+		goto out;
+	}
+	x = xattr_find(i, name);
+	if (x && (flags & ZUS_XATTR_CREATE)) {
+		err = -EEXIST;
+	} else if (!x && (flags & ZUS_XATTR_REPLACE)) {
+		err = -ENODATA;
+	} else if (x) {
+		free(x->value);
+		x->value = v;
+		x->size = size;
+		v = NULL;
+	} else {
+		x = calloc(1, sizeof(*x));
+		if (x)
+			x->name = strdup(name);
+		if (!x || !x->name) {
+			free(x);
+			err = -ENOMEM;
+			goto out;
+		}
+		x->value = v;
+		x->size = size;
+		x->next = i->xattrs;
+		i->xattrs = x;
+		v = NULL;
+	}
+	if (!err)
+		now(&i->ctime);
+out:
+	pthread_rwlock_unlock(&m->lock);
+	free(v);
+	return err;
+}
+
+static ssize_t memfs_listxattr(struct zus_sb *sb, zus_ino_t ino, char *buf,
+			       size_t size)
+{
+	struct memfs_sb *m = MSB(sb);
+	struct memfs_inode *i;
+	struct memfs_xattr *x;
+	size_t need = 0;
+	ssize_t ret;
+
+	pthread_rwlock_rdlock(&m->lock);
+	i = iget(m, ino);
+	if (!i) {
+		ret = -ENOENT;
+		goto out;
+	}
+	for (x = i->xattrs; x; x = x->next)
+		need += strlen(x->name) + 1;
+	ret = need;
+	if (!size)
+		goto out;
+	if (size < need) {
+		ret = -ERANGE;
+		goto out;
+	}
+	for (x = i->xattrs; x; x = x->next) {
+		size_t n = strlen(x->name) + 1;
+
+		memcpy(buf, x->name, n);
+		buf += n;
+	}
+out:
+	pthread_rwlock_unlock(&m->lock);
+	return ret;
+}
+
+static int memfs_removexattr(struct zus_sb *sb, zus_ino_t ino,
+			     const char *name)
+{
+	struct memfs_sb *m = MSB(sb);
+	struct memfs_inode *i;
+	struct memfs_xattr **pp, *x;
+	int err = -ENODATA;
+
+	pthread_rwlock_wrlock(&m->lock);
+	i = iget(m, ino);
+	if (!i) {
+		err = -ENOENT;
+		goto out;
+	}
+	for (pp = &i->xattrs; (x = *pp); pp = &x->next) {
+		if (strcmp(x->name, name))
+			continue;
+		*pp = x->next;
+		free(x->name);
+		free(x->value);
+		free(x);
+		now(&i->ctime);
+		err = 0;
+		break;
+	}
+out:
+	pthread_rwlock_unlock(&m->lock);
+	return err;
+}
+
+/* ---- the ops table and the entry point -------------------------------- */
+
+static const struct zus_fs_ops memfs_ops = {
+	.size		= sizeof(struct zus_fs_ops),
+	.mount		= memfs_mount,
+	.umount		= memfs_umount,
+	.statfs		= memfs_statfs,
+	/* .sync_fs, .fsync: nothing to make durable (NULL -> -ENOSYS,
+	 * which the kernel remembers and stops asking). */
+	.lookup		= memfs_lookup,
+	.forget		= memfs_forget,
+	.getattr	= memfs_getattr,
+	.setattr	= memfs_setattr,
+	.mknod		= memfs_mknod,
+	.mkdir		= memfs_mkdir,
+	.symlink	= memfs_symlink,
+	.readlink	= memfs_readlink,
+	.link		= memfs_link,
+	.unlink		= memfs_unlink,
+	.rmdir		= memfs_rmdir,
+	.rename		= memfs_rename,
+	.tmpfile	= memfs_tmpfile,
+	.readdir	= memfs_readdir,
+	.read		= memfs_read,
+	.write		= memfs_write,
+	.fallocate	= memfs_fallocate,
+	.lseek		= memfs_lseek,
+	.getxattr	= memfs_getxattr,
+	.setxattr	= memfs_setxattr,
+	.listxattr	= memfs_listxattr,
+	.removexattr	= memfs_removexattr,
+};
+
+static const struct zus_plugin memfs_plugin = {
+	.size		= sizeof(struct zus_plugin),
+	.abi_version	= ZUS_ABI_VERSION,
+	.name		= "memfs",
+	.description	= "in-memory file system (libzus example)",
+	.ops		= &memfs_ops,
+};
+
+ZUS_EXPORT const struct zus_plugin *zus_plugin_entry(void)
+{
+	return &memfs_plugin;
+}

@@ -1,0 +1,368 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * zusd.c - zusd: load plugins, serve the zufs protocol on a ucchan
+ * service with one worker per CPU, until told to stop.
+ *
+ * Shutdown rule: SIGTERM or SIGINT stops zusd when nothing is mounted.
+ * While file systems are mounted the first signal is refused (logged with
+ * the number of mounts); a second one, or the first with --force, stops
+ * zusd anyway: the mounts then fail every operation with an error until
+ * they are unmounted.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <libucchan.h>
+
+#include "zus_i.h"
+
+#define MAX_PLUGINS	32
+#define ZUSD_DEFAULT_SERVICE	"zufs"
+
+struct zusd {
+	struct zus_server srv;
+	struct ucchan_server *ucs;
+	const char *plugins[MAX_PLUGINS];
+	unsigned int nr_plugins;
+	const char *service;
+	mode_t mode;
+	unsigned int slots;
+	int ready_fd;
+	bool force;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: zusd --plugin NAME|PATH [--plugin ...] [OPTION]...\n"
+"Serve zufs file systems (zuf.ko) from user-space plugins over ucchan.\n"
+"\n"
+"  -p, --plugin NAME|PATH  load a plugin: a path (contains '/') or a name\n"
+"                          looked up as NAME.so in $ZUS_PLUGIN_PATH, then\n"
+"                          %s (or the build tree)\n"
+"  -s, --service NAME      ucchan service name (default \"%s\"); mount with\n"
+"                          -o service=NAME\n"
+"  -m, --mode OCTAL        connect permission of the service (default 0600)\n"
+"      --slots N           channels per CPU (default: the kernel's)\n"
+"      --ready-fd FD       write one byte to FD, then close it, when ready\n"
+"  -f, --force             exit on the first SIGTERM even while mounted\n"
+"      --evil              test mode: allow the evil= mount option and\n"
+"                          $ZUSD_EVIL (broken replies; see zusd(8))\n"
+"  -v, --verbose           more logging (repeat for debug)\n"
+"  -q, --quiet             errors only\n"
+"  -h, --help              this help\n"
+"  -V, --version           print the version\n"
+"\n"
+"Readiness is also announced to $NOTIFY_SOCKET (systemd Type=notify).\n"
+"SIGTERM/SIGINT stop zusd when nothing is mounted; while mounted the first\n"
+"is refused and a second one (or --force) stops it.\n",
+		ZUS_PLUGIN_DIR, ZUSD_DEFAULT_SERVICE);
+}
+
+static int parse_args(struct zusd *d, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "plugin",	required_argument, NULL, 'p' },
+		{ "service",	required_argument, NULL, 's' },
+		{ "mode",	required_argument, NULL, 'm' },
+		{ "slots",	required_argument, NULL, 'S' },
+		{ "ready-fd",	required_argument, NULL, 'r' },
+		{ "force",	no_argument,	   NULL, 'f' },
+		{ "evil",	no_argument,	   NULL, 'E' },
+		{ "verbose",	no_argument,	   NULL, 'v' },
+		{ "quiet",	no_argument,	   NULL, 'q' },
+		{ "help",	no_argument,	   NULL, 'h' },
+		{ "version",	no_argument,	   NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	char *end;
+	long v;
+	int c;
+
+	d->service = ZUSD_DEFAULT_SERVICE;
+	d->mode = 0600;
+	d->ready_fd = -1;
+	while ((c = getopt_long(argc, argv, "p:s:m:fvqhV", longopts,
+				NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			if (d->nr_plugins == MAX_PLUGINS) {
+				zus_err("at most %d plugins", MAX_PLUGINS);
+				return 2;
+			}
+			d->plugins[d->nr_plugins++] = optarg;
+			break;
+		case 's':
+			d->service = optarg;
+			break;
+		case 'm':
+			v = strtol(optarg, &end, 8);
+			if (*end || end == optarg || v < 0 || v > 0777) {
+				zus_err("--mode: '%s' is not an octal mode", optarg);
+				return 2;
+			}
+			d->mode = v;
+			break;
+		case 'S':
+			v = strtol(optarg, &end, 10);
+			if (*end || end == optarg || v < 1 || v > 16) {
+				zus_err("--slots: want 1..16, not '%s'", optarg);
+				return 2;
+			}
+			d->slots = v;
+			break;
+		case 'r':
+			v = strtol(optarg, &end, 10);
+			if (*end || end == optarg || v < 0 || v > INT_MAX) {
+				zus_err("--ready-fd: '%s' is not a descriptor",
+					optarg);
+				return 2;
+			}
+			d->ready_fd = v;
+			break;
+		case 'f':
+			d->force = true;
+			break;
+		case 'E':
+			zus_evil_allowed = true;
+			zus_warn("--evil: test mode, mounts may ask for broken replies");
+			break;
+		case 'v':
+			if (zus_log_level < ZUS_LOG_DEBUG)
+				zus_log_level++;
+			break;
+		case 'q':
+			zus_log_level = ZUS_LOG_ERR;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("zusd %s (plugin ABI %d)\n", ZUS_VERSION,
+			       ZUS_ABI_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		zus_err("unexpected argument '%s'", argv[optind]);
+		return 2;
+	}
+	if (!d->nr_plugins) {
+		zus_err("no plugin: give at least one --plugin");
+		usage(stderr);
+		return 2;
+	}
+	return -1;			/* go on */
+}
+
+/* ---- readiness -------------------------------------------------------- */
+
+/* sd_notify(3) protocol: one datagram to $NOTIFY_SOCKET. */
+static void notify(const char *msg)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	socklen_t len;
+	int fd;
+
+	if (!path || (path[0] != '/' && path[0] != '@') ||
+	    strlen(path) >= sizeof(sa.sun_path))
+		return;
+	strcpy(sa.sun_path, path);
+	if (path[0] == '@')
+		sa.sun_path[0] = '\0';	/* abstract socket */
+	len = offsetof(struct sockaddr_un, sun_path) + strlen(path);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	if (sendto(fd, msg, strlen(msg), MSG_NOSIGNAL,
+		   (struct sockaddr *)&sa, len) < 0)
+		zus_warn("NOTIFY_SOCKET %s: %s", path, strerror(errno));
+	close(fd);
+}
+
+static void announce_ready(struct zusd *d)
+{
+	char msg[128];
+
+	snprintf(msg, sizeof(msg), "READY=1\nSTATUS=serving service %s",
+		 d->service);
+	notify(msg);
+	if (d->ready_fd >= 0) {
+		if (write(d->ready_fd, "R", 1) != 1)
+			zus_warn("--ready-fd %d: %s", d->ready_fd,
+				 strerror(errno));
+		close(d->ready_fd);
+		d->ready_fd = -1;
+	}
+}
+
+/* ---- ucchan glue ------------------------------------------------------ */
+
+static int32_t zusd_handle(struct ucchan_req *req, size_t *reply_len, void *arg)
+{
+	struct zusd *d = arg;
+	struct zus_call c = {
+		.req = req->data,
+		.req_len = req->len,
+		.reply = req->reply,
+		.reply_cap = req->reply_cap,
+		.nr_bufs = req->nr_bufs,
+		.client_id = req->hdr->client_id,
+	};
+	int32_t status;
+
+	if (c.nr_bufs > ZUS_MAX_REQ_BUFS)
+		c.nr_bufs = ZUS_MAX_REQ_BUFS;
+	for (unsigned int i = 0; i < c.nr_bufs; i++) {
+		c.bufs[i].addr = req->bufs[i].addr;
+		c.bufs[i].len = req->bufs[i].len;
+		c.bufs[i].flags = req->bufs[i].flags &
+				  (ZUS_BUF_READ | ZUS_BUF_WRITE);
+	}
+	status = zus_dispatch(&d->srv, &c);
+	*reply_len = c.reply_len;
+	return status;
+}
+
+static void zusd_disconnect(uint64_t client_id, void *arg)
+{
+	struct zusd *d = arg;
+
+	zus_server_client_gone(&d->srv, client_id);
+}
+
+static const struct ucchan_server_ops zusd_ucchan_ops = {
+	.size		= sizeof(struct ucchan_server_ops),
+	.handle		= zusd_handle,
+	.disconnect	= zusd_disconnect,
+};
+
+/* ---- main ------------------------------------------------------------- */
+
+static int load_plugins(struct zusd *d)
+{
+	const char *dirs[3] = { NULL, NULL, NULL };
+	unsigned int nd = 0;
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	/* Run from the build tree: the plugins built there come first. */
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		if (!strncmp(exe, ZUS_BUILD_DIR "/", strlen(ZUS_BUILD_DIR) + 1))
+			dirs[nd++] = ZUS_BUILD_PLUGIN_DIRS;
+	}
+	dirs[nd] = ZUS_PLUGIN_DIR;
+	for (unsigned int i = 0; i < d->nr_plugins; i++) {
+		struct zus_loaded_plugin *lp;
+		int err = zus_plugin_load(d->plugins[i], dirs, &lp);
+
+		if (!err) {
+			err = zus_server_add_plugin(&d->srv, lp);
+			if (err)
+				zus_plugin_unload(lp);
+		}
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Wait for SIGTERM/SIGINT and apply the shutdown rule. */
+static void wait_for_stop(struct zusd *d, const sigset_t *set)
+{
+	bool refused = false;
+
+	for (;;) {
+		siginfo_t si;
+		size_t mounts;
+		int sig = sigwaitinfo(set, &si);
+
+		if (sig < 0)
+			continue;	/* EINTR */
+		mounts = zus_server_nr_mounts(&d->srv);
+		if (!mounts) {
+			zus_info("%s: nothing mounted, exiting", strsignal(sig));
+			return;
+		}
+		if (d->force || refused) {
+			zus_warn("%s: exiting with %zu file system(s) still mounted; they fail with errors until unmounted",
+				 strsignal(sig), mounts);
+			return;
+		}
+		zus_warn("%s: %zu file system(s) mounted: unmount them first, or send the signal again to force",
+			 strsignal(sig), mounts);
+		refused = true;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct zusd d = { 0 };
+	struct ucchan_server_opts uopts = {
+		.size = sizeof(uopts),
+	};
+	sigset_t set;
+	int ret, err;
+
+	ret = parse_args(&d, argc, argv);
+	if (ret >= 0)
+		return ret;
+	err = zus_server_init(&d.srv);
+	if (err) {
+		zus_err("init: %s", strerror(-err));
+		return 1;
+	}
+	ret = 1;
+	if (load_plugins(&d))
+		goto out_srv;
+
+	/* Workers inherit this mask; only the main thread takes signals. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	uopts.name = d.service;
+	uopts.mode = d.mode;
+	uopts.slots_per_cpu = d.slots;
+	uopts.max_inline = zus_proto_max_inline();
+	err = ucchan_server_create(&d.ucs, &uopts, &zusd_ucchan_ops, &d);
+	if (err) {
+		zus_err("service '%s': %s%s", d.service, strerror(-err),
+			err == -ENOENT ? " (is ucchan.ko loaded?)" :
+			err == -EEXIST ? " (another server runs it)" : "");
+		goto out_srv;
+	}
+	err = ucchan_server_start(d.ucs);
+	if (err) {
+		zus_err("starting workers: %s", strerror(-err));
+		goto out_ucs;
+	}
+	zus_log(ZUS_LOG_NOTICE, "serving service '%s' (id %u), %u plugin(s)",
+		d.service, ucchan_server_id(d.ucs), d.nr_plugins);
+	announce_ready(&d);
+
+	wait_for_stop(&d, &set);
+	notify("STOPPING=1");
+	ret = 0;
+out_ucs:
+	ucchan_server_destroy(d.ucs);	/* workers stop, clients -ESHUTDOWN */
+out_srv:
+	zus_server_fini(&d.srv);
+	return ret;
+}

@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * plugin_variant.c - test plugins for the loader, one per VARIANT:
+ *   good      a correct plugin (fs "tgood")
+ *   badabi    abi_version from the future
+ *   noentry   no zus_plugin_entry symbol
+ *   smallops  ops table smaller than ZUS_FS_OPS_MIN_SIZE
+ *   oldops    ops table that ends after .getattr (an "old" plugin); the
+ *             readdir set past its end must not be called
+ *   nomount   no .mount
+ *   badname   invalid fs name
+ *   null      entry point returns NULL
+ * They do not link libzus (nothing here calls it).
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <zus.h>
+
+#define V_good		1
+#define V_badabi	2
+#define V_noentry	3
+#define V_smallops	4
+#define V_oldops	5
+#define V_nomount	6
+#define V_badname	7
+#define V_null		8
+#define CAT_(a, b)	a##b
+#define CAT(a, b)	CAT_(a, b)
+#define IS(v)		(CAT(V_, VARIANT) == CAT(V_, v))
+
+static __attribute__((unused)) int t_mount(struct zus_sb *sb, const char *source, const char *options,
+		   zus_ino_t *root)
+{
+	*root = 1;
+	return 0;
+}
+
+static int t_getattr(struct zus_sb *sb, zus_ino_t ino, struct zus_attr *a)
+{
+	a->ino = ino;
+	a->mode = 040755;
+	a->nlink = 2;
+	return 0;
+}
+
+static int t_readdir(struct zus_sb *sb, zus_ino_t dir, uint64_t cookie,
+		     struct zus_dir_ctx *ctx)
+{
+	return -EUCLEAN;	/* must never be reached for "oldops" */
+}
+
+static const struct zus_fs_ops t_ops = {
+#if IS(smallops)
+	.size		= offsetof(struct zus_fs_ops, mount),
+#elif IS(oldops)
+	.size		= offsetof(struct zus_fs_ops, getattr) + sizeof(void *),
+#else
+	.size		= sizeof(struct zus_fs_ops),
+#endif
+#if !IS(nomount)
+	.mount		= t_mount,
+#endif
+	.getattr	= t_getattr,
+	.readdir	= t_readdir,
+};
+
+static const struct zus_plugin t_plugin __attribute__((unused)) = {
+	.size		= sizeof(struct zus_plugin),
+#if IS(badabi)
+	.abi_version	= ZUS_ABI_VERSION + 98,
+#else
+	.abi_version	= ZUS_ABI_VERSION,
+#endif
+#if IS(badname)
+	.name		= "Bad/Name",
+#else
+	.name		= "t" VARIANT_NAME,
+#endif
+	.description	= "loader test plugin",
+	.ops		= &t_ops,
+};
+
+#if IS(noentry)
+ZUS_EXPORT const struct zus_plugin *zus_plugin_entry_misspelt(void);
+ZUS_EXPORT const struct zus_plugin *zus_plugin_entry_misspelt(void)
+#else
+ZUS_EXPORT const struct zus_plugin *zus_plugin_entry(void)
+#endif
+{
+#if IS(null)
+	return NULL;
+#else
+	return &t_plugin;
+#endif
+}
