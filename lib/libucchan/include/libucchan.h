@@ -80,6 +80,11 @@ int ucchan_server_create(struct ucchan_server **srvp,
 			 const struct ucchan_server_ops *ops, void *arg);
 /* Start one pinned worker thread per online CPU and slot (or cpus). */
 int ucchan_server_start(struct ucchan_server *srv);
+/*
+ * Serve only the CPUs of cpulist ("0-3,8"), before ucchan_server_start();
+ * NULL restores the default (every online CPU). Added in LIBUCCHAN_1.
+ */
+int ucchan_server_set_cpus(struct ucchan_server *srv, const char *cpulist);
 int ucchan_server_set_perm(struct ucchan_server *srv, uid_t uid, gid_t gid,
 			   mode_t mode);
 /* Stop workers, close the service (clients get -ESHUTDOWN), free. */
@@ -90,6 +95,7 @@ uint32_t ucchan_server_id(const struct ucchan_server *srv);
 void ucchan_worker_set_data(struct ucchan_worker *w, void *data);
 void *ucchan_worker_get_data(const struct ucchan_worker *w);
 unsigned int ucchan_worker_cpu(const struct ucchan_worker *w);
+unsigned int ucchan_worker_slot(const struct ucchan_worker *w);
 /* Registered-buffer area of the service (for UCCHAN_BUF_REGISTERED). */
 void *ucchan_server_regbuf_base(const struct ucchan_server *srv);
 
@@ -132,6 +138,10 @@ int ucchan_client_buf_register(struct ucchan_client *cl, void *addr,
 int ucchan_client_buf_unregister(struct ucchan_client *cl, uint32_t buf_id);
 uint64_t ucchan_client_id(const struct ucchan_client *cl);
 size_t ucchan_client_max_inline(const struct ucchan_client *cl);
+/* Most bytes of mapped (non-registered) buffers one call may carry. */
+uint64_t ucchan_client_window_size(const struct ucchan_client *cl);
+/* The connection's file descriptor (to poll, or to pass on). */
+int ucchan_client_fd(const struct ucchan_client *cl);
 void ucchan_client_close(struct ucchan_client *cl);
 
 #ifdef __cplusplus

@@ -1,0 +1,59 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Helpers of the ucchan VM checks (sourced). Needs UCCHAN_PING.
+set -u
+PING=${UCCHAN_PING:?UCCHAN_PING not set}
+FAILS=0
+SERVERS=()
+WORK=$(mktemp -d /tmp/ucchan-vm.XXXXXX)
+
+fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
+pass() { echo "ok: $*"; }
+
+# check NAME CMD...: run CMD, report NAME
+check() {
+	local name=$1; shift
+	if "$@"; then pass "$name"; else fail "$name"; fi
+}
+
+# check_fails NAME CMD...: CMD must exit non-zero
+check_fails() {
+	local name=$1; shift
+	if "$@"; then fail "$name (succeeded)"; else pass "$name"; fi
+}
+
+# serve NAME [ARGS...]: start an echo server, wait until it serves.
+# Sets SRV_PID.
+serve() {
+	local name=$1 log=$WORK/$1.log i; shift
+	"$PING" --serve "$name" "$@" >"$log" 2>&1 &
+	SRV_PID=$!
+	SERVERS+=("$SRV_PID")
+	for i in $(seq 100); do
+		grep -q '^serving' "$log" && return 0
+		kill -0 "$SRV_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "server $name did not start:"; cat "$log"
+	return 1
+}
+
+# unserve PID: SIGTERM, wait for a graceful exit (status 0)
+unserve() {
+	kill -TERM "$1" && wait "$1"
+}
+
+stat_col() {	# stat_col SERVICE COLUMN: the total line's column
+	awk -v c="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) n = i }
+		$1 == "total" { print $n }' "/sys/kernel/debug/ucchan/$1/stats"
+}
+
+vmstat() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
+
+finish() {
+	local p
+	for p in "${SERVERS[@]}"; do kill -KILL "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$WORK"
+	[ "$FAILS" -eq 0 ] || { echo "$FAILS check(s) failed"; exit 1; }
+	exit 0
+}
