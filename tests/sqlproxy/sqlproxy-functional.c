@@ -10,12 +10,25 @@
  *   cursor       a result larger than the result buffer arrives complete
  *   bigrow       one row larger than the buffer (buffer grows)
  *   bulk         ROWS rows in one transaction, then point queries
- *   concurrent   4 processes inserting and reading at once
- *   hostile      (unix only) malformed messages get an error reply; the
- *                server keeps serving
+ *   concurrent   4 processes inserting and reading at once, pinned to the
+ *                CPUs in turn (both CPUs of the test VM)
+ *   hostile      malformed messages from a raw client (over the socket or
+ *                straight through libucchan) get an error reply; nothing
+ *                they carry is executed or committed; the server keeps
+ *                serving everybody else
+ *
+ * sqlproxy-functional TARGET --restart-client: the client side of the
+ * server-restart test (sqlproxy-test.sh drives it with SIGUSR1): inside a
+ * transaction, then the server is killed; calls must fail at once with a
+ * clear error (-ESHUTDOWN over ucchan, -ECONNRESET over the socket), also
+ * for a call that was running in the server when it died; then, once the
+ * server is back, a new connection works and the transaction is gone.
  */
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,8 +36,11 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <libucchan.h>
 #include "sqlproxy.h"
 #include "sqlproxy_proto.h"
+
+#define SQLITE_RANGE_CODE 25
 
 static const char *target;
 static int failures;
@@ -272,6 +288,7 @@ static int t_bulk(int64_t rows)
 static int t_concurrent(void)
 {
 	struct sqlp_conn *c = conn();
+	int ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	int i, st, bad = 0;
 	pid_t pid[4];
 
@@ -279,9 +296,17 @@ static int t_concurrent(void)
 	for (i = 0; i < 4; i++) {
 		pid[i] = fork();
 		if (pid[i] == 0) {
-			struct sqlp_conn *k = conn();
+			struct sqlp_conn *k;
 			struct sqlp_stmt *s;
+			cpu_set_t cpus;
 			int j, r = 0;
+
+			/* spread over every CPU: ucchan serves each on its own */
+			CPU_ZERO(&cpus);
+			CPU_SET(i % ncpu, &cpus);
+			if (sched_setaffinity(0, sizeof(cpus), &cpus))
+				_exit(3);
+			k = conn();
 
 			sqlp_prepare(k, "INSERT INTO conc VALUES (?1, ?2)", &s);
 			for (j = 0; j < 200 && !r; j++) {
@@ -304,74 +329,352 @@ static int t_concurrent(void)
 	return 0;
 }
 
-static int raw_call(int fd, const void *msg, size_t len,
-		    struct sqlp_reply_hdr *rep)
-{
-	char res[4096];
+/* ---- raw clients: hand-made messages, over either transport --------- */
 
-	if (send(fd, msg, len, MSG_NOSIGNAL) != (ssize_t)len)
+struct raw {
+	int fd;				/* socket, or -1 */
+	struct ucchan_client *uc;	/* ucchan, or NULL */
+	struct sqlp_reply_hdr rep;
+	char res[4096];			/* result or error message */
+};
+
+static int raw_open(struct raw *r)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	memset(r, 0, sizeof(*r));
+	r->fd = -1;
+	if (!strncmp(target, "ucchan:", 7))
+		return ucchan_client_connect(&r->uc, target + 7);
+	strncpy(sa.sun_path, target + 5, sizeof(sa.sun_path) - 1);
+	r->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (r->fd < 0)
+		return -errno;
+	return connect(r->fd, (struct sockaddr *)&sa, sizeof(sa)) ? -errno : 0;
+}
+
+static void raw_close(struct raw *r)
+{
+	if (r->uc)
+		ucchan_client_close(r->uc);
+	if (r->fd >= 0)
+		close(r->fd);
+	r->uc = NULL;
+	r->fd = -1;
+}
+
+/*
+ * Send len bytes as one request; 0 with r->rep (and r->res) filled, or -1
+ * if the transport failed. Over ucchan the message is the inline request
+ * and the result comes back inline (no SQLP_REQ_RESULT_BUF).
+ */
+static int raw_call(struct raw *r, const void *msg, size_t len)
+{
+	uint8_t reply[sizeof(r->rep) + sizeof(r->res)];
+
+	memset(&r->rep, 0, sizeof(r->rep));
+	r->res[0] = 0;
+	if (r->uc) {
+		struct ucchan_call_args a = {
+			.size = sizeof(a), .req = msg, .req_len = len,
+			.reply = reply, .reply_cap = sizeof(reply),
+		};
+
+		if (ucchan_client_call(r->uc, &a) || a.reply_len < sizeof(r->rep) ||
+		    a.reply_len > sizeof(reply))
+			return -1;
+		memcpy(&r->rep, reply, sizeof(r->rep));
+		if (r->rep.result_len != a.reply_len - sizeof(r->rep) ||
+		    r->rep.status != a.status)
+			return -1;
+		memcpy(r->res, reply + sizeof(r->rep), r->rep.result_len);
+		return 0;
+	}
+	if (send(r->fd, msg, len, MSG_NOSIGNAL) != (ssize_t)len)
 		return -1;
-	if (recv(fd, rep, sizeof(*rep), MSG_WAITALL) != sizeof(*rep))
+	if (recv(r->fd, &r->rep, sizeof(r->rep), MSG_WAITALL) != sizeof(r->rep))
 		return -1;
-	if (rep->result_len > sizeof(res))
+	if (r->rep.result_len > sizeof(r->res))
 		return -1;
-	if (rep->result_len &&
-	    recv(fd, res, rep->result_len, MSG_WAITALL) != rep->result_len)
+	if (r->rep.result_len &&
+	    recv(r->fd, r->res, r->rep.result_len, MSG_WAITALL) !=
+	    r->rep.result_len)
 		return -1;
 	return 0;
 }
 
+struct rmsg {
+	struct sqlp_req_hdr h;
+	uint8_t body[1024];
+};
+
+static void rmsg_hdr(struct rmsg *m, uint16_t op)
+{
+	memset(m, 0, sizeof(*m));
+	m->h.magic = SQLP_MAGIC;
+	m->h.version = SQLP_VERSION_MAJOR << 8 | SQLP_VERSION_MINOR;
+	m->h.op = op;
+	m->h.result_cap = 4096;
+}
+
+/* A well-formed EXEC of sql with nparams parameters; returns its length. */
+static size_t rmsg_exec(struct rmsg *m, const char *sql,
+			const struct sqlp_value *params, unsigned int nparams)
+{
+	struct sqlp_wbuf w = { .p = m->body, .cap = sizeof(m->body) };
+
+	rmsg_hdr(m, SQLP_OP_EXEC);
+	if (sqlp_exec_encode(&w, sql, strlen(sql), params, nparams) < 0)
+		abort();
+	m->h.body_len = (uint32_t)w.len;
+	return sizeof(m->h) + w.len;
+}
+
+#define RAW_EXPECT(r, m, len, st) do { \
+	CHECK(!raw_call(r, m, len), "transport failed"); \
+	CHECK((r)->rep.status == (st), "status %d, want %d (%s)", \
+	      (r)->rep.status, (st), (r)->res); \
+	CHECK((r)->rep.magic == SQLP_MAGIC, "reply magic"); } while (0)
+
 static int t_hostile(void)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct sqlp_reply_hdr rep;
-	struct {
-		struct sqlp_req_hdr h;
-		uint8_t body[64];
-	} m;
+	bool uc = !strncmp(target, "ucchan:", 7);
 	struct sqlp_conn *c = conn();
-	int fd;
+	struct sqlp_value v[2];
+	struct raw r, q;
+	struct rmsg m;
+	size_t len;
 
-	strncpy(sa.sun_path, target + 5, sizeof(sa.sun_path) - 1);
-	fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	CHECK(!connect(fd, (struct sockaddr *)&sa, sizeof(sa)), "-");
-	memset(&m, 0, sizeof(m));
-	m.h.magic = SQLP_MAGIC;
-	m.h.version = SQLP_VERSION_MAJOR << 8;
-	m.h.op = SQLP_OP_EXEC;
-	m.h.result_cap = 4096;
+	CHECK(!sqlp_exec(c, "DROP TABLE IF EXISTS hostile; "
+			 "CREATE TABLE hostile(v)"), "%s", sqlp_errmsg(c));
+	CHECK(!raw_open(&r), "raw connect");
+	/* a sane request first: the raw client works at all */
+	len = rmsg_exec(&m, "SELECT 1", NULL, 0);
+	RAW_EXPECT(&r, &m, len, 0);
+	CHECK(r.rep.nrows == 1 && r.rep.ncols == 1, "-");
+
 	/* EXEC body that claims more SQL than it carries */
+	rmsg_hdr(&m, SQLP_OP_EXEC);
 	m.h.body_len = 16;
 	((struct sqlp_exec_hdr *)m.body)->sql_len = 1000;
-	CHECK(!raw_call(fd, &m, sizeof(m.h) + 16, &rep), "-");
-	CHECK(rep.status == -EBADMSG, "%d", rep.status);
-	/* parameter with an unknown type */
+	RAW_EXPECT(&r, &m, sizeof(m.h) + 16, -EBADMSG);
+	/* SQL text over the limit, nparams over the limit */
+	((struct sqlp_exec_hdr *)m.body)->sql_len = SQLP_MAX_SQL + 1;
+	RAW_EXPECT(&r, &m, sizeof(m.h) + 16, -E2BIG);
 	((struct sqlp_exec_hdr *)m.body)->sql_len = 8;
+	((struct sqlp_exec_hdr *)m.body)->nparams = SQLP_MAX_PARAMS + 1;
+	RAW_EXPECT(&r, &m, sizeof(m.h) + 16, -E2BIG);
+	/* reserved field of the EXEC header */
+	((struct sqlp_exec_hdr *)m.body)->nparams = 0;
+	((struct sqlp_exec_hdr *)m.body)->reserved = 1;
+	memcpy(m.body + 8, "SELECT 1", 8);
+	RAW_EXPECT(&r, &m, sizeof(m.h) + 16, -EINVAL);
+	/* a parameter of an unknown type */
+	((struct sqlp_exec_hdr *)m.body)->reserved = 0;
 	((struct sqlp_exec_hdr *)m.body)->nparams = 1;
 	memcpy(m.body + 8, "SELECT ?", 8);
 	m.body[16] = 99;
 	m.h.body_len = 17;
-	CHECK(!raw_call(fd, &m, sizeof(m.h) + 17, &rep), "-");
-	CHECK(rep.status == -EINVAL, "%d", rep.status);
-	/* FETCH of a cursor that does not exist */
-	m.h.op = SQLP_OP_FETCH;
-	m.h.body_len = 0;
+	RAW_EXPECT(&r, &m, sizeof(m.h) + 17, -EINVAL);
+	/* a TEXT parameter claiming 4 GiB, and one over SQLP_MAX_VALUE */
+	m.body[16] = SQLP_T_TEXT;
+	memcpy(m.body + 17, &(uint32_t){ 0xffffffffu }, 4);
+	m.h.body_len = 21;
+	RAW_EXPECT(&r, &m, sizeof(m.h) + 21, -E2BIG);
+	memcpy(m.body + 17, &(uint32_t){ 1000 }, 4);
+	RAW_EXPECT(&r, &m, sizeof(m.h) + 21, -EBADMSG);
+	/* an INSERT whose parameters are followed by garbage: not run */
+	v[0] = (struct sqlp_value){ .type = SQLP_T_INT, .i = 666 };
+	len = rmsg_exec(&m, "INSERT INTO hostile VALUES (?1)", v, 1);
+	m.body[m.h.body_len++] = 0x5a;
+	RAW_EXPECT(&r, &m, len + 1, -EBADMSG);
+	/* ... and one with a truncated parameter */
+	len = rmsg_exec(&m, "INSERT INTO hostile VALUES (?1)", v, 1);
+	m.h.body_len -= 3;
+	RAW_EXPECT(&r, &m, len - 3, -EBADMSG);
+	/* more parameters than the statement takes: SQLITE_RANGE, not run */
+	v[1] = v[0];
+	len = rmsg_exec(&m, "INSERT INTO hostile VALUES (?1)", v, 2);
+	RAW_EXPECT(&r, &m, len, SQLITE_RANGE_CODE);
+	/* FETCH and CLOSE of a cursor that does not exist */
+	rmsg_hdr(&m, SQLP_OP_FETCH);
 	m.h.cursor = 12345;
-	CHECK(!raw_call(fd, &m, sizeof(m.h), &rep), "-");
-	CHECK(rep.status == -ENOENT, "%d", rep.status);
-	/* bad magic: error reply, then the connection is closed */
-	m.h.magic = 0x12345678;
-	CHECK(!raw_call(fd, &m, sizeof(m.h), &rep), "-");
-	CHECK(rep.status == -EBADMSG, "%d", rep.status);
-	CHECK(recv(fd, &rep, 1, 0) == 0, "closed after a bad header");
-	close(fd);
-	/* a half-sent request then a hang-up */
-	fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	CHECK(!connect(fd, (struct sockaddr *)&sa, sizeof(sa)), "-");
-	CHECK(send(fd, &m, 10, 0) == 10, "-");
-	close(fd);
+	RAW_EXPECT(&r, &m, sizeof(m.h), -ENOENT);
+	m.h.op = SQLP_OP_CLOSE;
+	RAW_EXPECT(&r, &m, sizeof(m.h), -ENOENT);
+	CHECK(scalar(c, "SELECT count(*) FROM hostile") == 0,
+	      "a malformed request was executed");
+
+	if (uc) {
+		/*
+		 * ucchan is message based: a bad header is answered and the
+		 * connection goes on.
+		 */
+		rmsg_hdr(&m, SQLP_OP_HELLO);
+		RAW_EXPECT(&r, &m, 10, -EBADMSG);	/* shorter than the header */
+		m.h.magic = 0x12345678;
+		RAW_EXPECT(&r, &m, sizeof(m.h), -EBADMSG);
+		rmsg_hdr(&m, 77);
+		RAW_EXPECT(&r, &m, sizeof(m.h), -EOPNOTSUPP);
+		rmsg_hdr(&m, SQLP_OP_HELLO);
+		m.h.version = 9 << 8;
+		RAW_EXPECT(&r, &m, sizeof(m.h), -EPROTONOSUPPORT);
+		rmsg_hdr(&m, SQLP_OP_HELLO);
+		m.h.reserved0 = 1;
+		RAW_EXPECT(&r, &m, sizeof(m.h), -EINVAL);
+		m.h.reserved0 = 0;
+		m.h.flags = 1u << 7;
+		RAW_EXPECT(&r, &m, sizeof(m.h), -EINVAL);
+		/* inline body shorter or longer than body_len says */
+		len = rmsg_exec(&m, "SELECT 1", NULL, 0);
+		RAW_EXPECT(&r, &m, len - 1, -EBADMSG);
+		RAW_EXPECT(&r, &m, len + 1, -EBADMSG);
+		/* body or result "in a buffer" that was not passed */
+		m.h.flags = SQLP_REQ_BODY_BUF;
+		RAW_EXPECT(&r, &m, sizeof(m.h), -EBADMSG);
+		m.h.flags = SQLP_REQ_RESULT_BUF;
+		RAW_EXPECT(&r, &m, len, -EBADMSG);
+		/* the raw connection still works after all that */
+		len = rmsg_exec(&m, "SELECT 2", NULL, 0);
+		RAW_EXPECT(&r, &m, len, 0);
+	}
+
+	/*
+	 * A raw client inside a transaction sends garbage and goes away: its
+	 * insert is rolled back, the write lock released.
+	 */
+	CHECK(!raw_open(&q), "raw connect");
+	len = rmsg_exec(&m, "BEGIN", NULL, 0);
+	RAW_EXPECT(&q, &m, len, 0);
+	CHECK(q.rep.flags & SQLP_REP_INTXN, "in a transaction");
+	v[0].i = 777;
+	len = rmsg_exec(&m, "INSERT INTO hostile VALUES (?1)", v, 1);
+	RAW_EXPECT(&q, &m, len, 0);
+	CHECK(q.rep.changes == 1, "-");
+	rmsg_hdr(&m, SQLP_OP_EXEC);
+	m.h.body_len = 8;
+	((struct sqlp_exec_hdr *)m.body)->sql_len = 99;
+	RAW_EXPECT(&q, &m, sizeof(m.h) + 8, -EBADMSG);
+	CHECK(q.rep.flags & SQLP_REP_INTXN, "still in the transaction");
+	if (!uc) {
+		/* bad magic: error reply, then the stream is closed */
+		m.h.magic = 0x12345678;
+		RAW_EXPECT(&q, &m, sizeof(m.h), -EBADMSG);
+		CHECK(recv(q.fd, &m, 1, 0) == 0, "closed after a bad header");
+	}
+	raw_close(&q);
+	/* the lock is free once the server noticed: this write goes through */
+	CHECK(!sqlp_exec(c, "INSERT INTO hostile VALUES (1)"), "%s",
+	      sqlp_errmsg(c));
+	CHECK(scalar(c, "SELECT count(*) FROM hostile") == 1 &&
+	      scalar(c, "SELECT count(*) FROM hostile WHERE v = 777") == 0,
+	      "the hostile client's insert was committed");
+
+	if (!uc) {
+		/* a half-sent request then a hang-up */
+		raw_close(&r);
+		CHECK(!raw_open(&r), "-");
+		CHECK(send(r.fd, &m, 10, 0) == 10, "-");
+	}
+	raw_close(&r);
 	CHECK(scalar(c, "SELECT 9") == 9, "others still served");
 	sqlp_disconnect(c);
+	return 0;
+}
+
+/* ---- server restart under a connected client --------------------------- */
+
+static double ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1e3 + (t.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static void wait_usr1(void)
+{
+	sigset_t set;
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigwait(&set, &sig);
+}
+
+static int restart_client(void)
+{
+	bool uc = !strncmp(target, "ucchan:", 7);
+	int want = uc ? -ESHUTDOWN : -ECONNRESET;
+	struct sqlp_conn *c, *d;
+	struct timespec t0;
+	int p[2], st, ret;
+	sigset_t set;
+	pid_t pid;
+	char x;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	alarm(120);	/* a hang fails the test instead of stalling it */
+	c = conn();
+	CHECK(!sqlp_exec(c, "DROP TABLE IF EXISTS restart; "
+			 "CREATE TABLE restart(v)"), "%s", sqlp_errmsg(c));
+	CHECK(!sqlp_exec(c, "BEGIN"), "%s", sqlp_errmsg(c));
+	CHECK(!sqlp_exec(c, "INSERT INTO restart VALUES ('uncommitted')"),
+	      "%s", sqlp_errmsg(c));
+	/* a second client whose call never ends while the server lives */
+	CHECK(!pipe(p), "-");
+	pid = fork();
+	if (pid == 0) {
+		struct sqlp_conn *k;
+
+		alarm(120);
+		k = conn();
+		close(p[0]);
+		if (write(p[1], "x", 1) != 1)
+			_exit(2);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		ret = sqlp_exec(k, "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL "
+				"SELECT x + 1 FROM c) SELECT count(*) FROM c");
+		printf("in-flight call: %s after the server died (%.1f ms "
+		       "since issued)\n", strerror(-ret), ms_since(&t0));
+		fflush(stdout);
+		sqlp_disconnect(k);
+		/* over ucchan its worker may go before the service does */
+		_exit(ret == want || (uc && ret == -ECONNRESET) ? 0 : 1);
+	}
+	close(p[1]);
+	CHECK(read(p[0], &x, 1) == 1, "child failed");
+	close(p[0]);
+	printf("ready\n");
+	fflush(stdout);
+
+	wait_usr1();	/* the server was killed (and reaped) */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ret = sqlp_exec(c, "SELECT 1");
+	printf("idle client: %s (%s) in %.1f ms\n", strerror(-ret),
+	       sqlp_errmsg(c), ms_since(&t0));
+	CHECK(ret == want, "first call after the server died: %d", ret);
+	CHECK(sqlp_exec(c, "SELECT 1") == want, "second call");
+	CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+	      WEXITSTATUS(st) == 0, "in-flight call did not fail cleanly");
+	ret = sqlp_connect(&d, target);
+	CHECK(ret == -ENOENT || ret == -ECONNREFUSED, "connect while down: %d",
+	      ret);
+	sqlp_disconnect(c);	/* must not hang either */
+	printf("down\n");
+	fflush(stdout);
+
+	wait_usr1();	/* the server is back */
+	c = conn();
+	CHECK(scalar(c, "SELECT count(*) FROM restart WHERE v = 'uncommitted'")
+	      == 0, "the dead server's transaction survived");
+	CHECK(!sqlp_exec(c, "INSERT INTO restart VALUES ('after')"), "%s",
+	      sqlp_errmsg(c));
+	CHECK(scalar(c, "SELECT count(*) FROM restart") == 1, "-");
+	sqlp_disconnect(c);
+	printf("reconnected\n");
 	return 0;
 }
 
@@ -380,11 +683,14 @@ int main(int argc, char **argv)
 	int64_t rows = argc > 2 ? atoll(argv[2]) : 2000;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: %s TARGET [ROWS]\n", argv[0]);
+		fprintf(stderr, "usage: %s TARGET [ROWS | --restart-client]\n",
+			argv[0]);
 		return 2;
 	}
 	target = argv[1];
 	signal(SIGPIPE, SIG_IGN);
+	if (argc > 2 && !strcmp(argv[2], "--restart-client"))
+		return restart_client() || failures ? 1 : 0;
 #define RUN(t) do { int r_ = (t); printf("%s %s\n", r_ ? "FAIL" : "ok  ", #t); \
 	fflush(stdout); } while (0)
 	RUN(t_basic());
@@ -395,7 +701,6 @@ int main(int argc, char **argv)
 	RUN(t_bigrow());
 	RUN(t_bulk(rows));
 	RUN(t_concurrent());
-	if (!strncmp(target, "unix:", 5))
-		RUN(t_hostile());
+	RUN(t_hostile());
 	return failures ? 1 : 0;
 }

@@ -5,8 +5,15 @@
  * SQLite (the floor). Prints one line per workload:
  *   <mode> <workload> ops=N qps=Q p50_us=L p99_us=L
  *
- *   sqlproxy-bench -m ucchan:sqlproxy|unix:PATH|inproc:DBPATH [-n OPS]
- *                  [-r ROWS] [-b BATCH]
+ *   sqlproxy-bench -m TARGET [-n OPS] [-r ROWS] [-b BATCH] [-t MS] [-l LABEL]
+ *
+ * TARGET: ucchan:NAME or unix:PATH (a running sqlproxyd), inproc:DBPATH
+ * (SQLite in this process: the floor), or ucchan-thread:DBPATH (sqlproxyd's
+ * engine and ucchan transport started inside this process: the same calls
+ * through ucchan without an address-space switch, which shows what the
+ * switch itself costs under QEMU TCG). -t MS stops a workload after MS
+ * milliseconds (at least 20 operations; 0 = no limit). -l names the mode
+ * in the output (default: the target's prefix).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,6 +23,7 @@
 #include <unistd.h>
 #include <sqlite3.h>
 #include "sqlproxy.h"
+#include "sqlproxyd_i.h"
 
 struct db {
 	struct sqlp_conn *c;	/* proxied */
@@ -90,6 +98,8 @@ static int op_insert(struct db *d, int64_t key)
 	return ret == SQLITE_DONE ? 0 : -EIO;
 }
 
+static uint64_t max_ns;	/* -t: time budget of one workload */
+
 static int run(struct db *d, const char *mode, const char *name, int n,
 	       int batch, int64_t base, int (*op)(struct db *, int64_t),
 	       int64_t rows)
@@ -102,6 +112,11 @@ static int run(struct db *d, const char *mode, const char *name, int n,
 	srand(42);
 	total = now_ns();
 	for (i = 0; i < n && !ret; i++) {
+		if (max_ns && i >= 20 && now_ns() - total > max_ns &&
+		    (!batch || i % batch == 0)) {
+			n = i;
+			break;
+		}
 		if (batch && i % batch == 0)
 			ret = exec(d, "BEGIN");
 		t0 = now_ns();
@@ -128,18 +143,25 @@ static int run(struct db *d, const char *mode, const char *name, int n,
 int main(int argc, char **argv)
 {
 	const char *target = "ucchan:sqlproxy", *mode;
+	struct sqlp_engine *eng = NULL;
+	struct sqlp_ucchan *self = NULL;
 	struct db d = { 0 };
 	int n = 2000, rows = 1000, batch = 100, opt, ret;
+	char self_target[80];
 	int64_t base;
 
-	while ((opt = getopt(argc, argv, "m:n:r:b:")) != -1) {
+	const char *label = NULL;
+
+	while ((opt = getopt(argc, argv, "m:n:r:b:t:l:")) != -1) {
 		switch (opt) {
 		case 'm': target = optarg; break;
+		case 'l': label = optarg; break;
 		case 'n': n = atoi(optarg); break;
 		case 'r': rows = atoi(optarg); break;
 		case 'b': batch = atoi(optarg); break;
+		case 't': max_ns = strtoull(optarg, NULL, 10) * 1000000ull; break;
 		default:
-			fprintf(stderr, "usage: sqlproxy-bench [-m TARGET] [-n OPS] [-r ROWS] [-b BATCH]\n");
+			fprintf(stderr, "usage: sqlproxy-bench [-m TARGET] [-n OPS] [-r ROWS] [-b BATCH] [-t MS] [-l LABEL]\n");
 			return 2;
 		}
 	}
@@ -147,6 +169,23 @@ int main(int argc, char **argv)
 		return 2;
 	mode = strncmp(target, "inproc:", 7) ? strtok(strdup(target), ":") :
 	       "inproc";
+	if (!strcmp(mode, "ucchan-thread")) {
+		struct sqlp_engine_opts eo = { .db_path = target + 14 };
+		char err[256] = "";
+
+		snprintf(self_target, sizeof(self_target),
+			 "ucchan:sqlpbench-self-%d", (int)getpid());
+		ret = sqlp_engine_new(&eng, &eo, err, sizeof(err));
+		if (!ret)
+			ret = sqlp_ucchan_start(&self, eng, self_target + 7,
+						0600, 0, NULL);
+		if (ret) {
+			fprintf(stderr, "cannot serve %s: %s %s\n", target,
+				strerror(-ret), err);
+			return 1;
+		}
+		target = self_target;
+	}
 	if (!strcmp(mode, "inproc")) {
 		if (sqlite3_open(target + 7, &d.lite) ||
 		    sqlite3_exec(d.lite, "PRAGMA journal_mode=WAL; "
@@ -186,6 +225,8 @@ int main(int argc, char **argv)
 				   -1, &d.ls_ins, NULL);
 	}
 	base = rows + 1;
+	if (label)
+		mode = label;
 	ret = run(&d, mode, "select_pk", n, 0, 0, op_select, rows);
 	if (!ret)
 		ret = run(&d, mode, "insert_autocommit", n / 4 ? n / 4 : 1, 0,
@@ -196,6 +237,8 @@ int main(int argc, char **argv)
 		sqlp_finalize(d.ps_sel);
 		sqlp_finalize(d.ps_ins);
 		sqlp_disconnect(d.c);
+		sqlp_ucchan_stop(self);
+		sqlp_engine_free(eng);
 	} else {
 		sqlite3_finalize(d.ls_sel);
 		sqlite3_finalize(d.ls_ins);

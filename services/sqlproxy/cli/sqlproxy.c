@@ -98,6 +98,13 @@ static int print_result(struct sqlp_stmt *s, const struct out *o)
 	return ret;
 }
 
+/* The server went away (stopped, restarted, crashed)? */
+static bool conn_lost(int ret)
+{
+	return ret == -ESHUTDOWN || ret == -ECONNRESET || ret == -EPIPE ||
+	       ret == -ENOTCONN;
+}
+
 static int run_sql(struct sqlp_conn *c, const char *sql, const struct out *o)
 {
 	struct sqlp_stmt *s;
@@ -112,6 +119,10 @@ static int run_sql(struct sqlp_conn *c, const char *sql, const struct out *o)
 		if (ret == -SQLP_ESQL)
 			fprintf(stderr, "Error: %s (SQLite code %d)\n",
 				sqlp_errmsg(c), sqlp_errcode(c));
+		else if (conn_lost(ret))
+			fprintf(stderr, "Error: the server went away (%s); "
+				"connecting again for the next statement\n",
+				strerror(-ret));
 		else
 			fprintf(stderr, "Error: %s%s%s\n", strerror(-ret),
 				sqlp_errmsg(c)[0] ? ": " : "", sqlp_errmsg(c));
@@ -182,12 +193,40 @@ static bool complete(const char *p)
 	return !q && last == ';';
 }
 
-static int shell(struct sqlp_conn *c, const struct out *o)
+/*
+ * After a lost connection, connect again before the next statement (the
+ * server rolled back whatever transaction was open). False if that failed.
+ */
+static bool ready(struct sqlp_conn **cp, const char *target, bool *lost)
 {
-	bool tty = isatty(0), quit = false;
+	struct sqlp_conn *n;
+	bool intxn;
+	int ret;
+
+	if (!*lost)
+		return true;
+	ret = sqlp_connect(&n, target);
+	if (ret) {
+		fprintf(stderr, "Error: connection lost; cannot reconnect: %s\n",
+			strerror(-ret));
+		return false;
+	}
+	intxn = sqlp_in_transaction(*cp);
+	sqlp_disconnect(*cp);
+	*cp = n;
+	*lost = false;
+	fprintf(stderr, "sqlproxy: reconnected over %s%s\n",
+		sqlp_transport(n), intxn ?
+		"; the open transaction was rolled back" : "");
+	return true;
+}
+
+static int shell(struct sqlp_conn *c, const char *target, const struct out *o)
+{
+	bool tty = isatty(0), quit = false, lost = false;
 	char *buf = NULL, *line;
 	size_t len = 0;
-	int status = 0;
+	int status = 0, ret;
 
 	if (tty)
 		printf("sqlproxy: connected over %s. \".help\" for help.\n",
@@ -214,9 +253,13 @@ static int shell(struct sqlp_conn *c, const struct out *o)
 		if (!len && line[0] == '.') {
 			if (tty)
 				add_history(line);
-			if (run_dot(c, line, o, &quit))
+			ret = ready(&c, target, &lost) ?
+			      run_dot(c, line, o, &quit) : -ENOTCONN;
+			if (ret)
 				status = 1;
+			lost = lost || conn_lost(ret);
 			free(line);
+			fflush(stdout);
 			continue;
 		}
 		buf = realloc(buf, len + strlen(line) + 2);
@@ -227,14 +270,19 @@ static int shell(struct sqlp_conn *c, const struct out *o)
 		if (complete(buf)) {
 			if (tty)
 				add_history(buf);
-			if (run_sql(c, buf, o))
+			ret = ready(&c, target, &lost) ? run_sql(c, buf, o) :
+			      -ENOTCONN;
+			if (ret)
 				status = 1;
+			lost = lost || conn_lost(ret);
 			len = 0;
+			fflush(stdout);	/* a pipe sees each result as it comes */
 		}
 	}
-	if (len && run_sql(c, buf, o))
+	if (len && (!ready(&c, target, &lost) || run_sql(c, buf, o)))
 		status = 1;
 	free(buf);
+	sqlp_disconnect(c);
 	return status;
 }
 
@@ -303,7 +351,6 @@ int main(int argc, char **argv)
 		sqlp_disconnect(c);
 		return ret ? 1 : 0;
 	}
-	ret = shell(c, &o);
-	sqlp_disconnect(c);
+	ret = shell(c, target[0] ? target : NULL, &o);
 	return ret;
 }

@@ -52,6 +52,7 @@ struct sqlp_engine {
 	struct sqlp_session *tab[SESS_HASH];
 	uint64_t dead[DEAD_RING];	/* recently disconnected keys */
 	unsigned int dead_pos;
+	int stopping;			/* sqlp_engine_interrupt() */
 };
 
 /* ---- connections ------------------------------------------------------- */
@@ -68,6 +69,14 @@ static void dbc_close(struct sqlp_dbc *d)
 	}
 	sqlite3_close(d->db);
 	free(d);
+}
+
+/* SQLite's progress handler: non-zero interrupts the statement. */
+static int dbc_progress(void *arg)
+{
+	struct sqlp_engine *e = arg;
+
+	return __atomic_load_n(&e->stopping, __ATOMIC_RELAXED);
 }
 
 static int dbc_open(struct sqlp_engine *e, struct sqlp_dbc **dp, char *err,
@@ -94,6 +103,7 @@ static int dbc_open(struct sqlp_engine *e, struct sqlp_dbc **dp, char *err,
 		dbc_close(d);
 		return -EIO;
 	}
+	sqlite3_progress_handler(d->db, 1000, dbc_progress, e);
 	*dp = d;
 	return 0;
 }
@@ -711,6 +721,11 @@ void sqlp_engine_disconnect(struct sqlp_engine *e, uint64_t key)
 		s->dbc = NULL;
 	}
 	sess_put(e, s);
+}
+
+void sqlp_engine_interrupt(struct sqlp_engine *e)
+{
+	__atomic_store_n(&e->stopping, 1, __ATOMIC_RELAXED);
 }
 
 unsigned int sqlp_engine_sessions(struct sqlp_engine *e)

@@ -53,6 +53,12 @@ void sqlp_engine_disconnect(struct sqlp_engine *e, uint64_t key);
 void sqlp_reply_error(struct sqlp_reply_hdr *rep, void *res, size_t res_cap,
 		      int status, const char *msg);
 
+/*
+ * Shutting down: every statement running now or later fails with
+ * SQLITE_INTERRUPT (so that workers can be joined).
+ */
+void sqlp_engine_interrupt(struct sqlp_engine *e);
+
 /* Statistics (for tests and logs). */
 unsigned int sqlp_engine_sessions(struct sqlp_engine *e);
 

@@ -131,10 +131,15 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	/* unblocked only inside sigsuspend(): no signal is lost in between */
+	sigdelset(&old, SIGINT);
+	sigdelset(&old, SIGTERM);
+	sigdelset(&old, SIGHUP);
 	while (!stop)
-		pause();
+		sigsuspend(&old);
 	sqlp_log("signal %d: shutting down", (int)stop);
+	/* statements still running (a runaway query) end now */
+	sqlp_engine_interrupt(e);
 	sqlp_unix_stop(u);
 	sqlp_ucchan_stop(uc);
 	/* socket connection threads may still run: do not free the engine */
