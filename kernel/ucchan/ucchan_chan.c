@@ -275,10 +275,14 @@ static int ucchan_worker_reply(struct ucchan_chan *chan, s32 status,
 		ucchan_bufs_finish(chan, false);
 		ucchan_chan_idle(chan);
 	} else {
-		trace_ucchan_call_reply(svc, call->call_id, chan->cpu,
-					call->client_cpu,
-					bad ? -EPROTO : status, call->reply_len,
-					ktime_get_ns() - call->t_issue);
+		/* the clock is read only for the tracepoint (see t_issue) */
+		if (trace_ucchan_call_reply_enabled())
+			trace_ucchan_call_reply(svc, call->call_id, chan->cpu,
+						call->client_cpu,
+						bad ? -EPROTO : status,
+						call->reply_len,
+						call->t_issue ?
+						ktime_get_ns() - call->t_issue : 0);
 		wake_up(&chan->client_wq);
 	}
 	return bad ? -EINVAL : 0;
@@ -378,8 +382,9 @@ static int ucchan_wait_ret(long r)
 						    ucchan_left(deadline)))
 
 /*
- * The calling task. It runs migrate_disable()d on @cpu for the call, so
- * that it stays where its worker runs; but a sleeping pinned task would
+ * The calling task. It runs migrate_disable()d on @cpu for the call (unless
+ * its affinity is that one CPU already), so that it stays where its
+ * worker runs; but a sleeping pinned task would
  * keep its CPU from going offline, so every wait also ends when the CPU
  * is no longer active (ucchan_cpu_offline() wakes the waiters) and the
  * caller then waits on unpinned.
@@ -405,16 +410,21 @@ static bool ucchan_caller_unpin(struct ucchan_caller *cl)
 	return true;
 }
 
+/* Take a free channel of @uc; its call gets the next call id of @uc. */
 static bool ucchan_try_take(struct ucchan_cpu *uc, struct ucchan_chan **chanp)
 {
+	struct ucchan_chan *chan;
 	unsigned int slot;
 
 	spin_lock(&uc->lock);
 	if (uc->free) {
 		slot = __ffs(uc->free);
 		uc->free &= ~BIT(slot);
-		*chanp = uc->chans[slot];
-		kref_get(&(*chanp)->ref);
+		chan = uc->chans[slot];
+		kref_get(&chan->ref);
+		/* (seq, cpu) <-> id is one-to-one since cpu < nr_cpu_ids */
+		chan->call.call_id = ++uc->seq * nr_cpu_ids + chan->cpu;
+		*chanp = chan;
 	}
 	spin_unlock(&uc->lock);
 	return *chanp;
@@ -516,10 +526,16 @@ static void ucchan_fill_hdr(struct ucchan_chan *chan, struct ucchan_conn *conn,
 		   task_tgid_nr_ns(current, svc->pid_ns);
 	hdr->uid = from_kuid_munged(svc->user_ns, current_fsuid());
 	hdr->gid = from_kgid_munged(svc->user_ns, current_fsgid());
-	hdr->pad = 0;
-	memset(hdr->reserved, 0, sizeof(hdr->reserved));
-	memset(&hdr->bufs[hdr->nr_bufs], 0,
-	       (UCCHAN_MAX_BUFS - hdr->nr_bufs) * sizeof(hdr->bufs[0]));
+	/*
+	 * Only the kernel writes the header page (zeroed at allocation; the
+	 * worker maps it read-only): pad and reserved stay zero, and of
+	 * bufs[] beyond nr_bufs only the entries of earlier calls need
+	 * clearing.
+	 */
+	if (chan->hdr_bufs > hdr->nr_bufs)
+		memset(&hdr->bufs[hdr->nr_bufs], 0,
+		       (chan->hdr_bufs - hdr->nr_bufs) * sizeof(hdr->bufs[0]));
+	chan->hdr_bufs = hdr->nr_bufs;
 }
 
 /*
@@ -591,18 +607,30 @@ int ucchan_call_common(struct ucchan_conn *conn,
 			cl.deadline = (jiffies + max(j, 1UL)) ?: 1;
 	}
 
-	migrate_disable();
-	cl.pinned = true;
+	/*
+	 * A task bound to one CPU stays there anyway: migrate_disable()
+	 * would only add work to every sleep of the call (the scheduler
+	 * narrows and restores the affinity of a sleeping migration-disabled
+	 * task, under the runqueue lock).
+	 */
+	if (current->nr_cpus_allowed != 1) {
+		migrate_disable();
+		cl.pinned = true;
+	}
 	cl.cpu = raw_smp_processor_id();
 	ret = ucchan_get_chan(svc, &cl, &chan, &target);
 	if (ret)
 		goto out;
 
 	call = &chan->call;
-	call->call_id = atomic64_inc_return(&svc->next_call_id);
 	call->client_id = conn->client_id;
 	call->client_cpu = cl.cpu;
-	call->t_issue = ktime_get_ns();
+	/*
+	 * Timestamp only for the reply tracepoint's latency: reading the
+	 * clock is not free (a device access when the clocksource is the
+	 * HPET, as in QEMU guests), and the fast path does not need it.
+	 */
+	call->t_issue = trace_ucchan_call_reply_enabled() ? ktime_get_ns() : 0;
 	call->map_bytes = 0;
 	call->bounce_bytes = 0;
 	call->nr_bufs = 0;

@@ -12,6 +12,10 @@
  *   struct ucchan_chan (one per bound worker) is refcounted too: the worker
  *   file holds one reference, a caller that took the channel another.
  *
+ * Call ids: calls taken on the target CPU * nr_cpu_ids + that CPU,
+ * counted under the CPU's uc->lock when the channel is taken: unique per
+ * service with no service-wide atomic on the fast path.
+ *
  * Lock order (outer first)
  *   cpu_hotplug_lock (our offline callback) -> ucchan_svc_mutex (global
  *   service list, svc->dead, debugfs) -> uc->lock (waking channels)
@@ -36,6 +40,7 @@
 #include <linux/types.h>
 #include <linux/sizes.h>
 #include <linux/kref.h>
+#include <linux/refcount.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
@@ -61,6 +66,7 @@ struct ucchan_cpu {
 	spinlock_t lock;		/* free, bound, chans[] */
 	unsigned long free;		/* slot idle and bound */
 	unsigned long bound;		/* slot has a worker */
+	u64 seq;			/* calls taken here (call ids) */
 	wait_queue_head_t wq;		/* callers waiting for a free slot */
 	struct ucchan_chan *chans[UCCHAN_MAX_SLOTS];
 } ____cacheline_aligned_in_smp;
@@ -83,7 +89,6 @@ struct ucchan_service {
 	u32 max_inline;
 	u64 window_size;
 
-	atomic64_t next_call_id;
 	atomic_t nr_workers;
 	wait_queue_head_t bind_wq;	/* callers waiting for any worker */
 	struct ucchan_cpu *cpus;	/* [nr_cpu_ids] */
@@ -108,10 +113,17 @@ struct ucchan_service {
 	struct mm_struct *area_mm;
 };
 
-/* A registered buffer: pinned for as long as it is registered. */
+/*
+ * A registered buffer: pinned for as long as it is registered, and for as
+ * long as a call that named it runs (so that a client unregistering or
+ * dying mid-call never pulls pages from under a server's handler).
+ * @users: one reference from the lists while registered, one per call.
+ */
 struct ucchan_regbuf {
 	struct list_head node;		/* svc->regbufs */
 	struct list_head cnode;		/* conn->regbufs */
+	refcount_t users;
+	struct ucchan_service *svc;
 	u32 id;
 	unsigned int flags;		/* UCCHAN_BUF_READ/WRITE */
 	unsigned long first;		/* first page in the area */
@@ -138,6 +150,7 @@ struct ucchan_mbuf {
 	struct page **pages;
 	struct page *bounce[2];		/* stand-ins of partial first/last */
 	struct iov_iter *iter;		/* BOUNCED copy-back source (caller's) */
+	struct ucchan_regbuf *reg;	/* REG: the buffer, referenced */
 };
 
 struct ucchan_callst {
@@ -180,6 +193,7 @@ struct ucchan_chan {
 	spinlock_t lock;		/* state, worker_gone */
 	enum ucchan_chan_state state;
 	bool worker_gone;
+	unsigned int hdr_bufs;		/* hdr->bufs[] entries written */
 	unsigned long wait_busy;	/* bit 0: a WAIT is running */
 	wait_queue_head_t worker_wq;
 	wait_queue_head_t client_wq;
@@ -287,7 +301,9 @@ int ucchan_buf_unregister(struct ucchan_conn *conn,
 			  struct ucchan_buf_unreg __user *uarg);
 void ucchan_conn_unregister_all(struct ucchan_conn *conn);
 int ucchan_regbuf_resolve(struct ucchan_conn *conn, const struct ucchan_iov *iov,
-			  struct ucchan_buf_desc *desc);
+			  struct ucchan_buf_desc *desc,
+			  struct ucchan_regbuf **rbp);
+void ucchan_regbuf_put(struct ucchan_regbuf *rb);
 void ucchan_bufs_finish(struct ucchan_chan *chan, bool copy_back);
 void ucchan_window_close(struct ucchan_chan *chan);
 void ucchan_window_open(struct ucchan_chan *chan);

@@ -7,8 +7,9 @@
  * that a server never sees a byte it was not given.
  *
  * Window pages are inserted on demand (vmf_insert_pfn_prot() on a
- * VM_PFNMAP vma) while chan->map_ok; the worker's reply clears map_ok
- * and zaps the window before any page is released.
+ * VM_PFNMAP vma) while chan->map_ok, a whole buffer at its first fault;
+ * the worker's reply clears map_ok and zaps the window before any page
+ * is released.
  */
 #include <linux/mm.h>
 #include <linux/highmem.h>
@@ -63,6 +64,58 @@ static bool ucchan_area_writable(struct ucchan_chan *chan, pgoff_t pgoff)
 	return pgoff >= 1 + (chan->svc->max_inline >> PAGE_SHIFT);
 }
 
+/*
+ * Insert every page of buffer @b but the one at @skip (window page
+ * numbers): the first touch of a buffer maps all of it, so that a server
+ * walking a large buffer takes one fault, not one per page. Under
+ * map_mutex. Pages mapped already are left alone (insert_pfn() keeps an
+ * existing entry); an error just stops the prefault, a later touch
+ * faults normally.
+ */
+static void ucchan_map_buf(struct ucchan_chan *chan, struct vm_area_struct *vma,
+			   const struct ucchan_mbuf *b, unsigned long skip)
+{
+	bool writable = b->flags & UCCHAN_BUF_WRITE;
+	pgprot_t prot = ucchan_prot(vma, writable);
+	unsigned long j, addr;
+	struct page *page;
+
+	lockdep_assert_held(&chan->map_mutex);
+	for (j = 0; j < b->nr_pages; j++) {
+		if (b->win_first + j == skip)
+			continue;
+		if (j == 0 && b->bounce[0])
+			page = b->bounce[0];
+		else if (j == b->nr_pages - 1 && b->bounce[1])
+			page = b->bounce[1];
+		else
+			page = b->pages[j];
+		addr = vma->vm_start +
+		       ((chan->area_pages + b->win_first + j) << PAGE_SHIFT);
+		if (vmf_insert_pfn_prot(vma, addr, page_to_pfn(page), prot) &
+		    VM_FAULT_ERROR)
+			return;
+		cond_resched();
+	}
+}
+
+/* The buffer of the current call covering window page @wp, or NULL. */
+static struct ucchan_mbuf *ucchan_win_buf(struct ucchan_chan *chan,
+					  unsigned long wp)
+{
+	struct ucchan_callst *call = &chan->call;
+	unsigned int i;
+
+	for (i = 0; i < call->nr_bufs; i++) {
+		struct ucchan_mbuf *b = &call->bufs[i];
+
+		if (b->kind != UCCHAN_MBUF_REG && wp >= b->win_first &&
+		    wp < b->win_first + b->nr_pages)
+			return b;
+	}
+	return NULL;
+}
+
 static vm_fault_t ucchan_vm_fault(struct vm_fault *vmf)
 {
 	struct vm_area_struct *vma = vmf->vma;
@@ -95,6 +148,11 @@ static vm_fault_t ucchan_vm_fault(struct vm_fault *vmf)
 		ret = vmf_insert_pfn_prot(vma, vmf->address, page_to_pfn(page),
 					  ucchan_prot(vma,
 						      flags & UCCHAN_BUF_WRITE));
+		if (!(ret & VM_FAULT_ERROR)) {
+			unsigned long wp = vmf->pgoff - chan->area_pages;
+
+			ucchan_map_buf(chan, vma, ucchan_win_buf(chan, wp), wp);
+		}
 	}
 	mutex_unlock(&chan->map_mutex);
 	return ret;
@@ -598,6 +656,9 @@ static void ucchan_buf_release(struct ucchan_mbuf *b, bool copy_back)
 			__free_page(b->pages[i]);
 		break;
 	case UCCHAN_MBUF_REG:
+		if (b->reg)
+			ucchan_regbuf_put(b->reg);
+		b->reg = NULL;
 		break;
 	}
 	kvfree(b->pages);
@@ -624,7 +685,7 @@ int ucchan_bufs_prepare(struct ucchan_chan *chan, struct ucchan_conn *conn,
 		    (src->uiov[i].flags & UCCHAN_BUF_REGISTERED)) {
 			/* already pinned and shown in the service's area */
 			ret = ucchan_regbuf_resolve(conn, &src->uiov[i],
-						    &hdr->bufs[i]);
+						    &hdr->bufs[i], &b->reg);
 			if (ret)
 				goto err;
 			b->kind = UCCHAN_MBUF_REG;
@@ -655,6 +716,8 @@ int ucchan_bufs_prepare(struct ucchan_chan *chan, struct ucchan_conn *conn,
 				    call->bounce_bytes);
 	return 0;
 err:
+	/* descriptors written so far are cleared by the next call */
+	chan->hdr_bufs = max(chan->hdr_bufs, call->nr_bufs);
 	ucchan_bufs_finish(chan, false);
 	return ret;
 }

@@ -7,8 +7,10 @@
  * (UCCHAN_BUF_REGISTERED) instead of pinning anything.
  *
  * The range is zapped from the server's mapping before the pages are
- * unpinned (unregister, connection close); when the service file is
- * released no mapping exists any more and everything is unpinned.
+ * unpinned (unregister, connection close), once no call uses the buffer
+ * any more (a call holds a reference until its worker is done with it);
+ * when the service file is released no mapping exists any more and
+ * everything is unpinned as soon as its last call ends.
  * svc->reg_mutex nests inside the mmap_lock (fault path).
  */
 #include <linux/mm.h>
@@ -165,8 +167,10 @@ void ucchan_area_kill(struct ucchan_service *svc)
 		list_move(&rb->node, &dead);
 	}
 	mutex_unlock(&svc->reg_mutex);
-	list_for_each_entry_safe(rb, tmp, &dead, node)
-		ucchan_regbuf_free(rb);
+	list_for_each_entry_safe(rb, tmp, &dead, node) {
+		list_del(&rb->node);
+		ucchan_regbuf_put(rb);
+	}
 }
 
 /* Zap a buffer's range from the server, then release range and pages. */
@@ -179,6 +183,16 @@ static void ucchan_regbuf_drop(struct ucchan_service *svc,
 	bitmap_clear(svc->regmap, rb->first, rb->nr_pages);
 	mutex_unlock(&svc->reg_mutex);
 	ucchan_regbuf_free(rb);
+}
+
+/*
+ * Drop a reference (the lists' or a call's); the last one zaps and
+ * unpins. Process context: it may take the server's mmap_lock.
+ */
+void ucchan_regbuf_put(struct ucchan_regbuf *rb)
+{
+	if (refcount_dec_and_test(&rb->users))
+		ucchan_regbuf_drop(rb->svc, rb);
 }
 
 /* Under reg_mutex: take buffer @id off the lists of its connection. */
@@ -265,6 +279,8 @@ int ucchan_buf_register(struct ucchan_conn *conn,
 	}
 	rb->mm = current->mm;
 	mmgrab(rb->mm);
+	rb->svc = svc;
+	refcount_set(&rb->users, 1);
 	rb->nr_pages = nr;
 	rb->flags = r.flags;
 
@@ -295,7 +311,7 @@ int ucchan_buf_register(struct ucchan_conn *conn,
 		rb = ucchan_regbuf_unlink(conn, r.buf_id);
 		mutex_unlock(&svc->reg_mutex);
 		if (rb)
-			ucchan_regbuf_drop(svc, rb);
+			ucchan_regbuf_put(rb);
 		return -EFAULT;
 	}
 	return 0;
@@ -327,7 +343,8 @@ int ucchan_buf_unregister(struct ucchan_conn *conn,
 	mutex_unlock(&svc->reg_mutex);
 	if (!rb)
 		return -ENOENT;
-	ucchan_regbuf_drop(svc, rb);
+	/* a call still using it keeps it (and its pages) until it ends */
+	ucchan_regbuf_put(rb);
 	return 0;
 }
 
@@ -347,17 +364,20 @@ void ucchan_conn_unregister_all(struct ucchan_conn *conn)
 		mutex_unlock(&svc->reg_mutex);
 		if (!rb)
 			return;
-		ucchan_regbuf_drop(svc, rb);
+		ucchan_regbuf_put(rb);
 	}
 }
 
 /*
  * A call's UCCHAN_BUF_REGISTERED buffer: iov->addr is the offset inside
- * buffer iov->buf_id of this connection. -ENOENT (no such buffer),
- * -EINVAL (out of bounds), -EACCES (more rights than registered).
+ * buffer iov->buf_id of this connection. On success *rbp is the buffer,
+ * with a reference the call drops when it ends (ucchan_regbuf_put()).
+ * -ENOENT (no such buffer), -EINVAL (out of bounds), -EACCES (more
+ * rights than registered).
  */
 int ucchan_regbuf_resolve(struct ucchan_conn *conn, const struct ucchan_iov *iov,
-			  struct ucchan_buf_desc *desc)
+			  struct ucchan_buf_desc *desc,
+			  struct ucchan_regbuf **rbp)
 {
 	struct ucchan_service *svc = conn->svc;
 	unsigned int want = iov->flags & (UCCHAN_BUF_READ | UCCHAN_BUF_WRITE);
@@ -379,6 +399,8 @@ int ucchan_regbuf_resolve(struct ucchan_conn *conn, const struct ucchan_iov *iov
 		desc->len = iov->len;
 		desc->flags = iov->flags;
 		desc->pad = 0;
+		refcount_inc(&rb->users);
+		*rbp = rb;
 		ret = 0;
 		break;
 	}

@@ -131,7 +131,6 @@ static struct ucchan_service *ucchan_service_alloc(struct ucchan_service_create 
 	svc->slots_per_cpu = c->slots_per_cpu;
 	svc->max_inline = c->max_inline;
 	svc->window_size = c->window_size;
-	atomic64_set(&svc->next_call_id, 0);
 	atomic_set(&svc->nr_workers, 0);
 	init_waitqueue_head(&svc->bind_wq);
 	init_waitqueue_head(&svc->ev_wq);

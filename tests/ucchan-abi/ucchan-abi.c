@@ -145,6 +145,7 @@ struct worker {
 	volatile int state;	/* 0 starting, 1 ready, 2 bind failed, 3 done */
 	int bind_err;
 	volatile int holding;	/* inside an OP_HOLD */
+	int late_probe;		/* OP_HOLD: probe[0] read after the hold */
 	int last_err;		/* WAIT's error that ended the loop */
 	int bad_reply_err;	/* WAIT's answer to the bad reply */
 	unsigned char *area;	/* the service's registered-buffer area */
@@ -290,6 +291,9 @@ static void *worker_main(void *arg)
 		case OP_HOLD:
 			w->holding = 1;
 			usleep(rq->hold_ms * 1000);
+			/* the buffer must still be there after the hold */
+			w->late_probe = b0 && rq->nprobe ?
+					probe_read(b0 + rq->probe[0]) : -2;
 			w->holding = 0;
 			break;
 		case OP_BADREPLY:
@@ -1330,6 +1334,39 @@ static void test_regbufs(void)
 	rq.nprobe = 0;
 	check(reg_buf(conn, mem, 2 * PG, UCCHAN_BUF_READ, &ra) == 0,
 	      "area range reusable after unregister");
+	{
+		/*
+		 * The client abandons a call (timeout) and unregisters the
+		 * buffer while the server still works on it: the server
+		 * must keep seeing the pages (not SIGBUS) until it replies.
+		 */
+		struct ucchan_iov iov = { PG + 9, 100, UCCHAN_BUF_READ |
+					  UCCHAN_BUF_REGISTERED, ra.buf_id };
+
+		rq.op = OP_HOLD;
+		rq.hold_ms = 300;
+		rq.nprobe = 1;
+		rq.probe[0] = 1;
+		w.late_probe = -3;
+		ret = do_call(conn, &rq, &rp, &iov, 1, 50 * 1000 * 1000, NULL);
+		expect_err(ret, ETIMEDOUT, "registered-buffer call abandoned");
+		u.buf_id = ra.buf_id;
+		check(ioc(conn, UCCHAN_IOC_BUF_UNREGISTER, &u) == 0,
+		      "unregister while the server holds the abandoned call");
+		for (i = 0; w.holding && i < 5000; i++)
+			usleep(1000);
+		check(w.late_probe == mem[PG + 10],
+		      "server still reads the buffer after the client unregistered it mid-call (%d, want %d)",
+		      w.late_probe, mem[PG + 10]);
+		rq.op = OP_SUM;
+		rq.nprobe = 0;
+		rq.hold_ms = 0;
+		expect_err(reg_call(conn, OP_SUM, 0, PG, UCCHAN_BUF_READ,
+				    ra.buf_id, &rq, &rp), ENOENT,
+			   "unregistered buffer gone for new calls");
+		check(reg_buf(conn, mem, 2 * PG, UCCHAN_BUF_READ, &ra) == 0,
+		      "area range reusable once the held call ended");
+	}
 	{
 		/* as uid 65534 with RLIMIT_MEMLOCK of 2 pages */
 		struct ucchan_service_perm p = { .uid = (uint32_t)-1,

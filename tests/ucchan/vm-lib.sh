@@ -49,6 +49,20 @@ stat_col() {	# stat_col SERVICE COLUMN: the total line's column
 
 vmstat() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
 
+# pins_balanced: nr_foll_pin_acquired == _released. The counters are
+# per-CPU deltas folded lazily: refresh them and retry for a while.
+pins_balanced() {
+	local i a r
+	for i in $(seq 50); do
+		echo 1 >/proc/sys/vm/stat_refresh 2>/dev/null
+		a=$(vmstat nr_foll_pin_acquired); r=$(vmstat nr_foll_pin_released)
+		[ "$a" = "$r" ] && break
+		sleep 0.1
+	done
+	echo "foll_pin acquired $a released $r"
+	[ "$a" = "$r" ]
+}
+
 finish() {
 	local p
 	for p in "${SERVERS[@]}"; do kill -KILL "$p" 2>/dev/null; done

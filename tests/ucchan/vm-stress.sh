@@ -45,6 +45,5 @@ check "no byte mismatch under stress" test ! -s "$WORK/bad"
 [ -s "$WORK/bad" ] && head -20 "$WORK/bad"
 sleep 1
 check "module refcount back to baseline" test "$(cat /sys/module/ucchan/refcnt)" -eq "$refs0"
-a=$(vmstat nr_foll_pin_acquired); r=$(vmstat nr_foll_pin_released)
-[ -n "$a" ] && check "pins balanced after stress ($a/$r)" test "$a" -eq "$r"
+[ -n "$(vmstat nr_foll_pin_acquired)" ] && check "pins balanced after stress" pins_balanced
 finish

@@ -228,8 +228,13 @@ static int ping(const char *name, unsigned long count, size_t size,
 		ret = ucchan_client_call(cl, &a);
 		lat[i] = echo_now_ns() - t0;
 		if (ret || a.status) {
-			fprintf(stderr, "ucchan-ping: call %lu: %s (status %d)\n",
-				i, strerror(ret ? -ret : -a.status), a.status);
+			struct timespec now;
+
+			/* wall time of the failure: tests compare it */
+			clock_gettime(CLOCK_REALTIME, &now);
+			fprintf(stderr, "ucchan-ping: call %lu: %s (status %d) at %lld.%09ld\n",
+				i, strerror(ret ? -ret : -a.status), a.status,
+				(long long)now.tv_sec, now.tv_nsec);
 			goto out;
 		}
 		if (mode == M_INLINE) {
