@@ -8,6 +8,7 @@
 #define _ZUF_COMPAT_I_H
 
 #include <linux/fs.h>
+#include <linux/splice.h>
 #include <linux/stat.h>
 
 #ifdef ZUF_HAVE_MNT_IDMAP
@@ -46,14 +47,47 @@ static inline void zuf_set_amtime(struct inode *inode, struct timespec64 at,
 #endif
 
 /*
- * splice_read through read_iter with a bvec iterator (6.5); before, the
- * generic splice_read hands read_iter an ITER_PIPE, which ucchan cannot
- * show a server: no splice_read (sendfile from zufs fails with -EINVAL).
+ * splice_read: copy_splice_read (6.5) reads into pages of its own through
+ * read_iter with a bvec iterator. Before, generic_file_splice_read hands
+ * read_iter an ITER_PIPE, which ucchan cannot map: zuf_read_iter bounces
+ * such iterators through a kernel buffer.
  */
 #ifdef ZUF_HAVE_COPY_SPLICE_READ
 #define ZUF_SPLICE_READ		copy_splice_read
 #else
-#define ZUF_SPLICE_READ		NULL
+#define ZUF_SPLICE_READ		generic_file_splice_read
+#endif
+
+/*
+ * The VFS's copy through splice, for copy_file_range without a server
+ * side copy: generic_copy_file_range() became splice_copy_file_range()
+ * (6.8).
+ */
+#ifdef ZUF_HAVE_SPLICE_COPY_FILE_RANGE
+#define zuf_splice_copy(in, pos_in, out, pos_out, len) \
+	splice_copy_file_range(in, pos_in, out, pos_out, len)
+#else
+#define zuf_splice_copy(in, pos_in, out, pos_out, len) \
+	generic_copy_file_range(in, pos_in, out, pos_out, len, 0)
+#endif
+
+/*
+ * POSIX ACLs (6.2): the inode-based getter became ->get_inode_acl (the
+ * name ->get_acl now takes a dentry), ->set_acl and posix_acl_chmod()
+ * take a dentry instead of an inode, and the VFS handles the
+ * system.posix_acl_* xattrs itself instead of through xattr handlers.
+ */
+#ifdef ZUF_HAVE_GET_INODE_ACL
+#define zuf_iop_get_acl		get_inode_acl
+#define zuf_acl_obj_t		struct dentry
+#define zuf_acl_obj(dentry)	(dentry)
+#define zuf_acl_obj_inode(obj)	d_inode(obj)
+#else
+#define zuf_iop_get_acl		get_acl
+#define zuf_acl_obj_t		struct inode
+#define zuf_acl_obj(dentry)	d_inode(dentry)
+#define zuf_acl_obj_inode(obj)	(obj)
+#define ZUF_NEED_ACL_XATTR_HANDLERS
 #endif
 
 #endif /* _ZUF_COMPAT_I_H */

@@ -179,6 +179,60 @@ ssize_t zuf_io(struct inode *inode, u64 fh, struct iov_iter *iter,
 	return done ? done : err;
 }
 
+/* ucchan maps user memory, kvecs and bvecs; anything else is bounced */
+static bool zuf_iter_mappable(const struct iov_iter *iter)
+{
+	return user_backed_iter(iter) || iov_iter_is_kvec(iter) ||
+		iov_iter_is_bvec(iter);
+}
+
+#define ZUF_BOUNCE_MAX	(64U << 10)
+
+/*
+ * zuf_io() through a kernel buffer, for iterators ucchan cannot show a
+ * server (the ITER_PIPE of splice before 6.5, xarray or folio queues).
+ * Same contract as zuf_io().
+ */
+static ssize_t zuf_io_bounce(struct inode *inode, u64 fh,
+			     struct iov_iter *iter, loff_t *pos, size_t len,
+			     bool write, u32 flags)
+{
+	size_t bsize = min_t(size_t, len, ZUF_BOUNCE_MAX);
+	size_t done = 0;
+	ssize_t ret = 0;
+	void *buf;
+
+	buf = kvmalloc(bsize, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	while (done < len) {
+		size_t chunk = min(bsize, len - done);
+		struct kvec kv = { .iov_base = buf, .iov_len = chunk };
+		struct iov_iter kiter;
+
+		if (write && copy_from_iter(buf, chunk, iter) != chunk) {
+			ret = -EFAULT;
+			break;
+		}
+		iov_iter_kvec(&kiter, write ? ITER_SOURCE : ITER_DEST, &kv, 1,
+			      chunk);
+		ret = zuf_io(inode, fh, &kiter, pos, chunk, write, flags);
+		if (write && ret < (ssize_t)chunk)
+			iov_iter_revert(iter, chunk - max_t(ssize_t, ret, 0));
+		if (ret <= 0)
+			break;
+		if (!write && copy_to_iter(buf, ret, iter) != ret) {
+			ret = -EFAULT;
+			break;
+		}
+		done += ret;
+		if (ret < chunk)
+			break;
+	}
+	kvfree(buf);
+	return done ? done : ret;
+}
+
 static ssize_t zuf_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
 	struct file *file = iocb->ki_filp;
@@ -197,6 +251,9 @@ static ssize_t zuf_read_iter(struct kiocb *iocb, struct iov_iter *to)
 		if (err)
 			return err;
 	}
+	if (!zuf_iter_mappable(to))
+		return zuf_io_bounce(file_inode(file), zuf_fh(file), to,
+				     &iocb->ki_pos, count, false, flags);
 	return zuf_io(file_inode(file), zuf_fh(file), to, &iocb->ki_pos, count,
 		      false, flags);
 }
@@ -230,8 +287,12 @@ static ssize_t zuf_write_iter(struct kiocb *iocb, struct iov_iter *from)
 		if (ret)
 			goto out;
 	}
-	ret = zuf_io(inode, zuf_fh(file), from, &iocb->ki_pos,
-		     iov_iter_count(from), true, flags);
+	if (zuf_iter_mappable(from))
+		ret = zuf_io(inode, zuf_fh(file), from, &iocb->ki_pos,
+			     iov_iter_count(from), true, flags);
+	else
+		ret = zuf_io_bounce(inode, zuf_fh(file), from, &iocb->ki_pos,
+				    iov_iter_count(from), true, flags);
 	if (mapping->nrpages)
 		invalidate_inode_pages2_range(mapping, pos >> PAGE_SHIFT,
 					      (iocb->ki_pos - 1) >> PAGE_SHIFT);
@@ -381,10 +442,15 @@ static ssize_t zuf_copy_file_range(struct file *file_in, loff_t pos_in,
 	};
 	ssize_t ret;
 
-	if (flags || inode_in->i_sb != inode_out->i_sb ||
-	    !zuf_has(sbi, ZUFS_CAP_COPY_RANGE) ||
-	    zuf_no_op(sbi, ZUFS_OP_COPY_RANGE) || !len)
+	if (flags)
 		return -EOPNOTSUPP;
+	if (!len)
+		return 0;
+	/* no server side copy: the VFS copies through splice */
+	if (inode_in->i_sb != inode_out->i_sb ||
+	    !zuf_has(sbi, ZUFS_CAP_COPY_RANGE) ||
+	    zuf_no_op(sbi, ZUFS_OP_COPY_RANGE))
+		return zuf_splice_copy(file_in, pos_in, file_out, pos_out, len);
 
 	inode_lock(inode_out);
 	ret = file_remove_privs(file_out);
@@ -410,6 +476,8 @@ static ssize_t zuf_copy_file_range(struct file *file_in, loff_t pos_in,
 	truncate_pagecache_range(inode_out, pos_out, pos_out + len - 1);
 out:
 	inode_unlock(inode_out);
+	if (ret == -EOPNOTSUPP && zuf_no_op(sbi, ZUFS_OP_COPY_RANGE))
+		return zuf_splice_copy(file_in, pos_in, file_out, pos_out, len);
 	return ret;
 }
 

@@ -24,7 +24,12 @@
 #define ZUF_FS_NAME		"zufs"
 #define ZUFS_SUPER_MAGIC	0x5a554653	/* "ZUFS" */
 /* what this zuf implements */
-#define ZUF_KERNEL_CAPS	(ZUFS_CAP_XATTR | ZUFS_CAP_MMAP | \
+#ifdef CONFIG_FS_POSIX_ACL
+#define ZUF_ACL_CAP	ZUFS_CAP_ACL
+#else
+#define ZUF_ACL_CAP	0
+#endif
+#define ZUF_KERNEL_CAPS	(ZUFS_CAP_XATTR | ZUF_ACL_CAP | ZUFS_CAP_MMAP | \
 			 ZUFS_CAP_FALLOCATE | ZUFS_CAP_TMPFILE | \
 			 ZUFS_CAP_COPY_RANGE | ZUFS_CAP_SEEK_DATA | \
 			 ZUFS_CAP_RENAME_EXCHANGE | ZUFS_CAP_OPEN)
@@ -150,6 +155,7 @@ int zuf_getattr(zuf_idmap_t *idmap, const struct path *path,
 		struct kstat *stat, u32 request_mask, unsigned int flags);
 int zuf_setattr(zuf_idmap_t *idmap, struct dentry *dentry,
 		struct iattr *attr);
+int zuf_set_mode(struct inode *inode, umode_t mode);
 extern const struct inode_operations zuf_file_inode_ops;
 extern const struct inode_operations zuf_special_inode_ops;
 extern const struct inode_operations zuf_symlink_inode_ops;
@@ -173,5 +179,25 @@ int zuf_mmap(struct file *file, struct vm_area_struct *vma);
 /* zuf_xattr.c */
 extern ZUF_XATTR_LIST zuf_xattr_handlers[];
 ssize_t zuf_listxattr(struct dentry *dentry, char *list, size_t size);
+int zuf_xattr_call(struct inode *inode, u32 opcode, const char *name,
+		   void *value, size_t size, u32 flags, u32 *out_size);
+
+/* zuf_acl.c */
+#ifdef CONFIG_FS_POSIX_ACL
+struct posix_acl *zuf_get_acl(struct inode *inode, int type, bool rcu);
+int zuf_set_acl(zuf_idmap_t *idmap, zuf_acl_obj_t *obj, struct posix_acl *acl,
+		int type);
+int zuf_acl_init(struct inode *inode, struct posix_acl *default_acl,
+		 struct posix_acl *acl);
+#else
+#define zuf_get_acl	NULL
+#define zuf_set_acl	NULL
+static inline int zuf_acl_init(struct inode *inode,
+			       struct posix_acl *default_acl,
+			       struct posix_acl *acl)
+{
+	return 0;
+}
+#endif
 
 #endif /* _ZUF_I_H */

@@ -9,6 +9,7 @@
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
+#include <linux/posix_acl.h>
 #include <linux/slab.h>
 
 #include "zuf_i.h"
@@ -344,19 +345,60 @@ int zuf_setattr(zuf_idmap_t *idmap, struct dentry *dentry,
 		return err;
 	if (valid & ATTR_SIZE)
 		truncate_pagecache(inode, out.attr.size);
+	if (valid & ATTR_MODE)
+		return posix_acl_chmod(idmap, zuf_acl_obj(dentry),
+				       inode->i_mode);
 	return 0;
+}
+
+/**
+ * zuf_set_mode() - change an inode's permission bits (and ctime)
+ * @inode: the inode
+ * @mode:  the new mode (type bits ignored)
+ *
+ * For an ACL that changed the mode; the caller has checked permissions.
+ * Return: 0 or -errno.
+ */
+int zuf_set_mode(struct inode *inode, umode_t mode)
+{
+	struct timespec64 now = current_time(inode);
+	struct zufs_setattr_in in = {
+		.valid = ZUFS_SET_MODE | ZUFS_SET_CTIME,
+		.mode = mode & 07777,
+		.ctime = now.tv_sec,
+		.ctimensec = now.tv_nsec,
+	};
+	struct zufs_entry_out out;
+	struct zuf_args args = {
+		.opcode = ZUFS_OP_SETATTR,
+		.ino = inode->i_ino,
+		.in = &in,
+		.out = &out,
+	};
+	int err;
+
+	err = zuf_call(ZUF_SB(inode->i_sb), &args);
+	if (!err)
+		err = zuf_take_attr(inode, &out.attr);
+	if (err)
+		zuf_attr_stale(inode);
+	return err;
 }
 
 const struct inode_operations zuf_file_inode_ops = {
 	.getattr	= zuf_getattr,
 	.setattr	= zuf_setattr,
 	.listxattr	= zuf_listxattr,
+	.zuf_iop_get_acl = zuf_get_acl,
+	.set_acl	= zuf_set_acl,
 };
 
 const struct inode_operations zuf_special_inode_ops = {
 	.getattr	= zuf_getattr,
 	.setattr	= zuf_setattr,
 	.listxattr	= zuf_listxattr,
+	.zuf_iop_get_acl = zuf_get_acl,
+	.set_acl	= zuf_set_acl,
 };
 
 static void zuf_put_link(void *buf)

@@ -11,6 +11,7 @@
  */
 #include <linux/fs.h>
 #include <linux/namei.h>
+#include <linux/posix_acl.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
 
@@ -47,8 +48,9 @@ static struct inode *zuf_entry_inode(struct inode *dir,
 
 	if (zuf_check_attr(sbi, attr))
 		return ERR_PTR(-EIO);
-	if (attr->ino == dir->i_ino) {
-		pr_warn_ratelimited("zufs: sb %llu: directory %lu contains itself\n",
+	if (attr->ino == dir->i_ino ||
+	    attr->ino == d_inode(dir->i_sb->s_root)->i_ino) {
+		pr_warn_ratelimited("zufs: sb %llu: directory %lu contains itself or the root\n",
 				    sbi->sb_id, dir->i_ino);
 		zuf_queue_forget(sbi, attr->ino, 1);
 		return ERR_PTR(-EIO);
@@ -102,9 +104,13 @@ static struct dentry *zuf_lookup(struct inode *dir, struct dentry *dentry,
 	return d_splice_alias(inode, dentry);
 }
 
-/* Send a request that creates dentry in dir; instantiate it. */
+/*
+ * Send a request that creates dentry in dir; give the new inode the ACLs
+ * posix_acl_create() computed; instantiate it.
+ */
 static int zuf_create_call(struct inode *dir, struct dentry *dentry,
-			   struct zuf_args *args)
+			   struct zuf_args *args, struct posix_acl *default_acl,
+			   struct posix_acl *acl)
 {
 	struct zufs_entry_out *out = args->out;
 	struct inode *inode;
@@ -128,6 +134,13 @@ static int zuf_create_call(struct inode *dir, struct dentry *dentry,
 		return err;
 	}
 	zuf_attr_stale(dir);
+	err = zuf_acl_init(inode, default_acl, acl);
+	if (err) {
+		/* the inode exists, without its ACLs: ask again next time */
+		iput(inode);
+		d_drop(dentry);
+		return err;
+	}
 	d_instantiate(dentry, inode);
 	return 0;
 }
@@ -143,13 +156,22 @@ static int zuf_mknod_op(zuf_idmap_t *idmap, struct inode *dir,
 		.in = &in,
 		.out = &out,
 	};
+	struct posix_acl *default_acl, *acl;
+	int err;
 
+	/* the parent's default ACL, else the umask (with SB_POSIXACL) */
+	err = posix_acl_create(dir, &mode, &default_acl, &acl);
+	if (err)
+		return err;
 	zuf_new_owner(idmap, dir, &mode, &in.ni);
 	if (S_ISCHR(mode) || S_ISBLK(mode)) {
 		in.ni.rdev_major = MAJOR(rdev);
 		in.ni.rdev_minor = MINOR(rdev);
 	}
-	return zuf_create_call(dir, dentry, &args);
+	err = zuf_create_call(dir, dentry, &args, default_acl, acl);
+	posix_acl_release(default_acl);
+	posix_acl_release(acl);
+	return err;
 }
 
 static int zuf_create(zuf_idmap_t *idmap, struct inode *dir,
@@ -204,7 +226,7 @@ static int zuf_symlink(zuf_idmap_t *idmap, struct inode *dir,
 	kbuf.iter = &iter;
 	kbuf.len = len;
 	kbuf.flags = UCCHAN_BUF_READ;
-	err = zuf_create_call(dir, dentry, &args);
+	err = zuf_create_call(dir, dentry, &args, NULL, NULL);
 	if (!err && !S_ISLNK(d_inode(dentry)->i_mode))
 		err = -EIO;	/* instantiated anyway: the cache is right */
 	return err == -EOPNOTSUPP ? -EPERM : err;
@@ -355,26 +377,50 @@ static int zuf_tmpfile(zuf_idmap_t *idmap, struct inode *dir,
 		.in = &in,
 		.out = &out,
 	};
+	struct posix_acl *default_acl, *acl;
+	struct dentry *alias;
 	struct inode *inode;
 	int err;
 
 	if (!zuf_has(ZUF_SB(dir->i_sb), ZUFS_CAP_TMPFILE))
 		return -EOPNOTSUPP;
 	mode = (mode & 07777) | S_IFREG;
+	err = posix_acl_create(dir, &mode, &default_acl, &acl);
+	if (err)
+		return err;
 	zuf_new_owner(idmap, dir, &mode, &in.ni);
 	err = zuf_call(ZUF_SB(dir->i_sb), &args);
 	if (err)
-		return err;
+		goto out;
 	inode = zuf_entry_inode(dir, &out.attr);
-	if (IS_ERR(inode))
-		return PTR_ERR(inode);
-	if (!S_ISREG(inode->i_mode) || inode->i_nlink) {
+	err = PTR_ERR_OR_ZERO(inode);
+	if (err)
+		goto out;
+	/* a new inode: not one the kernel already has a name for */
+	alias = d_find_any_alias(inode);
+	if (alias || !S_ISREG(inode->i_mode) || inode->i_nlink) {
+		pr_warn_ratelimited("zufs: sb %llu: TMPFILE returned inode %lu that is not new\n",
+				    ZUF_SB(dir->i_sb)->sb_id, inode->i_ino);
+		dput(alias);
+		zuf_attr_stale(inode);	/* zuf_iget() took the lie */
 		iput(inode);
-		return -EIO;
+		err = -EIO;
+		goto out;
 	}
+	err = zuf_acl_init(inode, NULL, acl);
+	if (err) {
+		iput(inode);
+		goto out;
+	}
+	posix_acl_release(default_acl);
+	posix_acl_release(acl);
 	set_nlink(inode, 1);	/* d_tmpfile() takes it back to 0 */
 	d_tmpfile(file, inode);
 	return finish_open_simple(file, 0);
+out:
+	posix_acl_release(default_acl);
+	posix_acl_release(acl);
+	return err;
 }
 
 const struct inode_operations zuf_dir_inode_ops = {
@@ -391,4 +437,6 @@ const struct inode_operations zuf_dir_inode_ops = {
 	.getattr	= zuf_getattr,
 	.setattr	= zuf_setattr,
 	.listxattr	= zuf_listxattr,
+	.zuf_iop_get_acl = zuf_get_acl,
+	.set_acl	= zuf_set_acl,
 };

@@ -90,6 +90,9 @@ static const struct zuf_opdef zuf_opdefs[] = {
 	ZUF_OP(REMOVEXATTR, sizeof(struct zufs_xattr_in), 0, true),
 };
 
+/* the first errno user space never sees (ERESTARTSYS) */
+#define ZUF_KERNEL_ERRNO_FIRST	512
+
 /* inline requests up to this size are built on the stack */
 #define ZUF_STACK_REQ	256
 
@@ -207,7 +210,7 @@ static int zuf_call_error(struct zuf_sb_info *sbi, int err, u32 opcode)
  * struct (exactly the op's size) has been copied to @args->out; its
  * contents are for the caller to validate.
  *
- * Return: 0; the server's -errno (within [-4095, -1]); -EOPNOTSUPP for
+ * Return: 0; the server's -errno (within [-511, -1]); -EOPNOTSUPP for
  * an optional op the server does not implement (asked once per
  * superblock; zuf_no_op() tells it from the server's own -EOPNOTSUPP);
  * -EIO if the service is gone or the reply is malformed; -EINTR on a
@@ -282,7 +285,12 @@ int zuf_call(struct zuf_sb_info *sbi, struct zuf_args *args)
 	if (err)
 		return zuf_call_error(sbi, err, args->opcode);
 
-	if (kc.status > 0 || kc.status < -MAX_ERRNO) {
+	/*
+	 * Only the errnos user space knows: 512 and above are the kernel's
+	 * own (-ERESTARTSYS, -EIOCBQUEUED, ...) and would change what the
+	 * VFS does with the result.
+	 */
+	if (kc.status > 0 || kc.status <= -ZUF_KERNEL_ERRNO_FIRST) {
 		pr_warn_ratelimited("zufs: sb %llu: %s: bad status %d\n",
 				    sbi->sb_id, def->name, kc.status);
 		return -EIO;

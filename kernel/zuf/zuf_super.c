@@ -270,6 +270,7 @@ static int zuf_init_exchange(struct super_block *sb, struct fs_context *fc,
 		return -EPROTO;
 	}
 	if ((out->caps & ~ZUF_KERNEL_CAPS) || out->pad ||
+	    ((out->caps & ZUFS_CAP_ACL) && !(out->caps & ZUFS_CAP_XATTR)) ||
 	    out->time_gran > NSEC_PER_SEC ||
 	    memchr_inv(out->reserved, 0, sizeof(out->reserved)) ||
 	    zuf_check_attr(sbi, &out->root) || !S_ISDIR(out->root.mode)) {
@@ -332,6 +333,8 @@ static int zuf_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_blocksize_bits = PAGE_SHIFT;
 	if (zuf_has(sbi, ZUFS_CAP_XATTR))
 		sb->s_xattr = zuf_xattr_handlers;
+	if (zuf_has(sbi, ZUFS_CAP_ACL))
+		sb->s_flags |= SB_POSIXACL;
 
 	root = zuf_iget(sb, &out.root, false);
 	if (IS_ERR(root))

@@ -3,18 +3,32 @@
  * zuf - extended attributes (ZUFS_CAP_XATTR): the user., trusted. and
  * security. namespaces are passed to the server by full name; values
  * and lists travel in a ucchan buffer. The VFS has checked permissions
- * (xattr_permission) before a handler runs.
+ * (xattr_permission) before a handler runs. The system.posix_acl_*
+ * xattrs are the VFS's ACL calls (zuf_acl.c).
  */
+#include <linux/capability.h>
 #include <linux/fs.h>
+#include <linux/posix_acl_xattr.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
 #include <linux/xattr.h>
 
 #include "zuf_i.h"
 
-/* One xattr request with an optional value/list buffer. */
-static int zuf_xattr_call(struct inode *inode, u32 opcode, const char *name,
-			  void *value, size_t size, u32 flags, u32 *out_size)
+/**
+ * zuf_xattr_call() - one xattr request with an optional value/list buffer
+ * @inode:    the inode
+ * @opcode:   ZUFS_OP_GETXATTR, SETXATTR, LISTXATTR or REMOVEXATTR
+ * @name:     full name (NULL for LISTXATTR)
+ * @value:    the value or list buffer (NULL when @size is 0)
+ * @size:     its size
+ * @flags:    ZUFS_XATTR_CREATE/REPLACE for SETXATTR
+ * @out_size: for GETXATTR/LISTXATTR, the length the server reports
+ *
+ * Return: 0 or -errno (-EOPNOTSUPP without ZUFS_CAP_XATTR).
+ */
+int zuf_xattr_call(struct inode *inode, u32 opcode, const char *name,
+		   void *value, size_t size, u32 flags, u32 *out_size)
 {
 	struct zuf_sb_info *sbi = ZUF_SB(inode->i_sb);
 	size_t namelen = name ? strlen(name) : 0;
@@ -77,7 +91,9 @@ static int zuf_xattr_get(const struct xattr_handler *handler,
 	err = zuf_xattr_call(inode, ZUFS_OP_GETXATTR,
 			     xattr_full_name(handler, name), buffer, size, 0,
 			     &len);
-	return err ? err : len;
+	if (err)
+		return err;
+	return len;
 }
 
 static int zuf_xattr_set(const struct xattr_handler *handler,
@@ -104,18 +120,65 @@ static int zuf_xattr_set(const struct xattr_handler *handler,
 	return err;
 }
 
+/*
+ * Drop the names of a list the caller may not see (trusted.* without
+ * CAP_SYS_ADMIN, the ACLs without SB_POSIXACL). Return: the new length.
+ */
+static size_t zuf_filter_list(struct inode *inode, char *list, size_t len)
+{
+	bool trusted = capable(CAP_SYS_ADMIN);
+	size_t in = 0, out = 0;
+
+	while (in < len) {
+		size_t n = strnlen(list + in, len - in) + 1;
+		const char *name = list + in;
+
+		if ((trusted || strncmp(name, XATTR_TRUSTED_PREFIX,
+					XATTR_TRUSTED_PREFIX_LEN)) &&
+		    (IS_POSIXACL(inode) ||
+		     (strcmp(name, XATTR_NAME_POSIX_ACL_ACCESS) &&
+		      strcmp(name, XATTR_NAME_POSIX_ACL_DEFAULT)))) {
+			memmove(list + out, name, n);
+			out += n;
+		}
+		in += n;
+	}
+	return out;
+}
+
 ssize_t zuf_listxattr(struct dentry *dentry, char *list, size_t size)
 {
 	struct inode *inode = d_inode(dentry);
+	char *buf;
 	u32 len;
 	int err;
 
-	err = zuf_xattr_call(inode, ZUFS_OP_LISTXATTR, NULL, list, size, 0,
-			     &len);
+	/*
+	 * The list is filtered, so it is always fetched whole: a size
+	 * query answers the unfiltered length, which is enough.
+	 */
+	err = zuf_xattr_call(inode, ZUFS_OP_LISTXATTR, NULL, NULL, 0, 0, &len);
 	if (err)
 		return err;
-	if (size && len && list[len - 1] != '\0')
-		return -EIO;
+	if (!size || !len)
+		return len;
+	buf = kvmalloc(len, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	err = zuf_xattr_call(inode, ZUFS_OP_LISTXATTR, NULL, buf, len, 0,
+			     &len);
+	if (!err && len && buf[len - 1] != '\0')
+		err = -EIO;
+	if (!err) {
+		len = zuf_filter_list(inode, buf, len);
+		if (len > size)
+			err = -ERANGE;
+		else
+			memcpy(list, buf, len);
+	}
+	kvfree(buf);
+	if (err)
+		return err;
 	return len;
 }
 
@@ -141,5 +204,9 @@ ZUF_XATTR_LIST zuf_xattr_handlers[] = {
 	&zuf_user_xattr_handler,
 	&zuf_trusted_xattr_handler,
 	&zuf_security_xattr_handler,
+#if defined(ZUF_NEED_ACL_XATTR_HANDLERS) && defined(CONFIG_FS_POSIX_ACL)
+	&posix_acl_access_xattr_handler,
+	&posix_acl_default_xattr_handler,
+#endif
 	NULL,
 };

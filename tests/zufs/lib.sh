@@ -42,6 +42,32 @@ start_server() {	# start_server SERVICE [EVIL]
 	[ "$line" = ready ] || { echo "FAIL: zufs-testsrv did not start"; exit 1; }
 }
 
+srv_counts() {	# fill COUNTS[opcode] (requests so far) and OPEN_FH
+	local line
+	kill -USR1 "$SRV_PID" || return 1
+	read -r -t 20 line <&"${SRV[0]}" || return 1
+	# shellcheck disable=SC2086
+	set -- $line
+	[ "$1" = counts ] || return 1
+	shift
+	COUNTS=(0 "$@")
+	OPEN_FH=${COUNTS[-1]#open=}
+}
+
+# python: linkat(fd, name) links an open (O_TMPFILE) file, following the
+# /proc/self/fd magic link (os.link() calls link(2), which does not)
+PY_LINKAT='import ctypes, os
+def linkat(fd, name):
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.linkat(-100, b"/proc/self/fd/%d" % fd, -100, name.encode(), 0x400):
+        e = ctypes.get_errno()
+        raise OSError(e, os.strerror(e))
+'
+
+as_nobody() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
+}
+
 stop_server() {
 	[ -n "${SRV_PID:-}" ] || return 0
 	kill -9 "$SRV_PID" 2>/dev/null

@@ -5,15 +5,30 @@
  * <linux/zufs.h>, and "evil" modes in which it lies to the kernel the
  * way a broken or hostile server could.
  *
- *   zufs-testsrv SERVICE [EVIL]
+ *   zufs-testsrv SERVICE [MODE]
  *
- * EVIL (optional): readdir-slash, readdir-dot, readdir-overrun,
- * read-overcount, lookup-ino0, lookup-self, lookup-dirtwice, attr-mode,
- * getattr-stall, write-overcount, status-positive, reply-short.
+ * The file system offers every capability but RENAME_EXCHANGE: xattrs
+ * and POSIX ACLs (kept as xattrs), mmap, fallocate (with holes tracked
+ * per 4 KiB block, for SEEK_DATA/SEEK_HOLE), O_TMPFILE, copy_file_range
+ * and OPEN/RELEASE (file handles checked on every data op).
+ *
+ * MODE (optional): "enosys" answers -ENOSYS to every optional op; else
+ * an evil mode: readdir-slash, readdir-dot, readdir-nul, readdir-type,
+ * readdir-ino0, readdir-overrun, read-overcount, lookup-ino0,
+ * lookup-self, lookup-root, lookup-dirtwice, attr-mode, attr-size,
+ * getattr-stall, write-overcount, write-offset, status-positive,
+ * status-internal, reply-short, acl-garbage, tmpfile-old, seek-beyond,
+ * xattr-overcount, list-nonul, readlink-nul, statfs-bad, copy-overcount,
+ * open-reserved.
+ *
  * Prints "ready" on stdout once the service exists; runs until killed.
+ * On SIGUSR1 it prints one line: "counts" and the number of requests of
+ * each opcode 1..ZUFS_OP_MAX-1, then "open=" the file handles open.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -28,6 +43,21 @@
 
 #define NR_INODES	4096
 #define MAX_ENTRIES	512
+#define MAX_XATTRS	64
+#define MAX_FH		1024
+#define FH_BASE		1000		/* fh = FH_BASE + slot: never 0 */
+#define BLK		4096		/* allocation unit of file data */
+#define MAX_FILE	(64ULL << 20)
+#define CAPS		(ZUFS_CAP_XATTR | ZUFS_CAP_ACL | ZUFS_CAP_MMAP | \
+			 ZUFS_CAP_FALLOCATE | ZUFS_CAP_TMPFILE | \
+			 ZUFS_CAP_COPY_RANGE | ZUFS_CAP_SEEK_DATA | \
+			 ZUFS_CAP_OPEN)
+
+struct xattr {
+	char name[ZUFS_XATTR_NAME_MAX + 1];
+	void *val;
+	uint32_t size;
+};
 
 struct dent {
 	char name[ZUFS_NAME_MAX + 1];
@@ -40,6 +70,9 @@ struct node {
 	struct zufs_attr a;
 	char *data;		/* regular file data / symlink target */
 	size_t cap;
+	unsigned char *alloc;	/* regular file: one byte per BLK of cap */
+	struct xattr *xattrs;
+	unsigned int nxattrs;
 	struct dent *ents;	/* directory */
 	unsigned int nents;
 	uint64_t next_cookie;
@@ -50,6 +83,12 @@ static struct node nodes[NR_INODES];
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static const char *evil = "";
 static uint64_t gen_counter = 1;
+static uint64_t counts[ZUFS_OP_MAX];
+static struct {
+	bool used;
+	uint64_t ino;
+} fhs[MAX_FH];
+static unsigned int nopen;
 
 static bool is_evil(const char *m)
 {
@@ -107,13 +146,24 @@ static uint64_t new_node(const struct zufs_new_inode *ni)
 	return 0;
 }
 
+static void free_node(struct node *n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n->nxattrs; i++)
+		free(n->xattrs[i].val);
+	free(n->xattrs);
+	free(n->data);
+	free(n->alloc);
+	free(n->ents);
+	n->used = false;
+}
+
 static void maybe_free(struct node *n)
 {
 	if (n->a.nlink || n->nlookup)
 		return;
-	free(n->data);
-	free(n->ents);
-	n->used = false;
+	free_node(n);
 }
 
 static struct dent *find(struct node *d, const char *name)
@@ -153,30 +203,224 @@ static void del(struct node *d, struct dent *e)
 	touch_mc(d);
 }
 
-static int entry_reply(uint64_t ino, void *reply, size_t *rlen)
+/* the attributes of ino, without counting a lookup */
+static int attr_reply(uint64_t ino, void *reply, size_t *rlen)
 {
 	struct zufs_entry_out *out = reply;
 
-	nodes[ino].nlookup++;
 	memset(out, 0, sizeof(*out));
 	out->attr = nodes[ino].a;
 	*rlen = sizeof(*out);
 	return 0;
 }
 
+static int entry_reply(uint64_t ino, void *reply, size_t *rlen)
+{
+	nodes[ino].nlookup++;
+	return attr_reply(ino, reply, rlen);
+}
+
+static size_t nblocks(size_t bytes)
+{
+	return (bytes + BLK - 1) / BLK;
+}
+
 static int ensure(struct node *n, size_t size)
 {
+	unsigned char *a;
 	char *p;
 
 	if (size <= n->cap)
 		return 0;
+	if (size > MAX_FILE)
+		return -EFBIG;
 	p = realloc(n->data, size);
 	if (!p)
 		return -ENOSPC;
 	memset(p + n->cap, 0, size - n->cap);
 	n->data = p;
+	a = realloc(n->alloc, nblocks(size));
+	if (!a)
+		return -ENOSPC;
+	memset(a + nblocks(n->cap), 0, nblocks(size) - nblocks(n->cap));
+	n->alloc = a;
 	n->cap = size;
 	return 0;
+}
+
+static void count_blocks(struct node *n)
+{
+	size_t i, nb = 0;
+
+	for (i = 0; i < nblocks(n->cap); i++)
+		nb += n->alloc[i];
+	n->a.blocks = nb * (BLK / 512);
+}
+
+/* mark [off, off + len) allocated (the caller has ensure()d it) */
+static void alloc_range(struct node *n, uint64_t off, uint64_t len)
+{
+	uint64_t b;
+
+	for (b = off / BLK; len && b < nblocks(off + len); b++)
+		n->alloc[b] = 1;
+	count_blocks(n);
+}
+
+/* zero [off, off + len) within cap; blocks wholly inside become holes */
+static void punch_range(struct node *n, uint64_t off, uint64_t len)
+{
+	uint64_t end = off + len, b;
+
+	if (end > n->cap)
+		end = n->cap;
+	if (off >= end)
+		return;
+	memset(n->data + off, 0, end - off);
+	for (b = nblocks(off); b < nblocks(end); b++)
+		if ((b + 1) * BLK <= end || end == n->cap)
+			n->alloc[b] = 0;
+	count_blocks(n);
+}
+
+static bool fh_ok(uint64_t fh, uint64_t ino, uint32_t flags)
+{
+	if (!fh)	/* page cache I/O, or OPEN answered -ENOSYS */
+		return (flags & ZUFS_IO_PAGECACHE) || is_evil("enosys");
+	fh -= FH_BASE;
+	return fh < MAX_FH && fhs[fh].used && fhs[fh].ino == ino;
+}
+
+static struct xattr *xfind(struct node *n, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < n->nxattrs; i++)
+		if (!strcmp(n->xattrs[i].name, name))
+			return &n->xattrs[i];
+	return NULL;
+}
+
+/* GETXATTR, SETXATTR, LISTXATTR, REMOVEXATTR */
+static int32_t serve_xattr(struct ucchan_req *req, struct node *n,
+			   size_t *rlen)
+{
+	const struct zufs_in_header *h = req->data;
+	const struct zufs_xattr_in *in = (const void *)(h + 1);
+	const char *name = (const char *)(in + 1);
+	struct zufs_xattr_out *out = req->reply;
+	void *buf = req->nr_bufs ? req->bufs[0].addr : NULL;
+	struct xattr *x = NULL;
+	uint32_t len = 0;
+	unsigned int i;
+
+	if (!n)
+		return -ENOENT;
+	if (in->pad || (in->size && (req->nr_bufs != 1 ||
+				     req->bufs[0].len != in->size)))
+		return -EINVAL;
+	if (h->opcode != ZUFS_OP_LISTXATTR) {
+		if (!in->namelen || strlen(name) != in->namelen)
+			return -EINVAL;
+		x = xfind(n, name);
+	}
+	memset(out, 0, sizeof(*out));
+	switch (h->opcode) {
+	case ZUFS_OP_GETXATTR:
+		/* every ACL but the root's is junk, even one never set */
+		if (is_evil("acl-garbage") && h->ino != 1 &&
+		    !strncmp(name, "system.posix_acl_", 17)) {
+			static const char junk[] = "not an ACL at all";
+
+			if (in->size && in->size < sizeof(junk))
+				return -ERANGE;
+			if (in->size)
+				memcpy(buf, junk, sizeof(junk));
+			out->size = sizeof(junk);
+			*rlen = sizeof(*out);
+			return 0;
+		}
+		if (!x)
+			return -ENODATA;
+		if (in->size && in->size < x->size)
+			return -ERANGE;
+		if (in->size)
+			memcpy(buf, x->val, x->size);
+		out->size = x->size;
+		if (in->size && is_evil("xattr-overcount"))
+			out->size = in->size + 1;
+		*rlen = sizeof(*out);
+		return 0;
+	case ZUFS_OP_SETXATTR:
+		if (in->flags & ~(ZUFS_XATTR_CREATE | ZUFS_XATTR_REPLACE))
+			return -EINVAL;
+		if (x && (in->flags & ZUFS_XATTR_CREATE))
+			return -EEXIST;
+		if (!x && (in->flags & ZUFS_XATTR_REPLACE))
+			return -ENODATA;
+		if (!x) {
+			struct xattr *xs;
+
+			if (n->nxattrs == MAX_XATTRS)
+				return -ENOSPC;
+			xs = realloc(n->xattrs, (n->nxattrs + 1) * sizeof(*xs));
+			if (!xs)
+				return -ENOSPC;
+			n->xattrs = xs;
+			x = &xs[n->nxattrs++];
+			memset(x, 0, sizeof(*x));
+			snprintf(x->name, sizeof(x->name), "%s", name);
+		}
+		free(x->val);
+		x->val = malloc(in->size ? in->size : 1);
+		if (!x->val) {
+			*x = n->xattrs[--n->nxattrs];
+			return -ENOSPC;
+		}
+		memcpy(x->val, buf ? buf : "", in->size);
+		x->size = in->size;
+		now(&n->a.ctime, &n->a.ctimensec);
+		return 0;
+	case ZUFS_OP_REMOVEXATTR:
+		if (!x)
+			return -ENODATA;
+		free(x->val);
+		*x = n->xattrs[--n->nxattrs];
+		now(&n->a.ctime, &n->a.ctimensec);
+		return 0;
+	default:	/* LISTXATTR */
+		for (i = 0; i < n->nxattrs; i++) {
+			size_t l = strlen(n->xattrs[i].name) + 1;
+
+			if (in->size) {
+				if (len + l > in->size)
+					return -ERANGE;
+				memcpy((char *)buf + len, n->xattrs[i].name, l);
+				if (is_evil("list-nonul"))
+					((char *)buf)[len + l - 1] = 'x';
+			}
+			len += l;
+		}
+		out->size = len;
+		*rlen = sizeof(*out);
+		return 0;
+	}
+}
+
+/* the ops a server may answer -ENOSYS (zuf remembers it) */
+static bool optional_op(uint32_t opcode)
+{
+	switch (opcode) {
+	case ZUFS_OP_SYNC_FS: case ZUFS_OP_FORGET: case ZUFS_OP_SYMLINK:
+	case ZUFS_OP_READLINK: case ZUFS_OP_LINK: case ZUFS_OP_RENAME:
+	case ZUFS_OP_TMPFILE: case ZUFS_OP_OPEN: case ZUFS_OP_RELEASE:
+	case ZUFS_OP_FSYNC: case ZUFS_OP_FALLOCATE: case ZUFS_OP_LSEEK:
+	case ZUFS_OP_COPY_RANGE: case ZUFS_OP_GETXATTR:
+	case ZUFS_OP_SETXATTR: case ZUFS_OP_LISTXATTR:
+	case ZUFS_OP_REMOVEXATTR:
+		return true;
+	}
+	return false;
 }
 
 static int32_t serve(struct ucchan_req *req, size_t *rlen)
@@ -202,7 +446,12 @@ static int32_t serve(struct ucchan_req *req, size_t *rlen)
 			return -ENODEV;
 		if (in->options_len)	/* no options known */
 			return -EINVAL;
+		for (ino = 1; ino < NR_INODES; ino++)
+			if (nodes[ino].used)
+				free_node(&nodes[ino]);
 		memset(nodes, 0, sizeof(nodes));
+		memset(fhs, 0, sizeof(fhs));
+		nopen = 0;
 		nodes[1].used = true;
 		nodes[1].a.ino = 1;
 		nodes[1].a.mode = ni.mode;
@@ -212,7 +461,7 @@ static int32_t serve(struct ucchan_req *req, size_t *rlen)
 		memset(out, 0, sizeof(*out));
 		out->major = ZUFS_KERNEL_VERSION;
 		out->minor = ZUFS_KERNEL_MINOR_VERSION;
-		out->caps = ZUFS_CAP_MMAP;
+		out->caps = CAPS & in->caps;
 		out->sb_id = 42;
 		out->root = nodes[1].a;
 		*rlen = sizeof(*out);
@@ -222,6 +471,8 @@ static int32_t serve(struct ucchan_req *req, size_t *rlen)
 		return -EINVAL;
 	if (is_evil("status-positive"))
 		return 5;
+	if (is_evil("enosys") && optional_op(h->opcode))
+		return -ENOSYS;
 	n = get(h->ino);
 	switch (h->opcode) {
 	case ZUFS_OP_DESTROY:
@@ -232,7 +483,7 @@ static int32_t serve(struct ucchan_req *req, size_t *rlen)
 		struct zufs_statfs_out *out = req->reply;
 
 		memset(out, 0, sizeof(*out));
-		out->blocks = 1000;
+		out->blocks = is_evil("statfs-bad") ? 400 : 1000;
 		out->bfree = out->bavail = 500;
 		out->files = NR_INODES;
 		out->ffree = 100;
@@ -254,6 +505,14 @@ static int32_t serve(struct ucchan_req *req, size_t *rlen)
 			return -ENOENT;
 		if (is_evil("getattr-stall"))
 			pause();
+		if (is_evil("status-internal"))
+			return -512;	/* ERESTARTSYS */
+		if (is_evil("attr-size")) {
+			attr_reply(h->ino, req->reply, rlen);
+			((struct zufs_entry_out *)req->reply)->attr.size =
+				1ULL << 63;
+			return 0;
+		}
 		if (is_evil("attr-mode")) {
 			struct zufs_entry_out *out = req->reply;
 
@@ -285,7 +544,7 @@ static int32_t serve(struct ucchan_req *req, size_t *rlen)
 			if (err)
 				return err;
 			if (in->size < n->a.size)
-				memset(n->data + in->size, 0, n->cap - in->size);
+				punch_range(n, in->size, n->cap - in->size);
 			n->a.size = in->size;
 			touch_mc(n);
 		}
@@ -322,6 +581,9 @@ static int32_t serve(struct ucchan_req *req, size_t *rlen)
 			((struct zufs_entry_out *)req->reply)->attr.ino = 0;
 		if (is_evil("lookup-self"))
 			((struct zufs_entry_out *)req->reply)->attr = n->a;
+		if (is_evil("lookup-root") && !strcmp(name, "x"))
+			((struct zufs_entry_out *)req->reply)->attr =
+				nodes[1].a;
 		if (is_evil("lookup-dirtwice") && strcmp(name, "a")) {
 			e = find(n, "a");
 			if (e)
@@ -379,6 +641,8 @@ static int32_t serve(struct ucchan_req *req, size_t *rlen)
 		if (req->nr_bufs != 1 || req->bufs[0].len < n->a.size)
 			return -ERANGE;
 		memcpy(req->bufs[0].addr, n->data, n->a.size);
+		if (is_evil("readlink-nul"))
+			((char *)req->bufs[0].addr)[0] = '\0';
 		memset(out, 0, sizeof(*out));
 		out->len = n->a.size;
 		*rlen = sizeof(*out);
@@ -500,6 +764,8 @@ static int32_t serve(struct ucchan_req *req, size_t *rlen)
 				name = "a/b", nl = 3;
 			if (is_evil("readdir-dot"))
 				name = "..", nl = 2;
+			if (is_evil("readdir-nul"))
+				name = "a\0b", nl = 3;
 			rl = ZUFS_DIRENT_ALIGN(ZUFS_DIRENT_NAME_OFFSET + nl);
 			if (pos + rl > cap)
 				break;
@@ -511,6 +777,10 @@ static int32_t serve(struct ucchan_req *req, size_t *rlen)
 			memset(de->name + nl, 0, rl - ZUFS_DIRENT_NAME_OFFSET - nl);
 			if (is_evil("readdir-overrun"))
 				de->namelen = 250;
+			if (is_evil("readdir-type"))
+				de->type = 3;
+			if (is_evil("readdir-ino0"))
+				de->ino = 0;
 			pos += rl;
 		}
 		out->len = pos;
@@ -528,6 +798,8 @@ static int32_t serve(struct ucchan_req *req, size_t *rlen)
 			return -EISDIR;
 		if (req->nr_bufs != 1 || req->bufs[0].len != in->len)
 			return -EINVAL;
+		if (!fh_ok(in->fh, h->ino, in->flags))
+			return -EBADF;
 		if (in->offset < n->a.size) {
 			cnt = n->a.size - in->offset;
 			if (cnt > in->len)
@@ -548,9 +820,11 @@ static int32_t serve(struct ucchan_req *req, size_t *rlen)
 			return -EISDIR;
 		if (req->nr_bufs != 1 || req->bufs[0].len != in->len)
 			return -EINVAL;
+		if (!fh_ok(in->fh, h->ino, in->flags))
+			return -EBADF;
 		if (in->flags & ZUFS_WRITE_APPEND)
 			off = n->a.size;
-		if (off + in->len > (64ULL << 20))
+		if (off + in->len > MAX_FILE)
 			return -EFBIG;
 		err = ensure(n, off + in->len);
 		if (err)
@@ -558,15 +832,168 @@ static int32_t serve(struct ucchan_req *req, size_t *rlen)
 		memcpy(n->data + off, req->bufs[0].addr, in->len);
 		if (off + in->len > n->a.size)
 			n->a.size = off + in->len;
-		n->a.blocks = (n->cap + 511) / 512;
+		alloc_range(n, off, in->len);
 		touch_mc(n);
 		memset(out, 0, sizeof(*out));
 		out->count = is_evil("write-overcount") ? in->len + 1 : in->len;
-		out->offset = off;
+		out->offset = is_evil("write-offset") ? off + 1 : off;
 		out->attr = n->a;
 		*rlen = sizeof(*out);
 		return 0;
 	}
+	case ZUFS_OP_TMPFILE: {
+		const struct zufs_tmpfile_in *in = (const void *)body;
+
+		if (!n || !S_ISDIR(n->a.mode))
+			return -ENOTDIR;
+		if (!S_ISREG(in->ni.mode))
+			return -EINVAL;
+		if (is_evil("tmpfile-old")) {
+			e = find(n, "x");
+			if (e) {
+				entry_reply(e->ino, req->reply, rlen);
+				((struct zufs_entry_out *)req->reply)->attr.nlink = 0;
+				return 0;
+			}
+		}
+		ino = new_node(&in->ni);
+		if (!ino)
+			return -ENOSPC;
+		nodes[ino].a.nlink = 0;
+		return entry_reply(ino, req->reply, rlen);
+	}
+	case ZUFS_OP_OPEN: {
+		const struct zufs_open_in *in = (const void *)body;
+		struct zufs_open_out *out = req->reply;
+		unsigned int i;
+
+		if (!n)
+			return -ENOENT;
+		if (in->pad || (in->flags & (O_CREAT | O_EXCL | O_NOCTTY)))
+			return -EINVAL;
+		for (i = 0; i < MAX_FH && fhs[i].used; i++)
+			;
+		if (i == MAX_FH)
+			return -EMFILE;
+		fhs[i].used = true;
+		fhs[i].ino = h->ino;
+		nopen++;
+		memset(out, 0, sizeof(*out));
+		out->fh = FH_BASE + i;
+		out->reserved = is_evil("open-reserved");
+		*rlen = sizeof(*out);
+		return 0;
+	}
+	case ZUFS_OP_RELEASE: {
+		const struct zufs_release_in *in = (const void *)body;
+
+		if (!fh_ok(in->fh, h->ino, 0))
+			return -EBADF;
+		fhs[in->fh - FH_BASE].used = false;
+		nopen--;
+		return 0;
+	}
+	case ZUFS_OP_FALLOCATE: {
+		const struct zufs_fallocate_in *in = (const void *)body;
+		uint64_t end = in->offset + in->len;
+		bool keep = in->mode & ZUFS_FALLOC_KEEP_SIZE;
+
+		if (!n || !S_ISREG(n->a.mode))
+			return -ENODEV;
+		if (!fh_ok(in->fh, h->ino, 0))
+			return -EBADF;
+		if (in->mode & ~(ZUFS_FALLOC_KEEP_SIZE |
+				 ZUFS_FALLOC_PUNCH_HOLE |
+				 ZUFS_FALLOC_ZERO_RANGE) || !in->len ||
+		    end < in->offset)
+			return -EINVAL;
+		if (in->mode & ZUFS_FALLOC_PUNCH_HOLE) {
+			if (!keep)
+				return -EINVAL;
+			punch_range(n, in->offset, in->len);
+		} else {
+			if (end > MAX_FILE)
+				return -ENOSPC;
+			err = ensure(n, end);
+			if (err)
+				return err;
+			if (in->mode & ZUFS_FALLOC_ZERO_RANGE)
+				memset(n->data + in->offset, 0, in->len);
+			alloc_range(n, in->offset, in->len);
+			if (!keep && end > n->a.size)
+				n->a.size = end;
+		}
+		touch_mc(n);
+		return attr_reply(h->ino, req->reply, rlen);
+	}
+	case ZUFS_OP_LSEEK: {
+		const struct zufs_lseek_in *in = (const void *)body;
+		struct zufs_lseek_out *out = req->reply;
+		uint64_t b, pos = in->offset;
+
+		if (!n || !S_ISREG(n->a.mode))
+			return -EINVAL;
+		if (!fh_ok(in->fh, h->ino, 0))
+			return -EBADF;
+		if (pos >= n->a.size)
+			return -ENXIO;
+		for (b = pos / BLK; b * BLK < n->a.size; b++) {
+			bool data = b < nblocks(n->cap) && n->alloc[b];
+
+			if (data == (in->whence == ZUFS_SEEK_DATA))
+				break;
+		}
+		if (b * BLK > pos)
+			pos = b * BLK;
+		if (pos >= n->a.size) {
+			if (in->whence == ZUFS_SEEK_DATA)
+				return -ENXIO;
+			pos = n->a.size;
+		}
+		memset(out, 0, sizeof(*out));
+		out->offset = is_evil("seek-beyond") ? n->a.size + 1 : pos;
+		*rlen = sizeof(*out);
+		return 0;
+	}
+	case ZUFS_OP_COPY_RANGE: {
+		const struct zufs_copy_range_in *in = (const void *)body;
+		struct zufs_copy_range_out *out = req->reply;
+		struct node *dst = get(in->ino_out);
+		uint64_t cnt = 0;
+
+		if (!n || !dst || !S_ISREG(n->a.mode) || !S_ISREG(dst->a.mode))
+			return -EINVAL;
+		if (in->flags || in->pad || !fh_ok(in->fh_in, h->ino, 0) ||
+		    !fh_ok(in->fh_out, in->ino_out, 0))
+			return -EBADF;
+		if (in->off_in < n->a.size)
+			cnt = n->a.size - in->off_in;
+		if (cnt > in->len)
+			cnt = in->len;
+		if (in->off_out + cnt > MAX_FILE)
+			return -EFBIG;
+		if (cnt) {
+			err = ensure(dst, in->off_out + cnt);
+			if (err)
+				return err;
+			memmove(dst->data + in->off_out, n->data + in->off_in,
+				cnt);
+			alloc_range(dst, in->off_out, cnt);
+			if (in->off_out + cnt > dst->a.size)
+				dst->a.size = in->off_out + cnt;
+			touch_mc(dst);
+		}
+		memset(out, 0, sizeof(*out));
+		out->count = is_evil("copy-overcount") ? in->len + 1 : cnt;
+		out->attr = dst->a;
+		*rlen = sizeof(*out);
+		return 0;
+	}
+	case ZUFS_OP_GETXATTR:
+	case ZUFS_OP_SETXATTR:
+	case ZUFS_OP_LISTXATTR:
+	case ZUFS_OP_REMOVEXATTR:
+		return serve_xattr(req, n, rlen);
 	default:
 		return -ENOSYS;
 	}
@@ -578,6 +1005,12 @@ static int32_t handle(struct ucchan_req *req, size_t *reply_len, void *arg)
 
 	(void)arg;
 	pthread_mutex_lock(&lock);
+	if (req->len >= sizeof(struct zufs_in_header)) {
+		const struct zufs_in_header *h = req->data;
+
+		if (h->opcode < ZUFS_OP_MAX)
+			counts[h->opcode]++;
+	}
 	st = serve(req, reply_len);
 	pthread_mutex_unlock(&lock);
 	return st;
@@ -595,7 +1028,8 @@ int main(int argc, char **argv)
 		.max_inline = 8192,
 	};
 	struct ucchan_server *srv;
-	int err;
+	sigset_t usr1;
+	int err, sig;
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: zufs-testsrv SERVICE [EVIL]\n");
@@ -604,6 +1038,10 @@ int main(int argc, char **argv)
 	opts.name = argv[1];
 	if (argc > 2)
 		evil = argv[2];
+	/* only main() takes SIGUSR1: the workers inherit the mask */
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &usr1, NULL);
 	err = ucchan_server_create(&srv, &opts, &ops, NULL);
 	if (!err)
 		err = ucchan_server_start(srv);
@@ -613,6 +1051,17 @@ int main(int argc, char **argv)
 	}
 	printf("ready\n");
 	fflush(stdout);
-	for (;;)
-		pause();
+	for (;;) {
+		unsigned int i;
+
+		if (sigwait(&usr1, &sig))
+			continue;
+		pthread_mutex_lock(&lock);
+		printf("counts");
+		for (i = 1; i < ZUFS_OP_MAX; i++)
+			printf(" %llu", (unsigned long long)counts[i]);
+		printf(" open=%u\n", nopen);
+		pthread_mutex_unlock(&lock);
+		fflush(stdout);
+	}
 }

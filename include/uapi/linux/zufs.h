@@ -5,6 +5,9 @@
  *
  * Changelog (minor versions of ZUFS_KERNEL_VERSION 1)
  *   1.0: initial protocol.
+ *        Clarified (no change for a correct server): statuses are
+ *        [-511, -1]; ZUFS_CAP_ACL needs ZUFS_CAP_XATTR and stores ACLs
+ *        in the VFS's posix_acl xattr format.
  *
  * Transport. Every request is one synchronous ucchan call from zuf.ko
  * (an in-kernel ucchan client, one connection per mount) to the service
@@ -13,7 +16,8 @@
  *     in struct, followed by the op's names (if any);
  *   - the call's status is the op's result: 0 (or, where stated, a byte
  *     count is carried in the out struct instead) or a negative errno in
- *     [-4095, -1]; any other value is a protocol error (-EIO);
+ *     [-511, -1] (errnos user space knows; the kernel's own codes from
+ *     512 up are not); any other value is a protocol error (-EIO);
  *   - on status 0 the inline reply is exactly the op's out struct (as of
  *     the agreed minor version); any other length is a protocol error
  *     (-EIO). On error the reply is ignored.
@@ -78,7 +82,10 @@
 #define ZUFS_CAP_XATTR		(1ULL << 0)	/* GET/SET/LIST/REMOVEXATTR */
 #define ZUFS_CAP_ACL		(1ULL << 1)	/* POSIX ACLs kept as the
 						 * system.posix_acl_* xattrs
-						 * (needs ZUFS_CAP_XATTR)
+						 * in the VFS's xattr format
+						 * (version 2, little endian,
+						 * init_user_ns ids); needs
+						 * ZUFS_CAP_XATTR
 						 */
 #define ZUFS_CAP_MMAP		(1ULL << 2)	/* shared writable mmap (page
 						 * cache written back through
