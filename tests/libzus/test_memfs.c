@@ -427,6 +427,15 @@ static void sparse_files(void **state)
 	assert_int_equal(buf[49], 'x');
 	assert_memory_equal(buf + 50, zero, 50);
 
+	/* A truncate (even to the same size) drops preallocation beyond
+	 * EOF too: it used to stay allocated until the file went. */
+	assert_int_equal(f->op->fallocate(f->sb, file, ZUS_FALLOC_KEEP_SIZE,
+					  4 * MB, 4096), 0);
+	assert_int_equal(attr(f, file).blocks, 16);
+	assert_int_equal(f->op->setattr(f->sb, file, &sa, &a), 0);
+	assert_int_equal(a.size, MB + 100);
+	assert_int_equal(a.blocks, 8);
+
 	/* Append writes at EOF. */
 	assert_int_equal(f->op->write(f->sb, file, "abc", 3, 0,
 				      ZUS_WRITE_APPEND), 3);

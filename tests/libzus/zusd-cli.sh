@@ -25,9 +25,25 @@ check 2 "no plugin" "$zusd"
 check 2 "unknown option" "$zusd" --plugin memfs --bogus
 check 2 "bad --mode" "$zusd" --plugin memfs --mode 999
 check 2 "stray argument" "$zusd" --plugin memfs extra
+check 2 "bad --slots" "$zusd" --plugin memfs --slots 0
+check 2 "bad --ready-fd" "$zusd" --plugin memfs --ready-fd x
+check 1 "invalid plugin name" "$zusd" --plugin 'Bad Name'
+if "$zusd" --version | grep -q "plugin ABI"; then
+	echo "ok: --version names the plugin ABI"
+else
+	echo "FAIL: --version does not name the plugin ABI"; fail=1
+fi
+if "$zusd" --help | grep -q -- "--ready-fd"; then
+	echo "ok: --help documents --ready-fd"
+else
+	echo "FAIL: --help lacks --ready-fd"; fail=1
+fi
 check 1 "unknown plugin" "$zusd" --plugin nosuchplugin
 check 1 "wrong ABI plugin" "$zusd" --plugin "$dir/pv_badabi.so"
 check 1 "plugin without entry point" "$zusd" --plugin "$dir/pv_noentry.so"
+check 1 "plugin without mount op" "$zusd" --plugin "$dir/pv_nomount.so"
+check 1 "plugin with a bad fs name" "$zusd" --plugin "$dir/pv_badname.so"
+check 1 "entry point returning NULL" "$zusd" --plugin "$dir/pv_null.so"
 check 1 "same fs twice" "$zusd" --plugin "$dir/pv_good.so" --plugin "$dir/pv_good.so"
 # No /dev/ucchan here (or no permission to the service): a clear error.
 if [ ! -e /dev/ucchan ]; then

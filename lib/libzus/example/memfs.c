@@ -21,12 +21,15 @@
  *     while entries are added and removed;
  *   - symlinks, hard links, device nodes, fifos and sockets (metadata only),
  *     extended attributes in every namespace, fallocate/punch hole,
- *     rename with NOREPLACE and EXCHANGE, statfs limits, timestamps.
+ *     rename with NOREPLACE and EXCHANGE, statfs limits, timestamps;
+ *   - copy_file_range inside the file system (copy_range) that keeps
+ *     holes.
  *
  * Threading: zusd calls ops from one worker thread per CPU at the same
  * time. memfs keeps it simple: one read-write lock per superblock. Ops that
- * only look (lookup, getattr, read, readdir, readlink, getxattr, listxattr,
- * lseek, statfs) take it shared; everything else takes it exclusive. reads
+ * only look (getattr, read, readdir, readlink, getxattr, listxattr, lseek,
+ * statfs) take it shared; everything else takes it exclusive (lookup too:
+ * it changes the lookup count). reads
  * therefore do not update atime (the kernel does it with setattr if it
  * wants to).
  */
@@ -287,8 +290,10 @@ static int set_size(struct memfs_sb *m, struct memfs_inode *i, uint64_t size)
 {
 	if (size > MEMFS_MAX_SIZE)
 		return -EFBIG;
-	if (size < i->size)
-		punch(m, i, size, i->size + MEMFS_PAGE);
+	/* Everything from the new end on goes, also pages fallocate(2)
+	 * KEEP_SIZE put beyond the old end (as ext4 and tmpfs do). */
+	if (size <= i->size)
+		punch(m, i, size, UINT64_MAX);
 	i->size = size;
 	return 0;
 }
@@ -1207,6 +1212,84 @@ static int64_t memfs_lseek(struct zus_sb *sb, zus_ino_t ino, uint64_t off,
 	return ret;
 }
 
+/*
+ * copy_file_range within the file system: page by page, and holes stay
+ * holes (a hole in the source punches the destination). Overlapping
+ * ranges of one file are refused (the kernel never sends them).
+ */
+static ssize_t memfs_copy_range(struct zus_sb *sb, zus_ino_t ino_in,
+				uint64_t off_in, zus_ino_t ino_out,
+				uint64_t off_out, size_t len)
+{
+	struct memfs_sb *m = MSB(sb);
+	struct memfs_inode *in, *out;
+	ssize_t ret = 0;
+
+	pthread_rwlock_wrlock(&m->lock);
+	in = iget(m, ino_in);
+	out = iget(m, ino_out);
+	if (!in || !out) {
+		ret = -ENOENT;
+		goto unlock;
+	}
+	if (S_ISDIR(in->mode) || S_ISDIR(out->mode)) {
+		ret = -EISDIR;
+		goto unlock;
+	}
+	if (!S_ISREG(in->mode) || !S_ISREG(out->mode)) {
+		ret = -EINVAL;
+		goto unlock;
+	}
+	if (off_in >= in->size)
+		goto unlock;
+	if (len > in->size - off_in)
+		len = in->size - off_in;
+	if (in == out && off_in < off_out + len && off_out < off_in + len) {
+		ret = -EINVAL;
+		goto unlock;
+	}
+	if (off_out >= MEMFS_MAX_SIZE) {
+		ret = -EFBIG;
+		goto unlock;
+	}
+	if (len > MEMFS_MAX_SIZE - off_out)
+		len = MEMFS_MAX_SIZE - off_out;
+	while ((size_t)ret < len) {
+		uint64_t src = off_in + ret, dst = off_out + ret;
+		size_t n = MEMFS_PAGE - src % MEMFS_PAGE;
+		const char *sp = page_lookup(in, src / MEMFS_PAGE);
+		char *dp;
+
+		if (n > MEMFS_PAGE - dst % MEMFS_PAGE)
+			n = MEMFS_PAGE - dst % MEMFS_PAGE;
+		if (n > len - ret)
+			n = len - ret;
+		if (!sp) {			/* a hole stays a hole */
+			punch(m, out, dst, dst + n);
+			ret += n;
+			continue;
+		}
+		dp = page_get(m, out, dst / MEMFS_PAGE);
+		if (!dp) {
+			if (!ret)
+				ret = -ENOSPC;
+			break;
+		}
+		/* page_get may have moved the page array, not the pages */
+		memcpy(dp + dst % MEMFS_PAGE, sp + src % MEMFS_PAGE, n);
+		ret += n;
+	}
+	if (ret > 0) {
+		if (off_out + ret > out->size)
+			out->size = off_out + ret;
+		now(&out->mtime);
+		out->ctime = out->mtime;
+	}
+unlock:
+	pthread_rwlock_unlock(&m->lock);
+	return ret;
+}
+
 /* ---- extended attributes ---------------------------------------------- */
 
 static struct memfs_xattr *xattr_find(const struct memfs_inode *i,
@@ -1396,6 +1479,7 @@ static const struct zus_fs_ops memfs_ops = {
 	.setxattr	= memfs_setxattr,
 	.listxattr	= memfs_listxattr,
 	.removexattr	= memfs_removexattr,
+	.copy_range	= memfs_copy_range,
 };
 
 static const struct zus_plugin memfs_plugin = {

@@ -10,7 +10,9 @@
  *
  * Conventions
  *   - Every op returns 0 (or a non-negative count where stated) on success
- *     and a negative errno on failure. errno itself is never looked at.
+ *     and a negative errno (-1..-511, the errnos user space knows) on
+ *     failure; anything else is answered with -EIO. errno itself is never
+ *     looked at.
  *   - A NULL op, or an op beyond the end of the plugin's table (ops->size
  *     too small to contain it), is answered with -ENOSYS by the library.
  *   - Inodes are named by 64-bit inode numbers (zus_ino_t) chosen by the
@@ -342,6 +344,21 @@ struct zus_fs_ops {
 			     size_t size);
 	/* removexattr: Replies: 0; -ENODATA. */
 	int (*removexattr)(struct zus_sb *sb, zus_ino_t ino, const char *name);
+
+	/* ---- appended in ABI 1 (the table's size says who has them) ----- */
+
+	/*
+	 * copy_range: copy len bytes of ino_in at off_in to ino_out at
+	 * off_out (copy_file_range(2) inside one superblock; the ranges may
+	 * be of the same file but the kernel never passes overlapping ones),
+	 * extending ino_out; update its mtime/ctime. Replies: bytes copied
+	 * (<= len; 0 when off_in is at or past the end of ino_in; short at
+	 * its end); -EISDIR; -EINVAL (not regular files); -ENOSPC; -EFBIG.
+	 * Without it the kernel copies through read and write.
+	 */
+	ssize_t (*copy_range)(struct zus_sb *sb, zus_ino_t ino_in,
+			      uint64_t off_in, zus_ino_t ino_out,
+			      uint64_t off_out, size_t len);
 };
 
 /* The smallest ops table zusd accepts: up to and including .mount. */

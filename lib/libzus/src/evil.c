@@ -100,13 +100,15 @@ int zus_evil_take_option(char *options, struct zus_evil *ev)
 			err = zus_evil_parse(val, ev);
 			if (err)
 				return err;
-			if (end)
+			if (end) {
 				memmove(p, end + 1, strlen(end + 1) + 1);
-			else if (p > options)
-				p[-1] = '\0';	/* drop the ',' before it */
-			else
-				*p = '\0';
-			continue;
+				continue;	/* the next option is at p now */
+			}
+			/* the last option: cut it, and the ',' before it */
+			*p = '\0';
+			if (p > options)
+				p[-1] = '\0';
+			break;
 		}
 		p = end ? end + 1 : NULL;
 	}

@@ -132,6 +132,8 @@ struct zus_dir_ctx {
 	size_t cap, used;
 	uint32_t count;
 	uint64_t last_cookie;
+	bool full;			/* an entry did not fit */
+	uint32_t evil;			/* ZUS_EVIL_* of the superblock */
 	/* Encode one (validated) entry at buf + used; return bytes used or
 	 * 0 when it does not fit. Set by the dispatcher: protocol format. */
 	size_t (*encode)(struct zus_dir_ctx *ctx, const char *name,
@@ -166,6 +168,8 @@ struct zus_call {
  * the kernel receives (0 or -errno); c->reply_len is set.
  */
 int32_t zus_dispatch(struct zus_server *srv, struct zus_call *c);
+/* Name of an opcode ("lookup"), "?" if unknown. */
+const char *zus_op_name(unsigned int opcode);
 /* Inline request/reply size the ucchan service must offer. */
 size_t zus_proto_max_inline(void);
 

@@ -223,6 +223,18 @@ static int32_t zusd_handle(struct ucchan_req *req, size_t *reply_len, void *arg)
 	};
 	int32_t status;
 
+	/*
+	 * Only zuf.ko speaks zufs to us. The header's uid/gid were set by
+	 * the kernel after its permission checks; a user-space client could
+	 * forge them (and plugins trust the kernel's checks), so it is
+	 * refused whatever --mode lets connect.
+	 */
+	if (!(req->hdr->flags & UCCHAN_REQ_KERNEL)) {
+		zus_dbg("refusing a request from user-space client %llu",
+			(unsigned long long)req->hdr->client_id);
+		*reply_len = 0;
+		return -EPERM;
+	}
 	if (c.nr_bufs > ZUS_MAX_REQ_BUFS)
 		c.nr_bufs = ZUS_MAX_REQ_BUFS;
 	for (unsigned int i = 0; i < c.nr_bufs; i++) {
