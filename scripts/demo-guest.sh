@@ -1,54 +1,135 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
 #
-# Guest side of scripts/demo: runs as root in the VM with the modules that
-# are built already loaded (ucchan, zuf), /dev/pmem0 and fuse available.
-# $ZUFS_BUILD_DIR is the build dir (read-write), $ZUFS_SRC the source tree.
-# Each step shows one thing working; a step whose parts are not built yet
-# says so and is skipped. Later work adds steps here.
+# Guest side of scripts/demo: runs as root in the VM with the modules loaded
+# (ucchan, zuf), /dev/pmem0 and fuse available. $ZUFS_BUILD_DIR is the build
+# dir (read-write), $ZUFS_SRC the source tree.
+#
+# The main job: start zusd with the memfs plugin, mount a zufs file system,
+# run a workload on it (a real source tree copied in and compared, a SQLite
+# database, fio with verification), and show what the channel did (ucchan-top
+# and the module's counters); then the same channel serving SQL (sqlproxy).
+# Any failing step fails the demo.
 set -euo pipefail
 B=$ZUFS_BUILD_DIR
+ZUSD=$B/lib/libzus/zusd
+TOP=$B/tools/ucchan-top/ucchan-top
+MNT=/tmp/zufs
+ZPID=
+TPID=
+SPID=
 
 step() {
 	echo
 	echo "==== $*"
 }
 
-loaded() {
-	grep -q "^$1 " /proc/modules
+cleanup() {
+	set +e
+	[ -z "$TPID" ] || kill -INT "$TPID" 2>/dev/null
+	mountpoint -q "$MNT" && umount "$MNT"
+	[ -z "$ZPID" ] || { kill -TERM "$ZPID"; wait "$ZPID"; }
+	[ -z "$SPID" ] || { kill -TERM "$SPID"; wait "$SPID"; }
 }
+trap cleanup EXIT
 
 step "kernel and modules"
 uname -r
 lsmod | grep -E '^(Module|ucchan|zuf|nd_pmem|fuse) ' || true
-ls -l /dev/pmem0
+grep -w zufs /proc/filesystems
+ls -l /dev/ucchan /dev/pmem0
 
-step "ucchan: the channel device"
-if loaded ucchan; then
-	ls -l /dev/ucchan
-	if [ -r /sys/kernel/debug/ucchan/services ]; then
-		echo "services: $(wc -l </sys/kernel/debug/ucchan/services)"
-	fi
-else
-	echo "(ucchan.ko is not built yet)"
+step "ucchan: echo round trips through a worker on the caller's CPU"
+"$B/lib/libucchan/ucchan-ping" --serve demo-echo --mode 0666 &
+EPID=$!
+for _ in $(seq 50); do
+	[ -e /sys/kernel/debug/ucchan ] && grep -q demo-echo /sys/kernel/debug/ucchan/services 2>/dev/null && break
+	sleep 0.2
+done
+"$B/lib/libucchan/ucchan-ping" demo-echo -c 200 -s 4096 --mapped
+"$B/lib/libucchan/ucchan-ping" demo-echo -c 200 -s 1048576 --offset 7 --mapped
+kill -TERM "$EPID"
+wait "$EPID" || true
+
+step "zusd: the zufs server, with the memfs plugin"
+rm -f /tmp/zusd.ready
+# zusd writes one byte to --ready-fd once its workers serve the service.
+"$ZUSD" --plugin memfs --service zufs --ready-fd 3 3>/tmp/zusd.ready &
+ZPID=$!
+for _ in $(seq 150); do
+	[ -s /tmp/zusd.ready ] && break
+	kill -0 "$ZPID" 2>/dev/null || { echo "demo: zusd exited"; exit 1; }
+	sleep 0.2
+done
+[ -s /tmp/zusd.ready ] || { echo "demo: zusd did not become ready"; exit 1; }
+echo "zusd is ready (pid $ZPID)"
+
+step "mount -t zufs -o service=zufs,fs=memfs demo $MNT"
+mkdir -p "$MNT"
+mount -t zufs -o service=zufs,fs=memfs demo "$MNT"
+grep " $MNT " /proc/mounts
+df -h "$MNT"
+
+if [ -x "$TOP" ]; then
+	"$TOP" -s zufs -i 5 >/tmp/ucchan-top.out 2>&1 &
+	TPID=$!
+	for _ in $(seq 300); do
+		grep -q 'tracing ucchan' /tmp/ucchan-top.out && break
+		sleep 0.2
+	done
 fi
 
-step "ucchan: a ping round trip through a worker on the same CPU"
-ping=$B/lib/libucchan/tools/ucchan-ping
-if loaded ucchan && [ -x "$ping" ]; then
-	"$ping"
-else
-	echo "(ucchan-ping is not built yet)"
+step "workload: copy a real source tree in and compare it"
+src=/usr/share/doc/bash
+tar -C "$(dirname "$src")" -cf - "$(basename "$src")" | tar -C "$MNT" -xf -
+diff -r "$src" "$MNT/$(basename "$src")" && echo "diff -r: identical"
+du -sh "$MNT"
+
+step "workload: SQLite on zufs"
+sqlite3 "$MNT/demo.db" 'CREATE TABLE t(k INTEGER PRIMARY KEY, v TEXT);
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i<2000)
+INSERT INTO t SELECT i, printf("row %d", i) FROM n;'
+sqlite3 "$MNT/demo.db" 'SELECT count(*), max(k) FROM t; PRAGMA integrity_check;'
+
+step "workload: fio with verification"
+fio --name=demo --directory="$MNT" --size=4m --bs=4k --rw=randwrite \
+	--verify=crc32c --verify_state_save=0 --ioengine=psync --numjobs=1 \
+	--group_reporting \
+	--output-format=terse --terse-version=3 >/tmp/fio.out
+awk -F';' '{printf "fio: write %s KiB/s, %s IOPS; verify passed\n", $48, $49}' /tmp/fio.out
+
+step "what the channel did"
+if [ -n "$TPID" ]; then
+	kill -INT "$TPID"
+	wait "$TPID" || true
+	TPID=
+	echo "ucchan-top -s zufs (summary of the whole run):"
+	sed -n '/summary of/,$p' /tmp/ucchan-top.out
+fi
+if [ -r /sys/kernel/debug/ucchan/zufs/stats ]; then
+	echo "/sys/kernel/debug/ucchan/zufs/stats:"
+	cat /sys/kernel/debug/ucchan/zufs/stats
 fi
 
-step "zufs: mount a pmem file system served from user space"
-# ==== ZUFS-DEMO: the zufs steps (zusd + mount) go here ====
-if loaded zuf && grep -qw zufs /proc/filesystems; then
-	grep -w zufs /proc/filesystems
-	echo "(the zusd/mount steps are added with the server)"
-else
-	echo "(zuf.ko is not built yet)"
-fi
+step "unmount, stop zusd"
+umount "$MNT"
+kill -TERM "$ZPID"
+wait "$ZPID"
+ZPID=
+echo "zusd exited cleanly"
+
+step "sqlproxy: SQL over the same channel"
+SQ=$B/services/sqlproxy
+"$SQ/sqlproxyd" -d /tmp/demo-sql.db -s /tmp/sqlproxy.sock &
+SPID=$!
+for _ in $(seq 100); do
+	"$SQ/sqlproxy" -c 'SELECT 1' >/dev/null 2>&1 && break
+	sleep 0.2
+done
+"$SQ/sqlproxy" -c "CREATE TABLE kv(k TEXT PRIMARY KEY, v INTEGER)"
+"$SQ/sqlproxy" -c "INSERT INTO kv VALUES ('ucchan', 1), ('zufs', 2)"
+"$SQ/sqlproxy" -c "SELECT * FROM kv ORDER BY k"
+"$SQ/sqlproxy" -s /tmp/sqlproxy.sock -c "SELECT count(*) AS rows_via_socket FROM kv"
 
 step "kernel log (last lines)"
 dmesg | tail -n 5
