@@ -82,6 +82,9 @@ void zuf_update_attr(struct inode *inode, const struct zufs_attr *attr)
 {
 	spin_lock(&inode->i_lock);
 	inode->i_mode = (inode->i_mode & S_IFMT) | (attr->mode & 07777);
+	/* SB_NOSEC: a set-id bit seen again must be killed on the next write */
+	if (is_sxid(inode->i_mode))
+		inode->i_flags &= ~S_NOSEC;
 	set_nlink(inode, attr->nlink);
 	inode->i_uid = make_kuid(&init_user_ns, attr->uid);
 	inode->i_gid = make_kgid(&init_user_ns, attr->gid);

@@ -331,6 +331,12 @@ static int zuf_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_time_gran = out.time_gran ? out.time_gran : 1;
 	sb->s_blocksize = PAGE_SIZE;
 	sb->s_blocksize_bits = PAGE_SHIFT;
+	/*
+	 * Every change reaches the server through this kernel, so the VFS may
+	 * remember that a file has no set-id bits and no security.capability
+	 * (S_NOSEC) instead of asking the server on every write.
+	 */
+	sb->s_flags |= SB_NOSEC;
 	if (zuf_has(sbi, ZUFS_CAP_XATTR))
 		sb->s_xattr = zuf_xattr_handlers;
 	if (zuf_has(sbi, ZUFS_CAP_ACL))
