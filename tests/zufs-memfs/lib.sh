@@ -1,0 +1,145 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Shared by the zufs-memfs VM tests: start zusd with the memfs plugin, mount
+# it, count check results, clean up (unmount, stop zusd) on every exit.
+#
+# Environment (set by meson through vm-run --env): ZUSD (the zusd binary),
+# ZMFS_HELPER (zmfs-helper), ZMFS_DIR (this directory).
+# shellcheck shell=bash
+set -u
+fails=0
+skips=0
+ZUSD_PID=
+ZUSD_LOG=
+MNT=
+SVC=
+
+say() { echo "$*"; }
+
+check() {	# check NAME CMD...: CMD must succeed
+	local name=$1
+	shift
+	if "$@" >/tmp/zmfs-check.out 2>&1; then
+		say "ok: $name"
+	else
+		say "FAIL: $name"
+		sed 's/^/    /' /tmp/zmfs-check.out | head -30
+		fails=$((fails + 1))
+	fi
+}
+
+skip() {	# skip NAME REASON
+	say "SKIP: $1 ($2)"
+	skips=$((skips + 1))
+}
+
+# need_zusd: exit 77 (skip) when zusd was not built.
+need_zusd() {
+	if [ -z "${ZUSD:-}" ] || [ ! -x "$ZUSD" ]; then
+		echo "SKIP: zusd is not built (${ZUSD:-ZUSD unset})"
+		exit 77
+	fi
+}
+
+start_zusd() {	# start_zusd SERVICE [ZUSD OPTIONS...]: start, wait until ready
+	local svc=$1 fifo
+	shift
+	need_zusd
+	fifo=$(mktemp -u /tmp/zmfs-ready.XXXXXX)
+	mkfifo "$fifo"
+	ZUSD_LOG=/tmp/zusd-$svc.log
+	"$ZUSD" --plugin memfs --service "$svc" --ready-fd 3 "$@" \
+		3>"$fifo" 2>>"$ZUSD_LOG" &
+	ZUSD_PID=$!
+	SVC=$svc
+	if ! read -r -N 1 -t 60 _ <"$fifo"; then
+		rm -f "$fifo"
+		echo "FAIL: zusd did not become ready; its log:"
+		sed 's/^/    /' "$ZUSD_LOG"
+		exit 1
+	fi
+	rm -f "$fifo"
+}
+
+# stop_zusd [SIGNAL]: default TERM (zusd exits when nothing is mounted);
+# fails when zusd does not exit within 30 s.
+stop_zusd() {
+	local sig=${1:-TERM}
+	[ -n "$ZUSD_PID" ] || return 0
+	kill "-$sig" "$ZUSD_PID" 2>/dev/null
+	for _ in $(seq 1 60); do
+		kill -0 "$ZUSD_PID" 2>/dev/null || break
+		sleep 0.5
+	done
+	if kill -0 "$ZUSD_PID" 2>/dev/null; then
+		echo "zusd (pid $ZUSD_PID) ignored SIG$sig for 30 s: SIGKILL"
+		kill -KILL "$ZUSD_PID" 2>/dev/null
+		wait "$ZUSD_PID" 2>/dev/null
+		ZUSD_PID=
+		return 1
+	fi
+	wait "$ZUSD_PID" 2>/dev/null
+	ZUSD_PID=
+	return 0
+}
+
+mount_memfs() {	# mount_memfs [EXTRA OPTIONS]: mount SVC's memfs on a new $MNT
+	MNT=$(mktemp -d /tmp/zmfs-mnt.XXXXXX)
+	chmod 755 "$MNT"
+	mount -t zufs -o "service=$SVC,fs=memfs${1:+,$1}" memfs "$MNT"
+}
+
+umount_memfs() {
+	[ -n "$MNT" ] || return 0
+	cd / || return 1
+	umount "$MNT" || return 1
+	rmdir "$MNT"
+	MNT=
+}
+
+# setup [EXTRA MOUNT OPTIONS]: zusd on a service named after the test, and
+# a mount; exits 1 when either fails.
+setup() {
+	start_zusd "zmfs-$(basename "$0" .sh)-$$"
+	if ! mount_memfs "${1:-}"; then
+		echo "FAIL: mount -t zufs (memfs) failed; zusd log:"
+		sed 's/^/    /' "$ZUSD_LOG"
+		exit 1
+	fi
+}
+
+cleanup() {
+	cd / || :
+	if [ -n "$MNT" ] && mountpoint -q "$MNT"; then
+		umount "$MNT" 2>/dev/null || umount -l "$MNT" 2>/dev/null
+	fi
+	[ -n "$MNT" ] && rmdir "$MNT" 2>/dev/null
+	MNT=
+	if [ -n "$ZUSD_PID" ]; then
+		kill -TERM "$ZUSD_PID" 2>/dev/null
+		sleep 1
+		kill -KILL "$ZUSD_PID" 2>/dev/null
+		wait "$ZUSD_PID" 2>/dev/null
+		ZUSD_PID=
+	fi
+}
+trap cleanup EXIT
+
+# finish: unmount and stop zusd (both must work), print the tally, exit
+# 0 (all passed), 1 (a failure); skipped subtests are listed, not hidden.
+finish() {
+	if [ -n "$MNT" ]; then
+		check "umount" umount_memfs
+	fi
+	if [ -n "$ZUSD_PID" ]; then
+		check "zusd exits on SIGTERM once unmounted" stop_zusd TERM
+	fi
+	if [ -n "$ZUSD_LOG" ] && grep -qi "error\|assert\|abort" "$ZUSD_LOG"; then
+		echo "zusd log (errors):"
+		grep -i "error\|assert\|abort" "$ZUSD_LOG" | head -20 | sed 's/^/    /'
+	fi
+	trap - EXIT
+	cleanup
+	echo "$fails failure(s), $skips subtest(s) skipped"
+	[ "$fails" = 0 ]
+	exit $?
+}

@@ -1,0 +1,11 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# POSIX semantics on zusd + memfs, as root (posix_cases.py cases).
+. "$(dirname "$0")/lib.sh"
+
+setup size=256m
+mkdir "$MNT/root"
+ZMFS_SIZE_BLOCKS=65536 python3 "$ZMFS_DIR/posix_cases.py" cases "$MNT/root" ||
+	fails=$((fails + 1))
+finish

@@ -1,0 +1,22 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# fs_mark: 2 threads x 200 files of 16 KiB, fsync before close, 2 loops,
+# in subdirectories; then every file is there with its size.
+. "$(dirname "$0")/lib.sh"
+
+setup
+if timeout 300 fs_mark -d "$MNT/fsm" -s 16384 -n 200 -t 2 -D 4 -S 1 -L 2 -k \
+	>/tmp/fsmark.out 2>&1 && grep -q "Files/sec" /tmp/fsmark.out; then
+	echo "ok: fs_mark"
+	grep -A3 "Files/sec" /tmp/fsmark.out | sed 's/^/    /'
+else
+	echo "FAIL: fs_mark"
+	tail -30 /tmp/fsmark.out | sed 's/^/    /'
+	fails=$((fails + 1))
+fi
+check "fs_mark kept 800 files of 16384 bytes" sh -c \
+	"[ \"\$(find $MNT/fsm -type f -size 16384c | wc -l)\" = 800 ]"
+check "rm -rf the fs_mark tree" rm -rf "$MNT/fsm"
+check "empty after rm" sh -c "[ -z \"\$(ls -A $MNT)\" ]"
+finish
