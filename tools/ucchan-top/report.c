@@ -17,9 +17,11 @@ static __u64 ut_quantile(const struct ut_stats *s, double q)
 
 	if (!s->replies)
 		return 0;
+	/* the rank of the q-quantile, rounded up: with 2 replies, p99 is
+	 * the slower one's bucket, never below the average */
 	want = (__u64)(q * (double)s->replies);
-	if (want < 1)
-		want = 1;
+	if ((double)want < q * (double)s->replies || want < 1)
+		want++;
 	for (i = 0; i < UT_HIST_SLOTS; i++) {
 		seen += s->hist[i];
 		if (seen >= want)
