@@ -16,6 +16,7 @@
 #include <linux/ktime.h>
 #include <linux/pid_namespace.h>
 #include <linux/percpu.h>
+#include <linux/pagemap.h>
 
 #include "ucchan_i.h"
 #include "ucchan_trace.h"
@@ -25,6 +26,8 @@ static void ucchan_chan_free(struct kref *ref)
 	struct ucchan_chan *chan = container_of(ref, struct ucchan_chan, ref);
 
 	vfree(chan->area);
+	if (chan->scratch)
+		__free_page(chan->scratch);
 	ucchan_service_put(chan->svc);
 	kfree(chan);
 }
@@ -66,7 +69,11 @@ static struct ucchan_chan *ucchan_chan_alloc(struct ucchan_service *svc,
 		return NULL;
 	chan->area_pages = 1 + 2 * inline_pages;
 	chan->area = vzalloc(chan->area_pages << PAGE_SHIFT);
-	if (!chan->area) {
+	chan->scratch = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	if (!chan->area || !chan->scratch) {
+		vfree(chan->area);
+		if (chan->scratch)
+			__free_page(chan->scratch);
 		kfree(chan);
 		return NULL;
 	}
@@ -202,17 +209,20 @@ void ucchan_worker_release(struct ucchan_chan *chan)
 
 	/*
 	 * No VMA maps the worker file any more (a VMA holds a file
-	 * reference), so the pages of a call can be released here.
+	 * reference), so an abandoned call can be freed here (unless its
+	 * caller is still revoking it: then the caller does).
 	 */
 	spin_lock(&chan->lock);
 	chan->worker_gone = true;
-	if (chan->state == UCCHAN_CH_ABANDONED) {
+	if (chan->state == UCCHAN_CH_ABANDONED && !chan->revoking) {
 		chan->state = UCCHAN_CH_IDLE;
 		cleanup = true;
 	}
 	spin_unlock(&chan->lock);
-	if (cleanup)
-		ucchan_bufs_finish(chan, false);
+	if (cleanup) {
+		ucchan_callst_free(chan->cs);
+		chan->cs = NULL;
+	}
 	wake_up_all(&chan->client_wq);
 	wake_up_all(&uc->wq);
 	ucchan_chan_put(chan);
@@ -245,7 +255,7 @@ static int ucchan_worker_reply(struct ucchan_chan *chan, s32 status,
 			       u32 reply_len)
 {
 	struct ucchan_service *svc = chan->svc;
-	struct ucchan_callst *call = &chan->call;
+	struct ucchan_callst *cs;
 	bool abandoned = false, bad = reply_len > svc->max_inline;
 
 	spin_lock(&chan->lock);
@@ -255,34 +265,37 @@ static int ucchan_worker_reply(struct ucchan_chan *chan, s32 status,
 		return -EINVAL;
 	}
 	spin_unlock(&chan->lock);
+	cs = chan->cs;
 
 	/* the window goes away before any page is released */
 	ucchan_window_close(chan);
 
 	spin_lock(&chan->lock);
-	call->status = status;
-	call->reply_len = bad ? 0 : reply_len;
-	call->error = bad ? -EPROTO : 0;
-	if (chan->state == UCCHAN_CH_ABANDONED) {
+	cs->status = status;
+	cs->reply_len = bad ? 0 : reply_len;
+	cs->error = bad ? -EPROTO : 0;
+	if (chan->state == UCCHAN_CH_ABANDONED && !chan->revoking) {
 		chan->state = UCCHAN_CH_IDLE;
 		abandoned = true;
 	} else {
+		/* the caller (or the caller revoking it) ends the call */
 		chan->state = UCCHAN_CH_DONE;
 	}
 	spin_unlock(&chan->lock);
 
 	if (abandoned) {
-		ucchan_bufs_finish(chan, false);
+		chan->cs = NULL;
+		ucchan_callst_free(cs);
 		ucchan_chan_idle(chan);
 	} else {
 		/* the clock is read only for the tracepoint (see t_issue) */
 		if (trace_ucchan_call_reply_enabled())
-			trace_ucchan_call_reply(svc, call->call_id, chan->cpu,
-						call->client_cpu,
+			trace_ucchan_call_reply(svc, cs->call_id, chan->cpu,
+						cs->client_cpu,
 						bad ? -EPROTO : status,
-						call->reply_len,
-						call->t_issue ?
-						ktime_get_ns() - call->t_issue : 0);
+						cs->reply_len,
+						cs->t_issue ?
+						ktime_get_ns() - cs->t_issue : 0);
 		wake_up(&chan->client_wq);
 	}
 	return bad ? -EINVAL : 0;
@@ -344,8 +357,7 @@ int ucchan_worker_wait(struct ucchan_chan *chan,
 		spin_unlock(&chan->lock);
 	}
 	ucchan_window_open(chan);
-	trace_ucchan_call_dispatch(svc, chan->call.call_id, chan->cpu,
-				   chan->slot);
+	trace_ucchan_call_dispatch(svc, chan->call_id, chan->cpu, chan->slot);
 	ret = 0;
 out:
 	clear_bit_unlock(0, &chan->wait_busy);
@@ -423,7 +435,7 @@ static bool ucchan_try_take(struct ucchan_cpu *uc, struct ucchan_chan **chanp)
 		chan = uc->chans[slot];
 		kref_get(&chan->ref);
 		/* (seq, cpu) <-> id is one-to-one since cpu < nr_cpu_ids */
-		chan->call.call_id = ++uc->seq * nr_cpu_ids + chan->cpu;
+		chan->call_id = ++uc->seq * nr_cpu_ids + chan->cpu;
 		*chanp = chan;
 	}
 	spin_unlock(&uc->lock);
@@ -509,23 +521,23 @@ static bool ucchan_call_settled(struct ucchan_chan *chan)
 }
 
 static void ucchan_fill_hdr(struct ucchan_chan *chan, struct ucchan_conn *conn,
-			    u32 req_len, bool fallback)
+			    struct ucchan_callst *cs, bool fallback)
 {
 	struct ucchan_service *svc = chan->svc;
 	struct ucchan_req_hdr *hdr = chan->area;
 
-	/* bufs[] was written by ucchan_bufs_prepare() */
-	hdr->call_id = chan->call.call_id;
+	hdr->call_id = cs->call_id;
 	hdr->client_id = conn->client_id;
-	hdr->req_len = req_len;
-	hdr->nr_bufs = chan->call.nr_bufs;
+	hdr->req_len = cs->req_len;
+	hdr->nr_bufs = cs->nr_bufs;
 	hdr->flags = (conn->kernel ? UCCHAN_REQ_KERNEL : 0) |
 		     (fallback ? UCCHAN_REQ_FALLBACK : 0);
-	hdr->cpu = chan->call.client_cpu;
+	hdr->cpu = cs->client_cpu;
 	hdr->pid = (current->flags & PF_KTHREAD) ? 0 :
 		   task_tgid_nr_ns(current, svc->pid_ns);
 	hdr->uid = from_kuid_munged(svc->user_ns, current_fsuid());
 	hdr->gid = from_kgid_munged(svc->user_ns, current_fsgid());
+	memcpy(hdr->bufs, cs->desc, cs->nr_bufs * sizeof(hdr->bufs[0]));
 	/*
 	 * Only the kernel writes the header page (zeroed at allocation; the
 	 * worker maps it read-only): pad and reserved stay zero, and of
@@ -540,10 +552,12 @@ static void ucchan_fill_hdr(struct ucchan_chan *chan, struct ucchan_conn *conn,
 
 /*
  * Wait for the reply and end the call. Returns 0 with the reply in the
- * channel (state IDLE, buffers still held), or an error after which the
- * channel is no longer ours.
+ * channel (state IDLE, the channel still ours: not yet offered again), or
+ * an error after which the channel and @cs are no longer the caller's
+ * (both were released, or the channel owns @cs until its worker replies).
  */
-static int ucchan_call_wait(struct ucchan_chan *chan, struct ucchan_caller *cl)
+static int ucchan_call_wait(struct ucchan_chan *chan, struct ucchan_callst *cs,
+			    struct ucchan_caller *cl)
 {
 	struct ucchan_service *svc = chan->svc;
 	enum ucchan_chan_state st;
@@ -566,8 +580,9 @@ static int ucchan_call_wait(struct ucchan_chan *chan, struct ucchan_caller *cl)
 		/* the worker never saw it, or is gone: nothing is mapped */
 		chan->state = UCCHAN_CH_IDLE;
 	} else {
-		/* ACTIVE: the worker side ends it (reply or release) */
+		/* ACTIVE: take the caller's memory back out of the window */
 		chan->state = UCCHAN_CH_ABANDONED;
+		chan->revoking = true;
 		mine = false;
 	}
 	spin_unlock(&chan->lock);
@@ -575,11 +590,83 @@ static int ucchan_call_wait(struct ucchan_chan *chan, struct ucchan_caller *cl)
 		return 0;
 	if (!ret)
 		ret = READ_ONCE(svc->dead) ? -ESHUTDOWN : -ECONNRESET;
+	if (!mine) {
+		ucchan_call_revoke(chan, cs);
+		spin_lock(&chan->lock);
+		chan->revoking = false;
+		/* the worker replied or went away meanwhile: ours to end */
+		mine = chan->state != UCCHAN_CH_ABANDONED || chan->worker_gone;
+		if (mine)
+			chan->state = UCCHAN_CH_IDLE;
+		spin_unlock(&chan->lock);
+	}
 	if (mine) {
-		ucchan_bufs_finish(chan, false);
+		chan->cs = NULL;
+		ucchan_callst_free(cs);
 		ucchan_chan_idle(chan);
 	}
 	return ret;
+}
+
+/*
+ * Stage a user call's request in @cs before any channel is taken: the
+ * copy may fault (and the fault make a nested call on this CPU).
+ */
+static int ucchan_stage_req(struct ucchan_callst *cs,
+			    const struct ucchan_call_src *src)
+{
+	void *dst = cs->req_small;
+
+	cs->req_len = src->req_len;
+	if (!src->user) {
+		cs->req = src->kreq;
+		return 0;
+	}
+	if (src->req_len > sizeof(cs->req_small)) {
+		cs->req_big = kvmalloc(src->req_len, GFP_KERNEL);
+		if (!cs->req_big)
+			return -ENOMEM;
+		dst = cs->req_big;
+	}
+	if (copy_from_user(dst, src->ureq, src->req_len))
+		return -EFAULT;
+	cs->req = dst;
+	return 0;
+}
+
+/*
+ * Copy the reply out of the channel. Kernel callers get it at once; for
+ * a user caller the copy must not fault while the channel is held: it is
+ * tried with page faults disabled (the buffer was faulted in before the
+ * call), else staged in *@stash for a copy after the channel is released.
+ */
+static int ucchan_copy_reply(struct ucchan_chan *chan, struct ucchan_callst *cs,
+			     const struct ucchan_call_src *src, void **stash,
+			     u32 *stash_len)
+{
+	u32 len = cs->reply_len, n;
+	unsigned long left;
+
+	if (!src->user) {
+		if (len > src->reply_cap)
+			return -EMSGSIZE;
+		memcpy(src->kreply, chan->reply, len);
+		return 0;
+	}
+	n = min(len, src->reply_cap);
+	if (!n)
+		return 0;
+	pagefault_disable();
+	left = __copy_to_user_inatomic(src->ureply, chan->reply, n);
+	pagefault_enable();
+	if (!left)
+		return 0;
+	*stash = kvmalloc(n, GFP_KERNEL);
+	if (!*stash)
+		return -ENOMEM;
+	memcpy(*stash, chan->reply, n);
+	*stash_len = n;
+	return 0;
 }
 
 int ucchan_call_common(struct ucchan_conn *conn,
@@ -588,12 +675,13 @@ int ucchan_call_common(struct ucchan_conn *conn,
 {
 	struct ucchan_service *svc = conn->svc;
 	struct ucchan_caller cl = {};
-	struct ucchan_callst *call;
+	struct ucchan_callst *cs;
 	struct ucchan_chan *chan;
 	unsigned int target;
-	bool issued = false;
-	u32 len;
-	int ret;
+	void *stash = NULL;
+	u32 stash_len = 0;
+	u64 call_id;
+	int ret, err;
 
 	if (src->req_len > svc->max_inline || src->nr_bufs > UCCHAN_MAX_BUFS)
 		return -EINVAL;
@@ -608,6 +696,30 @@ int ucchan_call_common(struct ucchan_conn *conn,
 	}
 
 	/*
+	 * Everything that can fault happens before a channel is taken:
+	 * staging the request, pinning (faulting in) the buffers, faulting
+	 * in the reply buffer. A fault on a file of a file system served
+	 * through this service calls it again on this CPU; holding a slot
+	 * meanwhile could leave every slot of the CPU waiting for itself.
+	 */
+	cs = kmem_cache_zalloc(ucchan_callst_cache, GFP_KERNEL);
+	if (!cs)
+		return -ENOMEM;
+	cs->svc = svc;
+	cs->user = src->user;
+	cs->client_id = conn->client_id;
+	ret = ucchan_stage_req(cs, src);
+	if (!ret)
+		ret = ucchan_bufs_prepare(cs, conn, src);
+	if (ret) {
+		ucchan_callst_free(cs);
+		return ret;
+	}
+	if (src->user && src->reply_cap)
+		fault_in_writeable(src->ureply, min(src->reply_cap,
+						    svc->max_inline));
+
+	/*
 	 * A task bound to one CPU stays there anyway: migrate_disable()
 	 * would only add work to every sleep of the call (the scheduler
 	 * narrows and restores the affinity of a sleeping migration-disabled
@@ -619,93 +731,83 @@ int ucchan_call_common(struct ucchan_conn *conn,
 	}
 	cl.cpu = raw_smp_processor_id();
 	ret = ucchan_get_chan(svc, &cl, &chan, &target);
-	if (ret)
+	if (ret) {
+		ucchan_callst_free(cs);
 		goto out;
+	}
 
-	call = &chan->call;
-	call->client_id = conn->client_id;
-	call->client_cpu = cl.cpu;
+	call_id = chan->call_id;
+	cs->call_id = call_id;
+	cs->client_cpu = cl.cpu;
 	/*
 	 * Timestamp only for the reply tracepoint's latency: reading the
 	 * clock is not free (a device access when the clocksource is the
 	 * HPET, as in QEMU guests), and the fast path does not need it.
 	 */
-	call->t_issue = trace_ucchan_call_reply_enabled() ? ktime_get_ns() : 0;
-	call->map_bytes = 0;
-	call->bounce_bytes = 0;
-	call->nr_bufs = 0;
-	if (src->user) {
-		ret = -EFAULT;
-		if (copy_from_user(chan->req, src->ureq, src->req_len))
-			goto out_idle;
-	} else {
-		memcpy(chan->req, src->kreq, src->req_len);
-	}
-	ret = ucchan_bufs_prepare(chan, conn, src);
-	if (ret)
-		goto out_idle;
-	ucchan_fill_hdr(chan, conn, src->req_len, target != cl.cpu);
-
-	trace_ucchan_call_issue(svc, call->call_id, conn->client_id, cl.cpu,
-				target, src->req_len, call->nr_bufs,
-				call->map_bytes);
-	issued = true;
+	cs->t_issue = trace_ucchan_call_reply_enabled() ? ktime_get_ns() : 0;
+	chan->cs = cs;
+	memcpy(chan->req, cs->req, cs->req_len);
+	ucchan_fill_hdr(chan, conn, cs, target != cl.cpu);
+	if (cs->bounce_bytes)
+		trace_ucchan_bounce(svc, cs->call_id, cs->bounce_bytes);
+	trace_ucchan_call_issue(svc, cs->call_id, conn->client_id, cl.cpu,
+				target, cs->req_len, cs->nr_bufs,
+				cs->map_bytes);
 	this_cpu_inc(svc->stats->calls);
 	if (target == cl.cpu) {
 		this_cpu_inc(svc->stats->same_cpu);
 	} else {
 		this_cpu_inc(svc->stats->fallbacks);
-		trace_ucchan_call_fallback(svc, call->call_id, cl.cpu, target);
+		trace_ucchan_call_fallback(svc, cs->call_id, cl.cpu, target);
 	}
-	this_cpu_add(svc->stats->bytes_mapped, call->map_bytes);
-	this_cpu_add(svc->stats->bytes_bounced, call->bounce_bytes);
+	this_cpu_add(svc->stats->bytes_mapped, cs->map_bytes);
+	this_cpu_add(svc->stats->bytes_bounced, cs->bounce_bytes);
 
 	spin_lock(&chan->lock);
 	if (chan->worker_gone) {
+		chan->state = UCCHAN_CH_IDLE;
 		spin_unlock(&chan->lock);
-		ucchan_bufs_finish(chan, false);
+		chan->cs = NULL;
+		ucchan_callst_free(cs);
 		ret = -ECONNRESET;
-		goto out_put;
+		goto out_abort;
 	}
 	chan->state = UCCHAN_CH_PENDING;
 	spin_unlock(&chan->lock);
 	wake_up(&chan->worker_wq);
 
-	ret = ucchan_call_wait(chan, &cl);
+	ret = ucchan_call_wait(chan, cs, &cl);
 	if (ret)
-		goto out_put;
+		goto out_abort;
 
 	/* the reply: the channel is IDLE but not yet offered again */
-	ret = call->error;
+	ret = cs->error;
 	if (!ret) {
-		len = call->reply_len;
-		*status = call->status;
-		*reply_len = len;
-		if (src->user) {
-			if (copy_to_user(src->ureply, chan->reply,
-					 min(len, src->reply_cap)))
-				ret = -EFAULT;
-		} else if (len > src->reply_cap) {
-			ret = -EMSGSIZE;
-		} else {
-			memcpy(src->kreply, chan->reply, len);
-		}
+		*status = cs->status;
+		*reply_len = cs->reply_len;
+		ret = ucchan_copy_reply(chan, cs, src, &stash, &stash_len);
 	}
-	ucchan_bufs_finish(chan, !ret);
+	chan->cs = NULL;
 	ucchan_chan_idle(chan);
-	goto out_put;
+	ucchan_chan_put(chan);
+	if (cl.pinned)
+		migrate_enable();
 
-out_idle:
-	spin_lock(&chan->lock);
-	chan->state = UCCHAN_CH_IDLE;
-	spin_unlock(&chan->lock);
-	ucchan_chan_idle(chan);
-out_put:
-	if (issued && ret && ret != -EPROTO && ret != -EMSGSIZE &&
-	    ret != -EFAULT) {
-		this_cpu_inc(svc->stats->aborts);
-		trace_ucchan_call_abort(svc, chan->call.call_id, ret);
+	/* no channel held from here: copies to the caller may fault */
+	if (stash) {
+		if (copy_to_user(src->ureply, stash, stash_len))
+			ret = -EFAULT;
+		kvfree(stash);
 	}
+	err = ucchan_bufs_finish(cs, src, !ret);
+	if (!ret)
+		ret = err;
+	ucchan_callst_free(cs);
+	return ret;
+
+out_abort:
+	this_cpu_inc(svc->stats->aborts);
+	trace_ucchan_call_abort(svc, call_id, ret);
 	ucchan_chan_put(chan);
 out:
 	if (cl.pinned)

@@ -2,8 +2,9 @@
 /*
  * The few kernel APIs that differ between the kernels ucchan builds
  * against (6.1 and 6.12), in one place. Features are detected, not
- * versions: UCCHAN_HAVE_VM_FLAGS_SET comes from the Kbuild file (grep of
- * the kernel's <linux/mm.h>), iter_iov_addr is a macro of <linux/uio.h>.
+ * versions: UCCHAN_HAVE_VM_FLAGS_SET and UCCHAN_HAVE_PIN_VMAS come from the
+ * Kbuild file (grep of the kernel's <linux/mm.h>), iter_iov_addr is a
+ * macro of <linux/uio.h>.
  */
 #ifndef _UCCHAN_COMPAT_I_H
 #define _UCCHAN_COMPAT_I_H
@@ -29,6 +30,19 @@ static inline const struct iovec *ucchan_iter_iov(const struct iov_iter *i)
 	return iter_iov(i);
 #else
 	return i->iov;
+#endif
+}
+
+/* pin_user_pages() lost its vmas argument in 6.5; mmap_lock held. */
+static inline long ucchan_pin_user_pages(unsigned long start,
+					 unsigned long nr,
+					 unsigned int gup_flags,
+					 struct page **pages)
+{
+#ifdef UCCHAN_HAVE_PIN_VMAS
+	return pin_user_pages(start, nr, gup_flags, pages, NULL);
+#else
+	return pin_user_pages(start, nr, gup_flags, pages);
 #endif
 }
 

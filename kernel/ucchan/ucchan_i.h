@@ -77,6 +77,16 @@ struct ucchan_service {
 	u32 id;
 	char name[UCCHAN_NAME_MAX];	/* NUL padded */
 	bool dead;			/* set once, under ucchan_svc_mutex */
+	/*
+	 * The creator, fixed at creation (the connect owner in uid/gid can
+	 * change): what a kernel client checks before it trusts the server.
+	 * A dead service keeps its name (on ucchan_svc_list) until its last
+	 * reference goes, so only its creator's uid (or CAP_SYS_ADMIN) can
+	 * take the name over while a connection still refers to it.
+	 */
+	kuid_t creator_uid;
+	kgid_t creator_gid;
+	u32 creator_flags;		/* UCCHAN_CREATOR_* */
 
 	spinlock_t lock;		/* uid, gid, mode, event queue */
 	kuid_t uid;
@@ -101,6 +111,7 @@ struct ucchan_service {
 	bool ev_overflow;
 
 	struct dentry *dbg;
+	atomic_long_t kpinned;		/* pages pinned for kernel clients' calls */
 
 	/* registered-buffer area (regbuf_size bytes; none when 0) */
 	struct mutex reg_mutex;		/* all below, and conn->regbufs */
@@ -138,6 +149,7 @@ enum ucchan_mbuf_kind {
 	UCCHAN_MBUF_REFD,		/* bvec pages, get_page */
 	UCCHAN_MBUF_BOUNCED,		/* private pages, copied in/out */
 	UCCHAN_MBUF_REG,		/* in a registered buffer: no pages */
+	UCCHAN_MBUF_SCRATCH,		/* revoked: every page is chan->scratch */
 };
 
 struct ucchan_mbuf {
@@ -149,10 +161,23 @@ struct ucchan_mbuf {
 	size_t len;
 	struct page **pages;
 	struct page *bounce[2];		/* stand-ins of partial first/last */
-	struct iov_iter *iter;		/* BOUNCED copy-back source (caller's) */
+	struct iov_iter *iter;		/* BOUNCED copy-back target (caller's) */
 	struct ucchan_regbuf *reg;	/* REG: the buffer, referenced */
 };
 
+/* user requests up to this size are staged inside struct ucchan_callst */
+#define UCCHAN_SMALL_REQ	256
+
+/*
+ * One call, owned by the caller: the request is staged and every buffer
+ * pinned (or bounced) here before a channel is taken, so that nothing
+ * that can fault (and so re-enter a file system that calls ucchan on the
+ * same CPU) runs while a slot is held. The channel points to it (->cs)
+ * from the time it is taken until the call ends; an abandoned call
+ * (caller killed, timed out, service dying) is revoked by its caller
+ * (ucchan_call_revoke()) and then owned by the channel, which frees it
+ * when the worker is done with it.
+ */
 struct ucchan_callst {
 	u64 call_id;
 	u64 client_id;
@@ -164,7 +189,18 @@ struct ucchan_callst {
 	s32 status;
 	u32 reply_len;
 	int error;			/* set by the worker side: -EPROTO */
+	bool user;			/* a user call (UCCHAN_IOC_CALL) */
+	bool revoked;			/* no caller memory left in the window */
+	unsigned long win_used;		/* window pages of the call */
+	unsigned long charged;		/* pages charged to ->user_charged */
+	struct user_struct *user_charged; /* RLIMIT_MEMLOCK account */
+	struct ucchan_service *svc;
+	const void *req;		/* request bytes (staged or the kernel's) */
+	u32 req_len;
+	void *req_big;			/* kvmalloc'ed staging, or NULL */
+	struct ucchan_buf_desc desc[UCCHAN_MAX_BUFS];
 	struct ucchan_mbuf bufs[UCCHAN_MAX_BUFS];
+	u8 req_small[UCCHAN_SMALL_REQ];
 };
 
 enum ucchan_chan_state {
@@ -190,21 +226,28 @@ struct ucchan_chan {
 	unsigned long win_pages;
 	u64 mmap_size;
 
-	spinlock_t lock;		/* state, worker_gone */
+	spinlock_t lock;		/* state, worker_gone, revoking */
 	enum ucchan_chan_state state;
 	bool worker_gone;
+	/*
+	 * An abandoning caller is revoking the call (ABANDONED, but the call
+	 * still holds the caller's pages): the worker side leaves the clean-up
+	 * to that caller.
+	 */
+	bool revoking;
 	unsigned int hdr_bufs;		/* hdr->bufs[] entries written */
 	unsigned long wait_busy;	/* bit 0: a WAIT is running */
 	wait_queue_head_t worker_wq;
 	wait_queue_head_t client_wq;
-	struct ucchan_callst call;
+	u64 call_id;			/* of the call taking the channel */
+	struct ucchan_callst *cs;	/* the call, from take to end */
 
 	struct mutex map_mutex;		/* vma, mm, map_ok vs the fault path */
 	struct vm_area_struct *vma;
 	struct mm_struct *mm;
-	bool map_ok;			/* window pages of call.bufs mappable */
+	bool map_ok;			/* window pages of cs->bufs mappable */
 	bool faulted;			/* some window page was mapped */
-	unsigned long win_used;		/* window pages of the call */
+	struct page *scratch;		/* stands in for revoked pages */
 };
 
 struct ucchan_conn {
@@ -246,6 +289,7 @@ struct ucchan_call_src {
 	const struct ucchan_iov *uiov;	/* user calls: validated copies */
 	struct ucchan_kbuf *kbufs;	/* kernel calls */
 	unsigned int nr_bufs;
+	const struct ucchan_kcall *kcall; /* kernel calls: ->written() */
 };
 
 extern const struct file_operations ucchan_fops;
@@ -283,8 +327,13 @@ int ucchan_cpu_offline(unsigned int cpu);
 
 /* ucchan_map.c */
 int ucchan_worker_mmap(struct ucchan_chan *chan, struct vm_area_struct *vma);
-int ucchan_bufs_prepare(struct ucchan_chan *chan, struct ucchan_conn *conn,
+int ucchan_bufs_prepare(struct ucchan_callst *cs, struct ucchan_conn *conn,
 			const struct ucchan_call_src *src);
+int ucchan_bufs_finish(struct ucchan_callst *cs, const struct ucchan_call_src *src,
+		       bool copy_back);
+void ucchan_call_revoke(struct ucchan_chan *chan, struct ucchan_callst *cs);
+void ucchan_callst_free(struct ucchan_callst *cs);
+extern struct kmem_cache *ucchan_callst_cache;
 void ucchan_zap_tracked(struct mutex *lock, struct vm_area_struct **vmap,
 			struct mm_struct **mmp, unsigned long off,
 			unsigned long len);
@@ -304,7 +353,6 @@ int ucchan_regbuf_resolve(struct ucchan_conn *conn, const struct ucchan_iov *iov
 			  struct ucchan_buf_desc *desc,
 			  struct ucchan_regbuf **rbp);
 void ucchan_regbuf_put(struct ucchan_regbuf *rb);
-void ucchan_bufs_finish(struct ucchan_chan *chan, bool copy_back);
 void ucchan_window_close(struct ucchan_chan *chan);
 void ucchan_window_open(struct ucchan_chan *chan);
 

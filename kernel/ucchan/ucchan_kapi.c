@@ -75,6 +75,7 @@ int ucchan_call(struct ucchan_conn *conn, struct ucchan_kcall *call)
 	src.timeout_ns = call->timeout_ns;
 	src.kbufs = call->bufs;
 	src.nr_bufs = call->nr_bufs;
+	src.kcall = call;
 	call->status = 0;
 	call->reply_len = 0;
 	return ucchan_call_common(conn, &src, &call->status, &call->reply_len);
@@ -107,6 +108,45 @@ u32 ucchan_conn_max_inline(struct ucchan_conn *conn)
 	return conn->svc->max_inline;
 }
 EXPORT_SYMBOL_GPL(ucchan_conn_max_inline);
+
+/**
+ * ucchan_conn_window_size() - the most bytes of buffers one call can carry
+ * @conn: a connection from ucchan_connect()
+ *
+ * A buffer takes the pages it touches: a client splitting large transfers
+ * must keep each call's buffers (with their partial first and last pages)
+ * within this.
+ *
+ * Context: any.
+ * Return: the window size of the service's workers, in bytes.
+ */
+u64 ucchan_conn_window_size(struct ucchan_conn *conn)
+{
+	return conn->svc->window_size;
+}
+EXPORT_SYMBOL_GPL(ucchan_conn_window_size);
+
+/**
+ * ucchan_conn_server() - who created the connection's service
+ * @conn: a connection from ucchan_connect()
+ * @id:   filled in
+ *
+ * Anyone may create a service of any free name: a kernel client that
+ * acts on a server's answers with privileges (a file system mounted by
+ * root, for one) checks here whom it is talking to. The creator is fixed
+ * at creation (UCCHAN_IOC_SERVICE_SET_PERM changes who may connect, not
+ * this), and a dead service's name stays reserved for its creator while
+ * a connection refers to it.
+ *
+ * Context: any.
+ */
+void ucchan_conn_server(struct ucchan_conn *conn, struct ucchan_server_id *id)
+{
+	id->uid = conn->svc->creator_uid;
+	id->gid = conn->svc->creator_gid;
+	id->admin = conn->svc->creator_flags & UCCHAN_CREATOR_ADMIN;
+}
+EXPORT_SYMBOL_GPL(ucchan_conn_server);
 
 /**
  * ucchan_disconnect() - close a connection

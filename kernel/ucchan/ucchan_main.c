@@ -14,6 +14,7 @@
 #include <linux/uaccess.h>
 #include <linux/cpumask.h>
 #include <linux/cpuhotplug.h>
+#include <linux/cred.h>
 
 #include "ucchan_i.h"
 
@@ -72,7 +73,8 @@ static int ucchan_ioc_version(void __user *uarg)
 	v.abi_version = UCCHAN_ABI_VERSION;
 	v.max_bufs = UCCHAN_MAX_BUFS;
 	v.features = UCCHAN_FEAT_MAPPED_BUFS | UCCHAN_FEAT_REG_BUFS |
-		     UCCHAN_FEAT_TIMEOUT | UCCHAN_FEAT_EVENTS;
+		     UCCHAN_FEAT_TIMEOUT | UCCHAN_FEAT_EVENTS |
+		     UCCHAN_FEAT_CREATOR;
 	v.max_slots = UCCHAN_MAX_SLOTS;
 	v.max_inline = UCCHAN_MAX_INLINE;
 	v.nr_cpu_ids = nr_cpu_ids;
@@ -92,7 +94,8 @@ static int ucchan_ioc_connect(struct ucchan_file *uf,
 	if (copy_from_user(&c, uarg, sizeof(c)))
 		return -EFAULT;
 	if (c.flags || c.max_inline || c.client_id || c.window_size ||
-	    c.service_id || c.pad || memchr_inv(c.reserved, 0, sizeof(c.reserved)))
+	    c.service_id || c.pad || c.creator_uid || c.creator_flags ||
+	    memchr_inv(c.reserved, 0, sizeof(c.reserved)))
 		return -EINVAL;
 	if (strnlen(c.name, UCCHAN_NAME_MAX) == UCCHAN_NAME_MAX)
 		return -EINVAL;
@@ -114,6 +117,9 @@ static int ucchan_ioc_connect(struct ucchan_file *uf,
 	c.client_id = conn->client_id;
 	c.window_size = conn->svc->window_size;
 	c.service_id = conn->svc->id;
+	c.creator_uid = from_kuid_munged(current_user_ns(),
+					 conn->svc->creator_uid);
+	c.creator_flags = conn->svc->creator_flags;
 	if (copy_to_user(uarg, &c, sizeof(c))) {
 		ucchan_conn_close(conn);
 		ret = -EFAULT;
@@ -223,11 +229,16 @@ static struct miscdevice ucchan_misc = {
 };
 
 static enum cpuhp_state ucchan_cpuhp_state;
+struct kmem_cache *ucchan_callst_cache;
 
 static int __init ucchan_init(void)
 {
 	int ret;
 
+	/* small user requests are copied into ->req_small */
+	ucchan_callst_cache = KMEM_CACHE_USERCOPY(ucchan_callst, 0, req_small);
+	if (!ucchan_callst_cache)
+		return -ENOMEM;
 	ret = ucchan_debugfs_init();
 	if (ret)
 		goto err;
@@ -246,6 +257,7 @@ err_cpuhp:
 err_debugfs:
 	ucchan_debugfs_exit();
 err:
+	kmem_cache_destroy(ucchan_callst_cache);
 	return ret;
 }
 
@@ -254,6 +266,7 @@ static void __exit ucchan_exit(void)
 	misc_deregister(&ucchan_misc);
 	cpuhp_remove_state_nocalls(ucchan_cpuhp_state);
 	ucchan_debugfs_exit();
+	kmem_cache_destroy(ucchan_callst_cache);
 }
 
 module_init(ucchan_init);

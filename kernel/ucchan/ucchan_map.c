@@ -17,6 +17,10 @@
 #include <linux/vmalloc.h>
 #include <linux/uaccess.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/user.h>
+#include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/bvec.h>
 #include <linux/uio.h>
 
@@ -37,18 +41,21 @@ static pgprot_t ucchan_prot(struct vm_area_struct *vma, bool writable)
 static struct page *ucchan_win_page(struct ucchan_chan *chan,
 				    unsigned long wp, unsigned int *flags)
 {
-	struct ucchan_callst *call = &chan->call;
+	struct ucchan_callst *cs = chan->cs;
 	unsigned int i;
 
 	lockdep_assert_held(&chan->map_mutex);
-	for (i = 0; i < call->nr_bufs; i++) {
-		struct ucchan_mbuf *b = &call->bufs[i];
+	for (i = 0; i < cs->nr_bufs; i++) {
+		struct ucchan_mbuf *b = &cs->bufs[i];
 		unsigned long j;
 
-		if (wp < b->win_first || wp >= b->win_first + b->nr_pages)
+		if (b->kind == UCCHAN_MBUF_REG || wp < b->win_first ||
+		    wp >= b->win_first + b->nr_pages)
 			continue;
 		j = wp - b->win_first;
 		*flags = b->flags;
+		if (b->kind == UCCHAN_MBUF_SCRATCH)
+			return chan->scratch;
 		if (j == 0 && b->bounce[0])
 			return b->bounce[0];
 		if (j == b->nr_pages - 1 && b->bounce[1])
@@ -84,7 +91,9 @@ static void ucchan_map_buf(struct ucchan_chan *chan, struct vm_area_struct *vma,
 	for (j = 0; j < b->nr_pages; j++) {
 		if (b->win_first + j == skip)
 			continue;
-		if (j == 0 && b->bounce[0])
+		if (b->kind == UCCHAN_MBUF_SCRATCH)
+			page = chan->scratch;
+		else if (j == 0 && b->bounce[0])
 			page = b->bounce[0];
 		else if (j == b->nr_pages - 1 && b->bounce[1])
 			page = b->bounce[1];
@@ -103,11 +112,11 @@ static void ucchan_map_buf(struct ucchan_chan *chan, struct vm_area_struct *vma,
 static struct ucchan_mbuf *ucchan_win_buf(struct ucchan_chan *chan,
 					  unsigned long wp)
 {
-	struct ucchan_callst *call = &chan->call;
+	struct ucchan_callst *cs = chan->cs;
 	unsigned int i;
 
-	for (i = 0; i < call->nr_bufs; i++) {
-		struct ucchan_mbuf *b = &call->bufs[i];
+	for (i = 0; i < cs->nr_bufs; i++) {
+		struct ucchan_mbuf *b = &cs->bufs[i];
 
 		if (b->kind != UCCHAN_MBUF_REG && wp >= b->win_first &&
 		    wp < b->win_first + b->nr_pages)
@@ -244,7 +253,7 @@ int ucchan_worker_mmap(struct ucchan_chan *chan, struct vm_area_struct *vma)
 /* The worker took a call: its buffers may be faulted in. */
 void ucchan_window_open(struct ucchan_chan *chan)
 {
-	if (!chan->call.nr_bufs)
+	if (!chan->cs->nr_bufs)
 		return;
 	mutex_lock(&chan->map_mutex);
 	chan->map_ok = true;
@@ -299,7 +308,7 @@ void ucchan_window_close(struct ucchan_chan *chan)
 {
 	bool faulted;
 
-	if (!chan->call.nr_bufs)
+	if (!chan->cs->nr_bufs)
 		return;
 	mutex_lock(&chan->map_mutex);
 	chan->map_ok = false;
@@ -309,7 +318,7 @@ void ucchan_window_close(struct ucchan_chan *chan)
 	if (faulted)
 		ucchan_zap_tracked(&chan->map_mutex, &chan->vma, &chan->mm,
 				   chan->area_pages << PAGE_SHIFT,
-				   chan->win_used << PAGE_SHIFT);
+				   chan->cs->win_used << PAGE_SHIFT);
 }
 
 static void ucchan_copy_page(struct page *dst, struct page *src,
@@ -336,8 +345,11 @@ static void ucchan_page_span(const struct ucchan_mbuf *b, unsigned int j,
 
 /*
  * Replace the partly covered first and last pages of a pinned or
- * referenced buffer by zeroed bounce pages holding only the covered bytes
- * (copied in when the server may read them).
+ * referenced buffer by zeroed bounce pages holding only the covered bytes.
+ * They are copied in for a write-only buffer too: the server may write
+ * fewer bytes than the buffer has, and the copy back must leave the
+ * others as they were (the server could read the buffer's whole pages in
+ * the middle anyway).
  */
 static int ucchan_buf_edges(struct ucchan_mbuf *b, u64 *bounced)
 {
@@ -353,18 +365,59 @@ static int ucchan_buf_edges(struct ucchan_mbuf *b, u64 *bounced)
 		b->bounce[e] = alloc_page(GFP_KERNEL | __GFP_ZERO);
 		if (!b->bounce[e])
 			return -ENOMEM;
-		if (b->flags & UCCHAN_BUF_READ)
-			ucchan_copy_page(b->bounce[e], b->pages[j], from, to);
+		ucchan_copy_page(b->bounce[e], b->pages[j], from, to);
 		*bounced += to - from;
 	}
 	return 0;
 }
 
-static void ucchan_buf_release(struct ucchan_mbuf *b, bool copy_back);
+static void ucchan_buf_release(struct ucchan_callst *cs, struct ucchan_mbuf *b,
+			       size_t copy_len, int *err);
 
-static int ucchan_buf_pin_user(struct ucchan_mbuf *b, unsigned long addr,
-			       size_t len, unsigned int flags,
-			       unsigned long avail, struct ucchan_callst *call)
+/*
+ * Charge @nr pinned pages of a user call to the caller's user, against
+ * RLIMIT_MEMLOCK (like io_uring's buffers): the server decides how long
+ * the pins last. CAP_IPC_LOCK is not limited (and not charged).
+ */
+static int ucchan_charge(struct ucchan_callst *cs, unsigned long nr)
+{
+	unsigned long limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+	struct user_struct *user = cs->user_charged;
+	long cur, new;
+
+	if (!user) {
+		user = get_uid(current_user());
+		cs->user_charged = user;
+	}
+	cur = atomic_long_read(&user->locked_vm);
+	do {
+		new = cur + nr;
+		if (new > limit)
+			return capable(CAP_IPC_LOCK) ? 0 : -ENOMEM;
+	} while (!atomic_long_try_cmpxchg(&user->locked_vm, &cur, new));
+	cs->charged += nr;
+	return 0;
+}
+
+static void ucchan_uncharge(struct ucchan_callst *cs)
+{
+	if (cs->charged)
+		atomic_long_sub(cs->charged, &cs->user_charged->locked_vm);
+	cs->charged = 0;
+	if (cs->user_charged)
+		free_uid(cs->user_charged);
+	cs->user_charged = NULL;
+}
+
+/*
+ * Pin user memory for one call. The server decides how long the call
+ * lasts, so the pin is FOLL_LONGTERM (pin_user_pages.rst); a user call's
+ * pages are charged to RLIMIT_MEMLOCK, a kernel client's are counted per
+ * service (svc->kpinned) and bounded by its window.
+ */
+static int ucchan_buf_pin_user(struct ucchan_callst *cs, struct ucchan_mbuf *b,
+			       unsigned long addr, size_t len,
+			       unsigned int flags, unsigned long avail)
 {
 	unsigned int off = offset_in_page(addr);
 	unsigned long nr = DIV_ROUND_UP(off + len, PAGE_SIZE);
@@ -372,11 +425,16 @@ static int ucchan_buf_pin_user(struct ucchan_mbuf *b, unsigned long addr,
 
 	if (nr > avail)
 		return -E2BIG;
+	if (cs->user) {
+		ret = ucchan_charge(cs, nr);
+		if (ret)
+			return ret;
+	}
 	b->pages = kvmalloc_array(nr, sizeof(*b->pages), GFP_KERNEL);
 	if (!b->pages)
 		return -ENOMEM;
-	got = pin_user_pages_fast(addr & PAGE_MASK, nr,
-				  (flags & UCCHAN_BUF_WRITE) ? FOLL_WRITE : 0,
+	got = pin_user_pages_fast(addr & PAGE_MASK, nr, FOLL_LONGTERM |
+				  ((flags & UCCHAN_BUF_WRITE) ? FOLL_WRITE : 0),
 				  b->pages);
 	if (got != nr) {
 		if (got > 0)
@@ -385,17 +443,19 @@ static int ucchan_buf_pin_user(struct ucchan_mbuf *b, unsigned long addr,
 		b->pages = NULL;
 		return got < 0 ? got : -EFAULT;
 	}
+	if (!cs->user)
+		atomic_long_add(nr, &cs->svc->kpinned);
 	b->kind = UCCHAN_MBUF_PINNED;
 	b->flags = flags;
 	b->nr_pages = nr;
 	b->first_off = off;
 	b->len = len;
-	ret = ucchan_buf_edges(b, &call->bounce_bytes);
+	ret = ucchan_buf_edges(b, &cs->bounce_bytes);
 	if (ret) {
-		ucchan_buf_release(b, false);
+		ucchan_buf_release(cs, b, 0, NULL);
 		return ret;
 	}
-	call->map_bytes += len;
+	cs->map_bytes += len;
 	return 0;
 }
 
@@ -404,8 +464,8 @@ static int ucchan_buf_pin_user(struct ucchan_mbuf *b, unsigned long addr,
  * (the window is contiguous) and none is a slab page; -EAGAIN when not
  * (the caller bounces it).
  */
-static int ucchan_buf_ref_bvec(struct ucchan_mbuf *b, struct ucchan_kbuf *kb,
-			       unsigned long avail, struct ucchan_callst *call)
+static int ucchan_buf_ref_bvec(struct ucchan_callst *cs, struct ucchan_mbuf *b,
+			       struct ucchan_kbuf *kb, unsigned long avail)
 {
 	const struct bio_vec *bv;
 	size_t skip, left, seg, off;
@@ -460,26 +520,28 @@ static int ucchan_buf_ref_bvec(struct ucchan_mbuf *b, struct ucchan_kbuf *kb,
 	b->flags = kb->flags;
 	b->nr_pages = nr;
 	b->len = kb->len;
-	ret = ucchan_buf_edges(b, &call->bounce_bytes);
+	ret = ucchan_buf_edges(b, &cs->bounce_bytes);
 	if (ret) {
-		ucchan_buf_release(b, false);
+		ucchan_buf_release(cs, b, 0, NULL);
 		return ret;
 	}
-	call->map_bytes += kb->len;
+	cs->map_bytes += kb->len;
 	return 0;
 }
 
 /*
- * Copy between the bounce pages of @b (byte i of the buffer at byte i of
- * the pages) and the memory @iter describes, without advancing @iter.
+ * Copy @len bytes between the bounce pages of @b (byte i of the buffer at
+ * byte i of the pages) and the memory @iter describes, without advancing
+ * @iter. User memory may fault: never called while a channel is held.
  */
 static int ucchan_bounce_copy(struct ucchan_mbuf *b,
-			      const struct iov_iter *iter, bool to_caller)
+			      const struct iov_iter *iter, bool to_caller,
+			      size_t len)
 {
 	size_t done = 0, skip = iter->iov_offset, seg_len, n, c;
 	unsigned long seg = 0;
 
-	while (done < b->len) {
+	while (done < len) {
 		void __user *uaddr = NULL;
 		struct page *pg = NULL;
 		void *kaddr = NULL;
@@ -508,7 +570,7 @@ static int ucchan_bounce_copy(struct ucchan_mbuf *b,
 		} else {
 			return -EINVAL;
 		}
-		n = min(seg_len - skip, b->len - done);
+		n = min(seg_len - skip, len - done);
 		while (n) {
 			size_t bo = offset_in_page(done);
 			void *p;
@@ -549,8 +611,9 @@ static int ucchan_bounce_copy(struct ucchan_mbuf *b,
 	return 0;
 }
 
-static int ucchan_buf_bounce_all(struct ucchan_mbuf *b, struct ucchan_kbuf *kb,
-				 unsigned long avail, struct ucchan_callst *call)
+static int ucchan_buf_bounce_all(struct ucchan_callst *cs,
+				 struct ucchan_mbuf *b, struct ucchan_kbuf *kb,
+				 unsigned long avail)
 {
 	unsigned long nr = DIV_ROUND_UP(kb->len, PAGE_SIZE), i;
 	int ret;
@@ -568,23 +631,23 @@ static int ucchan_buf_bounce_all(struct ucchan_mbuf *b, struct ucchan_kbuf *kb,
 	for (i = 0; i < nr; i++) {
 		b->pages[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
 		if (!b->pages[i]) {
-			ucchan_buf_release(b, false);
+			ucchan_buf_release(cs, b, 0, NULL);
 			return -ENOMEM;
 		}
 	}
 	if (kb->flags & UCCHAN_BUF_READ) {
-		ret = ucchan_bounce_copy(b, kb->iter, false);
+		ret = ucchan_bounce_copy(b, kb->iter, false, kb->len);
 		if (ret) {
-			ucchan_buf_release(b, false);
+			ucchan_buf_release(cs, b, 0, NULL);
 			return ret;
 		}
 	}
-	call->bounce_bytes += kb->len;
+	cs->bounce_bytes += kb->len;
 	return 0;
 }
 
-static int ucchan_buf_kernel(struct ucchan_mbuf *b, struct ucchan_kbuf *kb,
-			     unsigned long avail, struct ucchan_callst *call)
+static int ucchan_buf_kernel(struct ucchan_callst *cs, struct ucchan_mbuf *b,
+			     struct ucchan_kbuf *kb, unsigned long avail)
 {
 	struct iov_iter *iter = kb->iter;
 	unsigned long addr;
@@ -606,59 +669,82 @@ static int ucchan_buf_kernel(struct ucchan_mbuf *b, struct ucchan_kbuf *kb,
 			addr = (unsigned long)iov->iov_base + iter->iov_offset;
 			seg = iov->iov_len - iter->iov_offset;
 		}
-		if (seg >= kb->len)
-			return ucchan_buf_pin_user(b, addr, kb->len, kb->flags,
-						   avail, call);
+		if (seg >= kb->len) {
+			ret = ucchan_buf_pin_user(cs, b, addr, kb->len,
+						  kb->flags, avail);
+			/*
+			 * Memory a long-term pin refuses (a shared file
+			 * mapping that needs write-back, fsdax) is bounced.
+			 */
+			if (ret != -EFAULT && ret != -EOPNOTSUPP)
+				return ret;
+			memset(b, 0, sizeof(*b));
+		}
 	} else if (iov_iter_is_bvec(iter)) {
-		ret = ucchan_buf_ref_bvec(b, kb, avail, call);
+		ret = ucchan_buf_ref_bvec(cs, b, kb, avail);
 		if (ret != -EAGAIN)
 			return ret;
 	} else if (!iov_iter_is_kvec(iter)) {
 		return -EINVAL;
 	}
-	return ucchan_buf_bounce_all(b, kb, avail, call);
+	return ucchan_buf_bounce_all(cs, b, kb, avail);
 }
 
 /*
- * Release one buffer: copy back what the server wrote when the call
- * completed (@copy_back), then unpin / put / free. Only called once no
- * window PTE maps the pages any more.
+ * Release one buffer: copy back the first @copy_len bytes the server wrote
+ * (0: none; a fault there is reported in *@err), then unpin / put / free.
+ * Only called once no window PTE maps the pages any more, and never while
+ * a channel is held (a copy to user memory may fault).
  */
-static void ucchan_buf_release(struct ucchan_mbuf *b, bool copy_back)
+static void ucchan_buf_release(struct ucchan_callst *cs, struct ucchan_mbuf *b,
+			       size_t copy_len, int *err)
 {
 	bool wr = b->flags & UCCHAN_BUF_WRITE;
 	unsigned int e, j, from, to;
 	unsigned long i;
+	size_t lim;
 
+	if (!wr)
+		copy_len = 0;
+	copy_len = min(copy_len, b->len);
 	for (e = 0; e < 2; e++) {
 		if (!b->bounce[e])
 			continue;
-		if (copy_back && wr) {
-			j = e ? b->nr_pages - 1 : 0;
-			ucchan_page_span(b, j, &from, &to);
-			ucchan_copy_page(b->pages[j], b->bounce[e], from, to);
-		}
+		j = e ? b->nr_pages - 1 : 0;
+		ucchan_page_span(b, j, &from, &to);
+		/* page j, byte x holds buffer byte j * PAGE_SIZE + x - first_off */
+		lim = copy_len + b->first_off - (size_t)j * PAGE_SIZE;
+		if (copy_len + b->first_off > (size_t)j * PAGE_SIZE)
+			ucchan_copy_page(b->pages[j], b->bounce[e], from,
+					 min_t(size_t, to, lim));
 		__free_page(b->bounce[e]);
 		b->bounce[e] = NULL;
 	}
 	switch (b->kind) {
 	case UCCHAN_MBUF_PINNED:
 		unpin_user_pages_dirty_lock(b->pages, b->nr_pages, wr);
+		if (!cs->user)
+			atomic_long_sub(b->nr_pages, &cs->svc->kpinned);
 		break;
 	case UCCHAN_MBUF_REFD:
 		for (i = 0; i < b->nr_pages; i++)
 			put_page(b->pages[i]);
 		break;
 	case UCCHAN_MBUF_BOUNCED:
-		if (copy_back && wr)
-			ucchan_bounce_copy(b, b->iter, true);
-		for (i = 0; i < b->nr_pages && b->pages[i]; i++)
-			__free_page(b->pages[i]);
+		if (copy_len && b->iter &&
+		    ucchan_bounce_copy(b, b->iter, true, copy_len) && err)
+			*err = -EFAULT;
+		/* NULL: not allocated, or a revoked buffer's bounced edge */
+		for (i = 0; i < b->nr_pages && b->pages; i++)
+			if (b->pages[i])
+				__free_page(b->pages[i]);
 		break;
 	case UCCHAN_MBUF_REG:
 		if (b->reg)
 			ucchan_regbuf_put(b->reg);
 		b->reg = NULL;
+		break;
+	case UCCHAN_MBUF_SCRATCH:
 		break;
 	}
 	kvfree(b->pages);
@@ -666,70 +752,198 @@ static void ucchan_buf_release(struct ucchan_mbuf *b, bool copy_back)
 	b->iter = NULL;
 }
 
-int ucchan_bufs_prepare(struct ucchan_chan *chan, struct ucchan_conn *conn,
+/* Offset of the window in a worker mapping of @svc. */
+static u64 ucchan_window_offset(const struct ucchan_service *svc)
+{
+	return (1 + 2 * (u64)(svc->max_inline >> PAGE_SHIFT)) << PAGE_SHIFT;
+}
+
+/*
+ * Pin, reference or bounce every buffer of a call into @cs, and describe
+ * them (cs->desc) as the server will see them. Called before a channel is
+ * taken: it may fault, and a fault may make a nested call.
+ */
+int ucchan_bufs_prepare(struct ucchan_callst *cs, struct ucchan_conn *conn,
 			const struct ucchan_call_src *src)
 {
-	struct ucchan_callst *call = &chan->call;
-	struct ucchan_req_hdr *hdr = chan->area;
+	u64 win = ucchan_window_offset(conn->svc);
 	unsigned long cursor = 0;
+	unsigned long win_pages = conn->svc->window_size >> PAGE_SHIFT;
 	unsigned int i;
 	int ret;
 
-	call->nr_bufs = 0;
+	cs->nr_bufs = 0;
 	for (i = 0; i < src->nr_bufs; i++) {
-		struct ucchan_mbuf *b = &call->bufs[i];
-		unsigned long avail = chan->win_pages - cursor;
+		struct ucchan_mbuf *b = &cs->bufs[i];
+		unsigned long avail = win_pages - cursor;
 
 		memset(b, 0, sizeof(*b));
 		if (src->user &&
 		    (src->uiov[i].flags & UCCHAN_BUF_REGISTERED)) {
 			/* already pinned and shown in the service's area */
 			ret = ucchan_regbuf_resolve(conn, &src->uiov[i],
-						    &hdr->bufs[i], &b->reg);
+						    &cs->desc[i], &b->reg);
 			if (ret)
 				goto err;
 			b->kind = UCCHAN_MBUF_REG;
-			call->nr_bufs = i + 1;
+			cs->nr_bufs = i + 1;
 			continue;
 		}
 		if (src->user)
-			ret = ucchan_buf_pin_user(b, src->uiov[i].addr,
+			ret = ucchan_buf_pin_user(cs, b, src->uiov[i].addr,
 						  src->uiov[i].len,
-						  src->uiov[i].flags, avail,
-						  call);
+						  src->uiov[i].flags, avail);
 		else
-			ret = ucchan_buf_kernel(b, &src->kbufs[i], avail, call);
+			ret = ucchan_buf_kernel(cs, b, &src->kbufs[i], avail);
 		if (ret)
 			goto err;
-		call->nr_bufs = i + 1;
+		cs->nr_bufs = i + 1;
 		b->win_first = cursor;
 		cursor += b->nr_pages;
-		hdr->bufs[i].offset = ((u64)(chan->area_pages + b->win_first)
-				       << PAGE_SHIFT) + b->first_off;
-		hdr->bufs[i].len = b->len;
-		hdr->bufs[i].flags = b->flags;
-		hdr->bufs[i].pad = 0;
+		cs->desc[i].offset = win + (b->win_first << PAGE_SHIFT) +
+				     b->first_off;
+		cs->desc[i].len = b->len;
+		cs->desc[i].flags = b->flags;
+		cs->desc[i].pad = 0;
 	}
-	chan->win_used = cursor;
-	if (call->bounce_bytes)
-		trace_ucchan_bounce(chan->svc, call->call_id,
-				    call->bounce_bytes);
+	cs->win_used = cursor;
 	return 0;
 err:
-	/* descriptors written so far are cleared by the next call */
-	chan->hdr_bufs = max(chan->hdr_bufs, call->nr_bufs);
-	ucchan_bufs_finish(chan, false);
+	ucchan_bufs_finish(cs, src, false);
 	return ret;
 }
 
-/* Release every buffer of the channel's call (see ucchan_buf_release()). */
-void ucchan_bufs_finish(struct ucchan_chan *chan, bool copy_back)
+/*
+ * Release every buffer of a call (see ucchan_buf_release()); with
+ * @copy_back, a kernel client's ->written() says how many bytes of each
+ * buffer the server produced (else all of it). Returns 0 or -EFAULT when
+ * a copy back to the caller faulted.
+ */
+int ucchan_bufs_finish(struct ucchan_callst *cs, const struct ucchan_call_src *src,
+		       bool copy_back)
 {
-	struct ucchan_callst *call = &chan->call;
+	const struct ucchan_kcall *kc = src ? src->kcall : NULL;
+	unsigned int i;
+	int err = 0;
+
+	for (i = 0; i < cs->nr_bufs; i++) {
+		struct ucchan_mbuf *b = &cs->bufs[i];
+		size_t n = 0;
+
+		if (copy_back)
+			n = kc && kc->written ? kc->written(kc, i) : b->len;
+		ucchan_buf_release(cs, b, n, &err);
+	}
+	cs->nr_bufs = 0;
+	cs->win_used = 0;
+	ucchan_uncharge(cs);
+	return err;
+}
+
+/*
+ * Private copies of a pinned or referenced buffer's pages for a revoked
+ * call: what the server reads stays what it was given (a write being
+ * interrupted still writes the caller's bytes), what it writes goes
+ * nowhere. The partial first and last pages are bounce pages already.
+ */
+static struct page **ucchan_shadow_pages(struct ucchan_mbuf *b)
+{
+	struct page **sh;
+	unsigned long j;
+
+	sh = kvcalloc(b->nr_pages, sizeof(*sh), GFP_KERNEL | __GFP_NOWARN);
+	if (!sh)
+		return NULL;
+	for (j = 0; j < b->nr_pages; j++) {
+		if ((j == 0 && b->bounce[0]) ||
+		    (j == b->nr_pages - 1 && b->bounce[1]))
+			continue;
+		sh[j] = alloc_page(GFP_KERNEL | __GFP_NOWARN |
+				   ((b->flags & UCCHAN_BUF_READ) ? 0 : __GFP_ZERO));
+		if (!sh[j])
+			goto fail;
+		if (b->flags & UCCHAN_BUF_READ)
+			ucchan_copy_page(sh[j], b->pages[j], 0, PAGE_SIZE);
+	}
+	return sh;
+fail:
+	while (j--)
+		if (sh[j])
+			__free_page(sh[j]);
+	kvfree(sh);
+	return NULL;
+}
+
+/*
+ * The caller leaves a call its worker still holds (killed, timed out, the
+ * service dying): before it returns, the window must show nothing of its
+ * memory any more. Every pinned or referenced buffer's pages are replaced
+ * by private copies (or, if memory is short, the channel's scratch page);
+ * the worker's mapping is zapped, and the caller's pins are released. The
+ * server may go on touching the window (it gets the copies, never a
+ * SIGBUS) until it replies; the channel then frees @cs.
+ */
+void ucchan_call_revoke(struct ucchan_chan *chan, struct ucchan_callst *cs)
+{
+	struct page **sh[UCCHAN_MAX_BUFS] = {}, **old[UCCHAN_MAX_BUFS] = {};
+	enum ucchan_mbuf_kind kind[UCCHAN_MAX_BUFS];
+	unsigned long nr[UCCHAN_MAX_BUFS];
 	unsigned int i;
 
-	for (i = 0; i < call->nr_bufs; i++)
-		ucchan_buf_release(&call->bufs[i], copy_back);
-	call->nr_bufs = 0;
-	chan->win_used = 0;
+	/* copies first, without the map mutex: allocating may reclaim */
+	for (i = 0; i < cs->nr_bufs; i++) {
+		struct ucchan_mbuf *b = &cs->bufs[i];
+
+		if (b->kind == UCCHAN_MBUF_PINNED || b->kind == UCCHAN_MBUF_REFD)
+			sh[i] = ucchan_shadow_pages(b);
+	}
+	mutex_lock(&chan->map_mutex);
+	for (i = 0; i < cs->nr_bufs; i++) {
+		struct ucchan_mbuf *b = &cs->bufs[i];
+
+		b->iter = NULL;		/* no copy back: nobody waits for it */
+		kind[i] = b->kind;
+		if (b->kind != UCCHAN_MBUF_PINNED && b->kind != UCCHAN_MBUF_REFD)
+			continue;
+		old[i] = b->pages;
+		nr[i] = b->nr_pages;
+		b->pages = sh[i];
+		/* the bounce pages stand in at the edges (NULL in sh[i]) */
+		b->kind = sh[i] ? UCCHAN_MBUF_BOUNCED : UCCHAN_MBUF_SCRATCH;
+	}
+	chan->faulted = true;	/* the reply zaps the copies again */
+	cs->revoked = true;
+	mutex_unlock(&chan->map_mutex);
+
+	/* no PTE of the worker maps the caller's pages after this */
+	if (cs->win_used)
+		ucchan_zap_tracked(&chan->map_mutex, &chan->vma, &chan->mm,
+				   chan->area_pages << PAGE_SHIFT,
+				   cs->win_used << PAGE_SHIFT);
+	for (i = 0; i < cs->nr_bufs; i++) {
+		if (!old[i])
+			continue;
+		if (kind[i] == UCCHAN_MBUF_PINNED) {
+			unpin_user_pages_dirty_lock(old[i], nr[i],
+						    cs->bufs[i].flags &
+						    UCCHAN_BUF_WRITE);
+			if (!cs->user)
+				atomic_long_sub(nr[i], &cs->svc->kpinned);
+		} else {
+			unsigned long j;
+
+			for (j = 0; j < nr[i]; j++)
+				put_page(old[i][j]);
+		}
+		kvfree(old[i]);
+	}
+	ucchan_uncharge(cs);
+}
+
+/* Free a call: its buffers (no copy back), its staged request. */
+void ucchan_callst_free(struct ucchan_callst *cs)
+{
+	ucchan_bufs_finish(cs, NULL, false);
+	kvfree(cs->req_big);
+	kmem_cache_free(ucchan_callst_cache, cs);
 }

@@ -17,8 +17,10 @@
 #include <linux/slab.h>
 #include <linux/bitmap.h>
 #include <linux/uaccess.h>
+#include <linux/magic.h>
 
 #include "ucchan_i.h"
+#include "ucchan_compat_i.h"
 
 int ucchan_area_init(struct ucchan_service *svc, u64 size)
 {
@@ -213,6 +215,53 @@ static struct ucchan_regbuf *ucchan_regbuf_unlink(struct ucchan_conn *conn,
 	return NULL;
 }
 
+/*
+ * Anonymous, shmem (tmpfs, memfd, SysV shm) and hugetlbfs memory only: a
+ * file page pinned for long would be written back (and its file system
+ * surprised) behind the pin. The check and the pin run under one
+ * mmap_lock, so the range cannot be remapped in between.
+ */
+static bool ucchan_vma_pinnable(struct vm_area_struct *vma)
+{
+	unsigned long magic;
+
+	if (vma_is_anonymous(vma))
+		return true;
+	if (!vma->vm_file)
+		return false;
+	magic = file_inode(vma->vm_file)->i_sb->s_magic;
+	return magic == TMPFS_MAGIC || magic == HUGETLBFS_MAGIC;
+}
+
+static long ucchan_pin_anon(unsigned long addr, unsigned long nr, bool write,
+			    struct page **pages)
+{
+	struct mm_struct *mm = current->mm;
+	unsigned long end = addr + (nr << PAGE_SHIFT), a = addr;
+	struct vm_area_struct *vma;
+	long got;
+
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	while (a < end) {
+		vma = vma_lookup(mm, a);
+		if (!vma) {
+			got = -EFAULT;
+			goto out;
+		}
+		if (!ucchan_vma_pinnable(vma)) {
+			got = -EOPNOTSUPP;
+			goto out;
+		}
+		a = vma->vm_end;
+	}
+	got = ucchan_pin_user_pages(addr, nr, FOLL_LONGTERM |
+				    (write ? FOLL_WRITE : 0), pages);
+out:
+	mmap_read_unlock(mm);
+	return got;
+}
+
 int ucchan_buf_register(struct ucchan_conn *conn,
 			struct ucchan_buf_reg __user *uarg)
 {
@@ -267,9 +316,8 @@ int ucchan_buf_register(struct ucchan_conn *conn,
 	ret = account_locked_vm(current->mm, nr, true);
 	if (ret)
 		goto err_free;
-	got = pin_user_pages_fast(r.addr, nr, FOLL_LONGTERM |
-				  ((r.flags & UCCHAN_BUF_WRITE) ? FOLL_WRITE : 0),
-				  rb->pages);
+	got = ucchan_pin_anon(r.addr, nr, r.flags & UCCHAN_BUF_WRITE,
+			      rb->pages);
 	if (got != nr) {
 		if (got > 0)
 			unpin_user_pages(rb->pages, got);

@@ -39,22 +39,31 @@ int ucchan_check_name(const char *name)
 	return 0;
 }
 
-/* Caller holds ucchan_svc_mutex. */
-static struct ucchan_service *ucchan_find_locked(const char *name)
+/*
+ * Caller holds ucchan_svc_mutex. The live service named @name; a dead
+ * one still referenced (a tombstone, see ucchan_service_kill()) only when
+ * @dead_too.
+ */
+static struct ucchan_service *ucchan_find_locked(const char *name,
+						 bool dead_too)
 {
 	struct ucchan_service *svc;
 
 	lockdep_assert_held(&ucchan_svc_mutex);
 	list_for_each_entry(svc, &ucchan_svc_list, node)
-		if (!strcmp(svc->name, name))
+		if (!strcmp(svc->name, name) && (dead_too || !svc->dead))
 			return svc;
 	return NULL;
 }
 
+/* Called with ucchan_svc_mutex held (kref_put_mutex()); drops it. */
 static void ucchan_service_free(struct kref *ref)
 {
 	struct ucchan_service *svc = container_of(ref, struct ucchan_service, ref);
 
+	list_del_init(&svc->node);
+	mutex_unlock(&ucchan_svc_mutex);
+	WARN_ON_ONCE(atomic_long_read(&svc->kpinned));
 	ida_free(&ucchan_svc_ida, svc->id);
 	put_user_ns(svc->user_ns);
 	put_pid_ns(svc->pid_ns);
@@ -64,9 +73,10 @@ static void ucchan_service_free(struct kref *ref)
 	kfree(svc);
 }
 
+/* Never with ucchan_svc_mutex held: the last put takes it. */
 void ucchan_service_put(struct ucchan_service *svc)
 {
-	kref_put(&svc->ref, ucchan_service_free);
+	kref_put_mutex(&svc->ref, ucchan_service_free, &ucchan_svc_mutex);
 }
 
 static int ucchan_create_args(struct ucchan_service_create *c)
@@ -125,6 +135,11 @@ static struct ucchan_service *ucchan_service_alloc(struct ucchan_service_create 
 	spin_lock_init(&svc->lock);
 	svc->uid = current_fsuid();
 	svc->gid = current_fsgid();
+	svc->creator_uid = current_fsuid();
+	svc->creator_gid = current_fsgid();
+	if (ns_capable_noaudit(&init_user_ns, CAP_SYS_ADMIN))
+		svc->creator_flags |= UCCHAN_CREATOR_ADMIN;
+	atomic_long_set(&svc->kpinned, 0);
 	svc->mode = c->mode;
 	svc->user_ns = get_user_ns(current_user_ns());
 	svc->pid_ns = get_pid_ns(task_active_pid_ns(current));
@@ -143,6 +158,31 @@ static struct ucchan_service *ucchan_service_alloc(struct ucchan_service_create 
 		return NULL;
 	}
 	return svc;
+}
+
+/*
+ * May @svc (not yet listed) take its name? Not from a live service
+ * (-EEXIST); nor from a dead one that a connection still refers to
+ * (-EADDRINUSE), unless the new creator is the dead one's creator or has
+ * CAP_SYS_ADMIN: a client of the old server (zuf's mount, for one) must
+ * not find a stranger behind the name when it looks again. A tombstone
+ * taken over leaves the list (it is freed with its last reference).
+ */
+static int ucchan_name_free_locked(struct ucchan_service *svc)
+{
+	struct ucchan_service *old;
+
+	lockdep_assert_held(&ucchan_svc_mutex);
+	old = ucchan_find_locked(svc->name, true);
+	if (!old)
+		return 0;
+	if (!old->dead)
+		return -EEXIST;
+	if (!uid_eq(old->creator_uid, svc->creator_uid) &&
+	    !(svc->creator_flags & UCCHAN_CREATOR_ADMIN))
+		return -EADDRINUSE;
+	list_del_init(&old->node);
+	return 0;
 }
 
 int ucchan_service_create(struct ucchan_file *uf,
@@ -176,10 +216,10 @@ int ucchan_service_create(struct ucchan_file *uf,
 	}
 
 	mutex_lock(&ucchan_svc_mutex);
-	if (ucchan_find_locked(svc->name)) {
+	ret = ucchan_name_free_locked(svc);
+	if (ret) {
 		mutex_unlock(&ucchan_svc_mutex);
 		ucchan_service_put(svc);
-		ret = -EEXIST;
 		goto out;
 	}
 	list_add_tail(&svc->node, &ucchan_svc_list);
@@ -196,14 +236,16 @@ out:
 }
 
 /*
- * The service file is going away: the service dies. The name is free
- * again at once; every waiting and future call fails with -ESHUTDOWN.
+ * The service file is going away: the service dies; every waiting and
+ * future call fails with -ESHUTDOWN. Its name stays reserved for its
+ * creator (or CAP_SYS_ADMIN) while anything still refers to the service:
+ * it is on the list, dead, until the last reference goes (see
+ * ucchan_name_free_locked()).
  */
 void ucchan_service_kill(struct ucchan_service *svc)
 {
 	mutex_lock(&ucchan_svc_mutex);
 	WRITE_ONCE(svc->dead, true);
-	list_del_init(&svc->node);
 	ucchan_debugfs_remove(svc);
 	mutex_unlock(&ucchan_svc_mutex);
 
@@ -291,7 +333,7 @@ struct ucchan_conn *ucchan_conn_open(const char *name, bool kernel)
 		return ERR_PTR(-ENOMEM);
 
 	mutex_lock(&ucchan_svc_mutex);
-	svc = ucchan_find_locked(name);
+	svc = ucchan_find_locked(name, false);
 	if (svc)
 		kref_get(&svc->ref);
 	mutex_unlock(&ucchan_svc_mutex);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ucchan debugfs: /sys/kernel/debug/ucchan/services lists the live
- * services ("id name uid:gid mode"), /sys/kernel/debug/ucchan/<name>/stats
+ * services ("id name uid:gid mode creator=UID[,admin] kpinned=PAGES"),
+ * /sys/kernel/debug/ucchan/<name>/stats
  * the per-CPU counters of one service.
  */
 #include <linux/debugfs.h>
@@ -67,14 +68,21 @@ static int ucchan_services_show(struct seq_file *m, void *unused)
 		kgid_t gid;
 		umode_t mode;
 
+		if (svc->dead)
+			continue;	/* a tombstone: see ucchan_service_kill() */
 		spin_lock(&svc->lock);
 		uid = svc->uid;
 		gid = svc->gid;
 		mode = svc->mode;
 		spin_unlock(&svc->lock);
-		seq_printf(m, "%u %s %u:%u %04o\n", svc->id, svc->name,
+		seq_printf(m, "%u %s %u:%u %04o creator=%u%s kpinned=%ld\n",
+			   svc->id, svc->name,
 			   from_kuid_munged(&init_user_ns, uid),
-			   from_kgid_munged(&init_user_ns, gid), mode);
+			   from_kgid_munged(&init_user_ns, gid), mode,
+			   from_kuid_munged(&init_user_ns, svc->creator_uid),
+			   svc->creator_flags & UCCHAN_CREATOR_ADMIN ?
+			   ",admin" : "",
+			   atomic_long_read(&svc->kpinned));
 	}
 	mutex_unlock(&ucchan_svc_mutex);
 	return 0;

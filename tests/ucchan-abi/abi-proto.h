@@ -17,6 +17,7 @@ enum {
 	OP_HOLD,	/* sleep hold_ms before replying */
 	OP_BADREPLY,	/* reply_len > max_inline */
 	OP_QUIT,	/* the worker closes its file without replying */
+	OP_HOLD_FILL,	/* sleep hold_ms, read probe[0], then OP_FILL */
 };
 
 #define NPROBE 6

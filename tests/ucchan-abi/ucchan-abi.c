@@ -146,6 +146,7 @@ struct worker {
 	int bind_err;
 	volatile int holding;	/* inside an OP_HOLD */
 	int late_probe;		/* OP_HOLD: probe[0] read after the hold */
+	int late_fault;		/* OP_HOLD_FILL: the fill took a SIGBUS */
 	int last_err;		/* WAIT's error that ended the loop */
 	int bad_reply_err;	/* WAIT's answer to the bad reply */
 	unsigned char *area;	/* the service's registered-buffer area */
@@ -294,6 +295,20 @@ static void *worker_main(void *arg)
 			/* the buffer must still be there after the hold */
 			w->late_probe = b0 && rq->nprobe ?
 					probe_read(b0 + rq->probe[0]) : -2;
+			w->holding = 0;
+			break;
+		case OP_HOLD_FILL:
+			w->holding = 1;
+			usleep(rq->hold_ms * 1000);
+			w->late_probe = b0 && rq->nprobe ?
+					probe_read(b0 + rq->probe[0]) : -2;
+			w->late_fault = 0;
+			for (i = 0; b0 && i < hdr->bufs[0].len; i++)
+				if (probe_write(b0 + i,
+						(unsigned char)(i * 7 + 3))) {
+					w->late_fault = 1;
+					break;
+				}
 			w->holding = 0;
 			break;
 		case OP_BADREPLY:
@@ -692,6 +707,14 @@ static void test_connect_args(void)
 	expect_err(ioc(fd, UCCHAN_IOC_CONNECT, &c), EINVAL,
 		   "connect with nonzero pad");
 	c.pad = 0;
+	c.creator_uid = 1;
+	expect_err(ioc(fd, UCCHAN_IOC_CONNECT, &c), EINVAL,
+		   "connect with nonzero creator_uid (an out field)");
+	c.creator_uid = 0;
+	c.creator_flags = 1;
+	expect_err(ioc(fd, UCCHAN_IOC_CONNECT, &c), EINVAL,
+		   "connect with nonzero creator_flags (an out field)");
+	c.creator_flags = 0;
 	strcpy(c.name, "no-such-service");
 	expect_err(ioc(fd, UCCHAN_IOC_CONNECT, &c), ENOENT,
 		   "connect to a missing service");
@@ -1635,6 +1658,257 @@ static void test_kill_client(void)
 	check(w.last_err == -ESHUTDOWN, "worker of the kill test ends");
 }
 
+/* Run fn(arg) in a child as uid/gid 65534; its exit status (or -1). */
+static int as_nobody(int (*fn)(void *), void *arg, rlim_t memlock)
+{
+	struct rlimit rl = { memlock, memlock };
+	int st = -1;
+	pid_t pid;
+
+	pid = fork();
+	if (pid == 0) {
+		if ((memlock && setrlimit(RLIMIT_MEMLOCK, &rl)) ||
+		    setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534))
+			_exit(100);
+		_exit(fn(arg));
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+static int nobody_create(void *arg)
+{
+	int fd = create_service(arg, 0666, NULL);
+
+	return fd >= 0 ? 0 : -fd;
+}
+
+static int nobody_create_hold(void *arg)
+{
+	int fd = create_service(arg, 0666, NULL);
+
+	if (fd < 0)
+		return -fd;
+	pause();	/* killed by the parent */
+	return 0;
+}
+
+/*
+ * Who serves a name: the creator is reported (and fixed); a dead
+ * service's name stays its creator's while a connection refers to it.
+ */
+static void test_trust(void)
+{
+	struct ucchan_connect ci;
+	int svc, conn, r, st;
+	pid_t pid;
+
+	conn = connect_to("abi-echo", &ci);
+	check(conn >= 0 && ci.creator_uid == 0 &&
+	      (ci.creator_flags & UCCHAN_CREATOR_ADMIN),
+	      "root's service: creator uid 0 with CAP_SYS_ADMIN (uid %u flags %#x)",
+	      ci.creator_uid, ci.creator_flags);
+	if (conn >= 0)
+		close(conn);
+
+	/* a user's service, kept alive by the child */
+	pid = fork();
+	if (pid == 0) {
+		if (setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534))
+			_exit(100);
+		_exit(nobody_create_hold("abi-user"));
+	}
+	for (r = 0; r < 500; r++) {
+		conn = connect_to("abi-user", &ci);
+		if (conn != -ENOENT)
+			break;
+		usleep(10000);
+	}
+	check(conn >= 0 && ci.creator_uid == 65534 && !ci.creator_flags,
+	      "a user's service: creator uid 65534, not admin (uid %u flags %#x)",
+	      ci.creator_uid, ci.creator_flags);
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	/* our connection holds the dead service: its name is reserved */
+	r = as_nobody(nobody_create, "abi-user", 0);
+	check(r == 0, "the creator's uid may take its dead service's name back (%d)",
+	      r);
+	if (conn >= 0)
+		close(conn);
+
+	svc = create_service("abi-tomb", 0666, NULL);
+	conn = connect_to("abi-tomb", NULL);
+	check(svc >= 0 && conn >= 0, "abi-tomb created and connected");
+	close(svc);	/* dead; conn still refers to it */
+	r = as_nobody(nobody_create, "abi-tomb", 0);
+	check(r == EADDRINUSE,
+	      "another user cannot take a dead service's name while a connection refers to it (%s)",
+	      strerror(r));
+	expect_err(connect_to("abi-tomb", NULL), ENOENT,
+		   "a dead service's name connects to nothing");
+	close(conn);
+	r = as_nobody(nobody_create, "abi-tomb", 0);
+	check(r == 0, "the name is free once nothing refers to the dead service (%s)",
+	      strerror(r));
+	svc = create_service("abi-tomb", 0666, NULL);
+	conn = connect_to("abi-tomb", NULL);
+	close(svc);
+	svc = create_service("abi-tomb", 0666, NULL);
+	check(svc >= 0, "the creator (root) takes its dead service's name over (%d)",
+	      svc);
+	close(svc);
+	close(conn);
+}
+
+/*
+ * A call abandoned while the server holds it (timeout): once the call
+ * returns, the server reaches none of the caller's memory. What it reads
+ * is what it was given; what it writes goes nowhere; no SIGBUS.
+ */
+static void test_revoke(void)
+{
+	struct abi_req rq = { .op = OP_HOLD_FILL, .hold_ms = 400, .nprobe = 1 };
+	struct abi_rep rp;
+	struct worker w;
+	unsigned char *b = region(4);
+	struct ucchan_iov iov = { (uintptr_t)b + 9, 2 * PG,
+				  UCCHAN_BUF_READ | UCCHAN_BUF_WRITE, 0 };
+	int svc, conn, r, i, bad = 0;
+
+	svc = create_service("abi-revoke", 0600, NULL);
+	if (svc < 0 || worker_start(&w, svc, 0, 0, NULL)) {
+		check(false, "revoke test set-up");
+		return;
+	}
+	pin_self(0);
+	conn = connect_to("abi-revoke", NULL);
+	rq.probe[0] = PG + 5;
+	b[9 + PG + 5] = 0x11;
+	r = do_call(conn, &rq, &rp, &iov, 1, 50 * 1000 * 1000, NULL);
+	expect_err(r, ETIMEDOUT, "call abandoned while the server holds it");
+	memset(b, 0x5C, 4 * PG);	/* the application reuses its buffer */
+	for (i = 0; w.holding && i < 5000; i++)
+		usleep(1000);
+	for (i = 0; i < (int)(4 * PG); i++)
+		bad += b[i] != 0x5C;
+	check(!bad, "the server's late writes never reach the caller's reused buffer (%d bytes changed)",
+	      bad);
+	check(w.late_fault == 0, "the server's late writes go somewhere harmless (no SIGBUS)");
+	check(w.late_probe == 0x11,
+	      "the server reads what it was given after the caller left (%d, want 17)",
+	      w.late_probe);
+	rq.op = OP_ECHO;
+	strcpy(rq.data, "z");
+	check(do_call(conn, &rq, &rp, NULL, 0, 0, NULL) == 0 &&
+	      !strcmp(rp.data, "z"), "the channel serves the next call");
+	close(conn);
+	close(svc);
+	pthread_join(w.th, NULL);
+	munmap(b, 4 * PG);
+}
+
+struct pin_arg {
+	size_t pages;
+	unsigned int hold_ms;
+};
+
+/* as nobody: one call with a @pages buffer the server holds */
+static int nobody_pin_call(void *arg)
+{
+	struct pin_arg *pa = arg;
+	struct abi_req rq = { .op = OP_HOLD, .hold_ms = pa->hold_ms };
+	struct abi_rep rp;
+	unsigned char *b = region(pa->pages);
+	struct ucchan_iov iov = { (uintptr_t)b, pa->pages * PG,
+				  UCCHAN_BUF_READ, 0 };
+	int conn, r;
+
+	pin_self(0);
+	conn = connect_to("abi-pin", NULL);
+	if (conn < 0)
+		return 50;
+	r = do_call(conn, &rq, &rp, &iov, 1, 0, NULL);
+	return r ? -r : 0;
+}
+
+/*
+ * Per-call pins are charged to the caller's RLIMIT_MEMLOCK (the server
+ * decides how long they last) and given back when the call ends, also
+ * when the caller is killed while the server holds the call.
+ */
+static void test_pin_limit(void)
+{
+	struct pin_arg big = { 8, 0 }, fits = { 3, 0 }, held = { 3, 3000 };
+	struct worker w0, w1;
+	int svc, r, st, i;
+	pid_t pid;
+
+	svc = create_service("abi-pin", 0666, NULL);
+	if (svc < 0 || worker_start(&w0, svc, 0, 0, NULL) ||
+	    worker_start(&w1, svc, 0, 1, NULL)) {
+		check(false, "pin test set-up");
+		return;
+	}
+	r = as_nobody(nobody_pin_call, &big, 4 * PG);
+	check(r == ENOMEM, "an 8-page buffer with RLIMIT_MEMLOCK of 4 pages: ENOMEM (%s)",
+	      strerror(r));
+	r = as_nobody(nobody_pin_call, &fits, 4 * PG);
+	check(r == 0, "a 3-page buffer within RLIMIT_MEMLOCK of 4 pages works (%s)",
+	      strerror(r));
+	/* a caller killed while the server holds its pinned buffer */
+	pid = fork();
+	if (pid == 0)
+		_exit(as_nobody(nobody_pin_call, &held, 4 * PG));
+	for (i = 0; !w0.holding && !w1.holding && i < 5000; i++)
+		usleep(1000);
+	/* the holding child is the grandchild: kill the whole uid's calls */
+	r = system("pkill -KILL -U 65534 ucchan-abi");
+	waitpid(pid, &st, 0);
+	check(w0.holding || w1.holding, "caller killed while the server holds its call");
+	r = as_nobody(nobody_pin_call, &fits, 4 * PG);
+	check(r == 0, "the killed caller's pins were given back at once (%s)",
+	      strerror(r));
+	for (i = 0; (w0.holding || w1.holding) && i < 5000; i++)
+		usleep(1000);
+	close(svc);
+	pthread_join(w0.th, NULL);
+	pthread_join(w1.th, NULL);
+}
+
+/* Registered buffers: anonymous or shmem memory only. */
+static void test_regbuf_kinds(void)
+{
+	struct ucchan_service_create c = { .mode = 0600, .regbuf_size = 16 * PG };
+	int svc = dev_open(), conn, fd, r;
+	struct ucchan_buf_reg rr;
+	void *file, *shm;
+
+	strcpy(c.name, "abi-regkind");
+	if (ioc(svc, UCCHAN_IOC_SERVICE_CREATE, &c)) {
+		check(false, "regkind service");
+		return;
+	}
+	conn = connect_to("abi-regkind", NULL);
+	fd = open("/proc/self/exe", O_RDONLY);
+	file = mmap(NULL, PG, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	r = reg_buf(conn, file, PG, UCCHAN_BUF_READ, &rr);
+	check(r == -EOPNOTSUPP, "a file mapping cannot be registered (%d)", r);
+	munmap(file, PG);
+	fd = memfd_create("abi", 0);
+	r = ftruncate(fd, 2 * PG);
+	shm = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	r = reg_buf(conn, shm, 2 * PG, UCCHAN_BUF_READ, &rr);
+	check(r == 0, "shmem (memfd) can be registered (%d)", r);
+	close(conn);
+	munmap(shm, 2 * PG);
+	close(svc);
+}
+
 static int module_refcnt(void)
 {
 	FILE *f = fopen("/sys/module/ucchan/refcnt", "r");
@@ -1722,7 +1996,11 @@ int main(void)
 	test_events(svc, conn, cinfo.client_id);
 	conn = connect_to("abi-echo", NULL);
 	test_kill_client();
+	test_trust();
+	test_revoke();
+	test_pin_limit();
 	test_regbufs();
+	test_regbuf_kinds();
 	test_stress();
 	test_worker_quit();
 

@@ -126,7 +126,9 @@ static void test_client(void **state)
 	OFF(ucchan_connect, window_size, 80);
 	OFF(ucchan_connect, service_id, 88);
 	OFF(ucchan_connect, pad, 92);
-	OFF(ucchan_connect, reserved, 96);
+	OFF(ucchan_connect, creator_uid, 96);
+	OFF(ucchan_connect, creator_flags, 100);
+	OFF(ucchan_connect, reserved, 104);
 	END(ucchan_connect, 112);
 
 	OFF(ucchan_iov, addr, 0);

@@ -12,6 +12,13 @@
  *	and removes entries created earlier (names never reused). Checks that "." and ".." and
  *	every keep-N appear exactly once and that no name appears twice.
  *
+ *   zmfs-helper mmap-pread FILE PAGES ROUNDS
+ *	Maps FILE (PAGES pages, shared, not yet faulted) and pread()s FILE's
+ *	other half into the mapping, ROUNDS times (new mapping each round):
+ *	the read's buffer faults pages of the same zufs file in, a nested
+ *	request on the same CPU. Checks the bytes (page i holds byte i+1,
+ *	so a page read into page j must hold byte (PAGES/2+j)+1).
+ *
  * Exit 0 on success; on a failing system call, prints
  * "ERR <ERRNO-NAME> <message>" on stdout and exits 1 (the tests compare
  * the errno name); usage or a failed check: a message on stderr, exit 2.
@@ -26,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -211,14 +219,63 @@ static int do_readdir_churn(char **argv)
 	return (bad || missing || dups) ? 2 : 0;
 }
 
+static int do_mmap_pread(char **argv)
+{
+	long pages = atol(argv[1]), rounds = atol(argv[2]), r, j;
+	long pg = sysconf(_SC_PAGESIZE), half = pages / 2;
+	unsigned char *map;
+	int fd;
+
+	if (pages < 2 || rounds < 1)
+		return 2;
+	fd = open(argv[0], O_RDWR);
+	if (fd < 0)
+		return syserr("open");
+	for (r = 0; r < rounds; r++) {
+		ssize_t got;
+
+		map = mmap(NULL, pages * pg, PROT_READ | PROT_WRITE, MAP_SHARED,
+			   fd, 0);
+		if (map == MAP_FAILED)
+			return syserr("mmap");
+		/* into the first half, from the second half */
+		got = pread(fd, map, half * pg, half * pg);
+		if (got != half * pg) {
+			if (got < 0)
+				return syserr("pread");
+			fprintf(stderr, "short pread: %zd\n", got);
+			return 2;
+		}
+		for (j = 0; j < half; j++)
+			if (map[j * pg] != (unsigned char)(half + j + 1) ||
+			    map[j * pg + pg - 1] != (unsigned char)(half + j + 1)) {
+				fprintf(stderr, "page %ld holds %u, want %u\n",
+					j, map[j * pg],
+					(unsigned int)(unsigned char)(half + j + 1));
+				return 2;
+			}
+		/* put the first half back for the next round */
+		for (j = 0; j < half; j++)
+			memset(map + j * pg, (int)(j + 1), pg);
+		if (msync(map, pages * pg, MS_SYNC))
+			return syserr("msync");
+		munmap(map, pages * pg);
+	}
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 5 && !strcmp(argv[1], "rename2"))
 		return do_rename2(argv + 2);
 	if (argc == 4 && !strcmp(argv[1], "readdir-churn"))
 		return do_readdir_churn(argv + 2);
+	if (argc == 5 && !strcmp(argv[1], "mmap-pread"))
+		return do_mmap_pread(argv + 2);
 	fprintf(stderr,
 		"usage: zmfs-helper rename2 OLD NEW none|noreplace|exchange\n"
-		"       zmfs-helper readdir-churn DIR NKEEP\n");
+		"       zmfs-helper readdir-churn DIR NKEEP\n"
+		"       zmfs-helper mmap-pread FILE PAGES ROUNDS\n");
 	return 2;
 }

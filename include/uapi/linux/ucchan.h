@@ -6,6 +6,9 @@
  *
  * Changelog
  *   1: initial ABI.
+ *   1 + UCCHAN_FEAT_CREATOR: ucchan_connect reports who created the
+ *       service (creator_uid, creator_flags, formerly reserved[0]);
+ *       mapped buffers of user calls are charged to RLIMIT_MEMLOCK.
  *
  * Rules of this ABI: every struct is made of fixed-size fields with
  * explicit padding; every "reserved" or "pad" field and every unknown flag
@@ -45,6 +48,11 @@
 #define UCCHAN_FEAT_REG_BUFS	(1ULL << 1)	/* registered buffers */
 #define UCCHAN_FEAT_TIMEOUT	(1ULL << 2)	/* ucchan_call.timeout_ns */
 #define UCCHAN_FEAT_EVENTS	(1ULL << 3)	/* read() on a service file */
+#define UCCHAN_FEAT_CREATOR	(1ULL << 4)	/* ucchan_connect.creator_* */
+
+/* ucchan_connect.creator_flags */
+/* the creator had CAP_SYS_ADMIN in the initial user namespace */
+#define UCCHAN_CREATOR_ADMIN	(1U << 0)
 
 /* Buffer flags (ucchan_iov.flags, ucchan_buf_desc.flags, ucchan_buf_reg) */
 #define UCCHAN_BUF_READ		(1U << 0)	/* the server may read it */
@@ -194,6 +202,8 @@ struct ucchan_wait {
  * UCCHAN_IOC_CONNECT: turn this file into a connection to a service.
  * Needs write permission (the w bits of the service's mode, checked
  * like a file's for the caller's fsuid/fsgid/groups), or CAP_SYS_ADMIN.
+ * The creator fields say who serves the name, so that a client can
+ * refuse a server it does not trust (anyone may create a service).
  * Errors: -ENOENT (no such service), -EACCES, -EBUSY (already bound).
  */
 struct ucchan_connect {
@@ -204,7 +214,10 @@ struct ucchan_connect {
 	__u64 window_size;	/* out: max mapped bytes per call */
 	__u32 service_id;	/* out */
 	__u32 pad;
-	__u64 reserved[2];
+	/* out: the creator's fsuid in the caller's user namespace */
+	__u32 creator_uid;
+	__u32 creator_flags;	/* out: UCCHAN_CREATOR_* */
+	__u64 reserved[1];
 };
 
 /* A client buffer handed to the server for one call. */
@@ -229,9 +242,12 @@ struct ucchan_iov {
  * -ECONNRESET (the worker serving the call closed its file), -EINTR
  * (fatal signal; the call is abandoned), -ETIMEDOUT, -EPROTO (the server
  * sent an invalid reply), -E2BIG (buffers exceed the window), -EFAULT,
- * -EINVAL; with UCCHAN_BUF_REGISTERED also -ENOENT (no such buf_id on
- * this connection), -EACCES (more rights than registered), -EOPNOTSUPP
- * (the service has no registered-buffer area).
+ * -EINVAL, -ENOMEM (the mapped buffers would take the caller's user past
+ * RLIMIT_MEMLOCK: they are charged to it for the call's duration, as the
+ * server decides how long that is; CAP_IPC_LOCK is not limited); with
+ * UCCHAN_BUF_REGISTERED also -ENOENT (no such buf_id on this connection),
+ * -EACCES (more rights than registered), -EOPNOTSUPP (the service has no
+ * registered-buffer area).
  */
 struct ucchan_call {
 	__u64 req_ptr;		/* inline request */
@@ -253,7 +269,9 @@ struct ucchan_call {
  * it stays registered. addr and len must be page-aligned.
  * Errors: -EOPNOTSUPP (service has no area), -ENOSPC (area full),
  * -EMFILE (too many buffers on this connection), -ENOMEM (beyond the
- * caller's RLIMIT_MEMLOCK, which registered buffers are charged to).
+ * caller's RLIMIT_MEMLOCK, which registered buffers are charged to),
+ * -EOPNOTSUPP (not anonymous, shmem or hugetlbfs memory: file pages
+ * would be written back behind the pin).
  */
 struct ucchan_buf_reg {
 	__u64 addr;

@@ -44,6 +44,13 @@ struct ucchan_kbuf {
  * @bufs:      client buffers, @nr_bufs of them (<= UCCHAN_MAX_BUFS)
  * @nr_bufs:   number of @bufs
  * @timeout_ns: 0 = no timeout (still killable)
+ * @written:   optional; after a reply, before bounced buffers are copied
+ *             back: how many bytes of buffer @i the server produced (its
+ *             reply says; @reply, @status, @reply_len are filled in). Only
+ *             those are copied back (clamped to the buffer's length), so
+ *             a short answer never overwrites the rest of the caller's
+ *             buffer. NULL: the whole buffer.
+ * @priv:      for @written
  */
 struct ucchan_kcall {
 	const void *req;
@@ -55,6 +62,20 @@ struct ucchan_kcall {
 	struct ucchan_kbuf *bufs;
 	unsigned int nr_bufs;
 	u64 timeout_ns;
+	size_t (*written)(const struct ucchan_kcall *call, unsigned int i);
+	void *priv;
+};
+
+/**
+ * struct ucchan_server_id - who created a service (fixed at creation)
+ * @uid:   the creator's fsuid
+ * @gid:   the creator's fsgid
+ * @admin: the creator had CAP_SYS_ADMIN in the initial user namespace
+ */
+struct ucchan_server_id {
+	kuid_t uid;
+	kgid_t gid;
+	bool admin;
 };
 
 /*
@@ -64,13 +85,20 @@ struct ucchan_kcall {
  * gone), -ECONNRESET (the worker serving the call went away), -EINTR
  * (fatal signal: call abandoned), -ETIMEDOUT, -EPROTO (bad reply),
  * -EMSGSIZE (reply_len > reply_cap; nothing copied), -E2BIG, -EINVAL,
- * -EFAULT, -ENOMEM. Sleeps; never call it atomically.
+ * -EFAULT (also: a copy back to a bounced user buffer faulted), -ENOMEM.
+ * Sleeps; never call it atomically. Nothing that can fault runs while the
+ * call holds a channel, so a call made from a page fault of a file served
+ * through the same service cannot deadlock. When the call ends early
+ * (signal, timeout, service death) the server's window no longer shows
+ * the caller's memory by the time ucchan_call() returns.
  * Full kernel-doc at the definitions (kernel/ucchan/ucchan_kapi.c).
  */
 struct ucchan_conn *ucchan_connect(const char *name);
 int ucchan_call(struct ucchan_conn *conn, struct ucchan_kcall *call);
 bool ucchan_conn_alive(struct ucchan_conn *conn);
 u32 ucchan_conn_max_inline(struct ucchan_conn *conn);
+u64 ucchan_conn_window_size(struct ucchan_conn *conn);
+void ucchan_conn_server(struct ucchan_conn *conn, struct ucchan_server_id *id);
 void ucchan_disconnect(struct ucchan_conn *conn);
 
 #endif /* _LINUX_UCCHAN_H */
