@@ -45,6 +45,11 @@ struct zuf_sb_info {
 	u32 minor;		/* agreed minor version */
 	u32 max_io;		/* bytes per READ/WRITE call */
 	u64 timeout_ns;		/* per call, 0 = none (still killable) */
+	/*
+	 * The server is not trusted by the mounter (-o untrusted): no
+	 * set-id bits, no devices, no file capabilities, no SB_NOSEC.
+	 */
+	bool untrusted;
 	bool dead;		/* the service is gone: every op is -EIO */
 	bool destroying;	/* unmounting: no more FORGETs */
 	/* one bit per opcode the server does not implement */

@@ -80,8 +80,13 @@ static struct timespec64 zuf_ts(u64 sec, u32 nsec)
  */
 void zuf_update_attr(struct inode *inode, const struct zufs_attr *attr)
 {
+	umode_t perm = attr->mode & 07777;
+
+	/* an untrusted server's set-id bits are never believed */
+	if (ZUF_SB(inode->i_sb)->untrusted)
+		perm &= ~(S_ISUID | S_ISGID);
 	spin_lock(&inode->i_lock);
-	inode->i_mode = (inode->i_mode & S_IFMT) | (attr->mode & 07777);
+	inode->i_mode = (inode->i_mode & S_IFMT) | perm;
 	/* SB_NOSEC: a set-id bit seen again must be killed on the next write */
 	if (is_sxid(inode->i_mode))
 		inode->i_flags &= ~S_NOSEC;

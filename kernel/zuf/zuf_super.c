@@ -4,10 +4,17 @@
  * service and the INIT exchange, statfs, sync_fs, FORGET batching and
  * unmount (DESTROY).
  *
- * Mount: mount -t zufs -o service=NAME,fs=PLUGIN[,timeout=SEC][,opt...]
- * SOURCE DIR. service= (default "zufs") names the ucchan service zusd
- * serves; fs= the plugin. Every other option is handed to the server in
- * INIT, whose file system refuses what it does not know (-EINVAL).
+ * Mount: mount -t zufs -o service=NAME,fs=PLUGIN[,timeout=SEC][,untrusted]
+ * [,opt...] SOURCE DIR. service= (default "zufs") names the ucchan service
+ * zusd serves; fs= the plugin. Every other option is handed to the server
+ * in INIT, whose file system refuses what it does not know (-EINVAL).
+ *
+ * Trust: anyone may create a ucchan service of any free name, so the
+ * mount checks who created the one it found (ucchan_conn_server()): a
+ * creator with CAP_SYS_ADMIN in the initial user namespace, or the
+ * mounter itself, is trusted. Any other server is refused, unless the
+ * mounter says "untrusted": then nothing the server says can grant a
+ * privilege (see zuf_sb_info.untrusted). docs/zuf.md, "Trust".
  */
 #include <linux/fs.h>
 #include <linux/fs_context.h>
@@ -26,14 +33,16 @@ struct zuf_fs_context {
 	char *options;		/* for the server: "a,b=c" */
 	size_t options_len;
 	u64 timeout_ns;
+	bool untrusted;		/* the mounter accepts an untrusted server */
 };
 
-enum { ZUF_OPT_SERVICE, ZUF_OPT_FS, ZUF_OPT_TIMEOUT };
+enum { ZUF_OPT_SERVICE, ZUF_OPT_FS, ZUF_OPT_TIMEOUT, ZUF_OPT_UNTRUSTED };
 
 static const struct fs_parameter_spec zuf_param_specs[] = {
 	fsparam_string("service", ZUF_OPT_SERVICE),
 	fsparam_string("fs", ZUF_OPT_FS),
 	fsparam_u32("timeout", ZUF_OPT_TIMEOUT),
+	fsparam_flag("untrusted", ZUF_OPT_UNTRUSTED),
 	{}
 };
 
@@ -109,6 +118,9 @@ static int zuf_parse_param(struct fs_context *fc, struct fs_parameter *param)
 		break;
 	case ZUF_OPT_TIMEOUT:
 		ctx->timeout_ns = (u64)result.uint_32 * NSEC_PER_SEC;
+		break;
+	case ZUF_OPT_UNTRUSTED:
+		ctx->untrusted = true;
 		break;
 	}
 	return 0;
@@ -280,6 +292,41 @@ static int zuf_init_exchange(struct super_block *sb, struct fs_context *fc,
 	return 0;
 }
 
+/*
+ * The bytes of buffers one call can carry: a buffer at an unaligned
+ * address touches one page more than its length.
+ */
+static u64 zuf_window_max_io(struct ucchan_conn *conn)
+{
+	u64 win = ucchan_conn_window_size(conn);
+
+	return win > PAGE_SIZE ? round_down(win - PAGE_SIZE, PAGE_SIZE) : 0;
+}
+
+/*
+ * Is the server behind the connection one the mounter trusts? Its creator
+ * had CAP_SYS_ADMIN in the initial user namespace, or is the mounter (by
+ * fsuid). Else the mount is refused, or with -o untrusted made harmless.
+ */
+static int zuf_check_server(struct fs_context *fc, struct zuf_sb_info *sbi)
+{
+	struct zuf_fs_context *ctx = fc->fs_private;
+	struct ucchan_server_id id;
+
+	ucchan_conn_server(sbi->conn, &id);
+	if (id.admin || uid_eq(id.uid, current_fsuid()))
+		return 0;
+	if (!ctx->untrusted) {
+		errorfc(fc, "service %s: creator uid %u lacks CAP_SYS_ADMIN: untrusted",
+			ctx->service, from_kuid_munged(&init_user_ns, id.uid));
+		return -EPERM;
+	}
+	pr_info("zufs: service %s (uid %u) mounted untrusted: nosuid, nodev\n",
+		ctx->service, from_kuid_munged(&init_user_ns, id.uid));
+	sbi->untrusted = true;
+	return 0;
+}
+
 static int zuf_fill_super(struct super_block *sb, struct fs_context *fc)
 {
 	struct zuf_fs_context *ctx = fc->fs_private;
@@ -305,9 +352,17 @@ static int zuf_fill_super(struct super_block *sb, struct fs_context *fc)
 			ctx->service, err);
 		return err;
 	}
+	err = zuf_check_server(fc, sbi);
+	if (err)
+		return err;
 	if (ucchan_conn_max_inline(sbi->conn) < ZUFS_MIN_INLINE) {
 		errorfc(fc, "service %s: inline size %u < %d", ctx->service,
 			ucchan_conn_max_inline(sbi->conn), ZUFS_MIN_INLINE);
+		return -EPROTO;
+	}
+	if (zuf_window_max_io(sbi->conn) < PAGE_SIZE) {
+		errorfc(fc, "service %s: window of %llu bytes cannot carry a page",
+			ctx->service, ucchan_conn_window_size(sbi->conn));
 		return -EPROTO;
 	}
 	err = zuf_init_exchange(sb, fc, &out);
@@ -323,6 +378,8 @@ static int zuf_fill_super(struct super_block *sb, struct fs_context *fc)
 	sbi->max_io = ZUF_DEFAULT_MAX_IO;
 	if (out.max_io && out.max_io < sbi->max_io)
 		sbi->max_io = max_t(u32, out.max_io, PAGE_SIZE);
+	/* one READ/WRITE must fit the window, or every large one is -EIO */
+	sbi->max_io = min_t(u64, sbi->max_io, zuf_window_max_io(sbi->conn));
 	sb->s_magic = ZUFS_SUPER_MAGIC;
 	sb->s_op = &zuf_super_ops;
 	sb->s_maxbytes = MAX_LFS_FILESIZE;
@@ -331,12 +388,20 @@ static int zuf_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_time_gran = out.time_gran ? out.time_gran : 1;
 	sb->s_blocksize = PAGE_SIZE;
 	sb->s_blocksize_bits = PAGE_SHIFT;
-	/*
-	 * Every change reaches the server through this kernel, so the VFS may
-	 * remember that a file has no set-id bits and no security.capability
-	 * (S_NOSEC) instead of asking the server on every write.
-	 */
-	sb->s_flags |= SB_NOSEC;
+	/* a user-space server's files cannot be IMA-appraised */
+	sb->s_iflags |= SB_I_IMA_UNVERIFIABLE_SIGNATURE;
+	if (sbi->untrusted) {
+		/* nor can a stranger's grant anything: no devices, no set-id */
+		sb->s_iflags |= SB_I_NODEV | SB_I_UNTRUSTED_MOUNTER;
+	} else {
+		/*
+		 * Every change reaches the trusted server through this kernel,
+		 * so the VFS may remember that a file has no set-id bits and
+		 * no security.capability (S_NOSEC) instead of asking the
+		 * server on every write.
+		 */
+		sb->s_flags |= SB_NOSEC;
+	}
 	if (zuf_has(sbi, ZUFS_CAP_XATTR))
 		sb->s_xattr = zuf_xattr_handlers;
 	if (zuf_has(sbi, ZUFS_CAP_ACL))
@@ -369,8 +434,9 @@ static int zuf_reconfigure(struct fs_context *fc)
 {
 	struct zuf_fs_context *ctx = fc->fs_private;
 
-	if (ctx->fs_name || ctx->service || ctx->options_len)
-		return invalfc(fc, "remount cannot change service=, fs= or file system options");
+	if (ctx->fs_name || ctx->service || ctx->options_len ||
+	    ctx->untrusted)
+		return invalfc(fc, "remount cannot change service, fs, untrusted or fs options");
 	sync_filesystem(fc->root->d_sb);
 	return 0;
 }

@@ -1,0 +1,81 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# Who serves a mount. Anyone may create a ucchan service of any free name,
+# so zuf checks the creator of the one it finds:
+#   - a service created by uid 65534 (before a root server starts, or after
+#     root's server died) is refused by root's mount, with a message naming
+#     the check;
+#   - with -o untrusted it mounts, but nothing it says grants a privilege:
+#     set-id bits are stripped (stat), a device node cannot be opened;
+#   - while a mount refers to root's dead server, uid 65534 cannot take the
+#     dead service's name; once unmounted it can (and is refused again).
+. "$(dirname "$0")/lib.sh"
+
+NSRV_PID=
+start_nobody() {	# start_nobody SERVICE [EVIL]: zufs-testsrv as uid 65534
+	coproc NSRV { exec setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$ZUFS_TESTSRV" "$@" 2>&1; }
+	NSRV_PID=$NSRV_PID
+	local line=
+	read -r -t 20 line <&"${NSRV[0]}" || true
+	NSRV_LINE=$line
+	[ "$line" = ready ]
+}
+stop_nobody() {
+	[ -n "$NSRV_PID" ] || return 0
+	kill -9 "$NSRV_PID" 2>/dev/null
+	wait "$NSRV_PID" 2>/dev/null
+	NSRV_PID=
+}
+trap 'stop_nobody; cleanup' EXIT
+
+[ -x "${ZUFS_TESTSRV:-}" ] || { echo "SKIP: no ZUFS_TESTSRV"; exit 77; }
+MNT=$(mktemp -d /tmp/zufs-mnt.XXXXXX)
+
+# 1. a user's server, named before root's starts
+check "uid 65534 creates service zufs_t_trust" start_nobody zufs_t_trust
+fails_with "root's mount refuses a server created by uid 65534" \
+	"Operation not permitted\|not permitted" \
+	mount -t zufs -o service=zufs_t_trust,fs=testfs x "$MNT"
+check "the refusal names the check" sh -c \
+	'dmesg | grep -q "service zufs_t_trust: creator uid 65534 lacks CAP_SYS_ADMIN: untrusted"'
+stop_nobody
+
+# 2. mounted untrusted: no set-id bits, no devices
+check "uid 65534 serves set-id files and a device" start_nobody zufs_t_priv privs
+if check "mount -o untrusted" mount -t zufs \
+	-o service=zufs_t_priv,fs=testfs,untrusted x "$MNT"; then
+	check "setuid bit stripped" sh -c "[ \"\$(stat -c %a $MNT/suid)\" = 755 ]"
+	check "setgid bit stripped" sh -c "[ \"\$(stat -c %a $MNT/sgid)\" = 755 ]"
+	check "blk is a block device" test -b "$MNT/blk"
+	fails_with "the device cannot be opened (nodev)" "Permission denied" \
+		dd if="$MNT/blk" of=/dev/null bs=512 count=1
+	check "umount the untrusted mount" umount "$MNT"
+fi
+stop_nobody
+
+# 3. root's server dies while mounted: its name stays root's
+start_server zufs_t_root
+check "mount root's server" mount -t zufs -o service=zufs_t_root,fs=testfs x "$MNT"
+check "root's mount is not untrusted (no message)" sh -c \
+	'! dmesg | grep -q "service zufs_t_root (uid"'
+stop_server
+if start_nobody zufs_t_root; then
+	echo "FAIL: uid 65534 took the name of root's dead server while mounted"
+	fails=$((fails + 1))
+else
+	check "uid 65534 cannot take the dead server's name while mounted" \
+		sh -c "echo '$NSRV_LINE' | grep -q 'in use'"
+fi
+stop_nobody
+check "umount the dead mount" umount "$MNT"
+check "the name is free once nothing refers to the dead server" \
+	start_nobody zufs_t_root
+fails_with "and root's mount refuses the new owner" \
+	"Operation not permitted\|not permitted" \
+	mount -t zufs -o service=zufs_t_root,fs=testfs x "$MNT"
+stop_nobody
+rmdir "$MNT"
+MNT=
+finish
