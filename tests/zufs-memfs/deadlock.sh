@@ -12,7 +12,7 @@
 need_zusd
 nproc_readers=4
 pages=16
-rounds=20
+rounds=${ZMFS_DL_ROUNDS:-10}
 
 for slots in 1 2; do
 	start_zusd "zmfs-dl$slots-$$" --slots "$slots"
@@ -29,7 +29,7 @@ PY
 	pids=()
 	for p in $(seq 1 $nproc_readers); do
 		# all on CPU 0: the readers compete for that CPU's slots
-		timeout -s KILL 600 taskset -c 0 "$ZMFS_HELPER" mmap-pread \
+		timeout -s KILL "${ZMFS_DL_TIMEOUT:-600}" taskset -c 0 "$ZMFS_HELPER" mmap-pread \
 			"$MNT/f$p" "$pages" "$rounds" >"/tmp/dl-$p.out" 2>&1 &
 		pids+=($!)
 	done
@@ -38,7 +38,7 @@ PY
 		wait "${pids[$i]}"
 		rc=$?
 		if [ "$rc" != 0 ]; then
-			echo "    reader $((i + 1)): exit $rc ($( [ $rc = 137 ] && echo 'killed after 600 s: deadlock'))"
+			echo "    reader $((i + 1)): exit $rc ($( [ $rc = 137 ] && echo 'killed by the timeout: deadlock'))"
 			sed 's/^/    /' "/tmp/dl-$((i + 1)).out"
 			bad=$((bad + 1))
 		fi
