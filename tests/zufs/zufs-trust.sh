@@ -40,6 +40,16 @@ fails_with "root's mount refuses a server created by uid 65534" \
 	mount -t zufs -o service=zufs_t_trust,fs=testfs x "$MNT"
 check "the refusal names the check" sh -c \
 	'dmesg | grep -q "service zufs_t_trust: creator uid 65534 lacks CAP_SYS_ADMIN: untrusted"'
+MOUNT_ZUFS=${ZUFS_BUILD_DIR:-}/lib/libzus/mount.zufs
+if [ -x "$MOUNT_ZUFS" ]; then
+	fails_with "mount.zufs says who created the service and what to do" \
+		"created by uid 65534 without CAP_SYS_ADMIN" \
+		"$MOUNT_ZUFS" x "$MNT" -o service=zufs_t_trust,fs=testfs
+	check "mount.zufs -o untrusted lets the kernel decide (dry run)" \
+		"$MOUNT_ZUFS" -f x "$MNT" -o service=zufs_t_trust,fs=testfs,untrusted
+else
+	echo "SKIP: mount.zufs not built ($MOUNT_ZUFS)"
+fi
 stop_nobody
 
 # 2. mounted untrusted: no set-id bits, no devices

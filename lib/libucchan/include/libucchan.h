@@ -142,6 +142,13 @@ size_t ucchan_client_max_inline(const struct ucchan_client *cl);
 uint64_t ucchan_client_window_size(const struct ucchan_client *cl);
 /* The connection's file descriptor (to poll, or to pass on). */
 int ucchan_client_fd(const struct ucchan_client *cl);
+/*
+ * Who created the service (anyone may create any free name): its fsuid in
+ * the caller's user namespace and UCCHAN_CREATOR_* flags. 0, -EINVAL, or
+ * -EOPNOTSUPP when the kernel does not report it (no UCCHAN_FEAT_CREATOR).
+ */
+int ucchan_client_creator(const struct ucchan_client *cl, uint32_t *uid,
+			  uint32_t *flags);
 void ucchan_client_close(struct ucchan_client *cl);
 
 #ifdef __cplusplus

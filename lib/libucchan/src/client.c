@@ -53,6 +53,15 @@ int ucchan_client_connect(struct ucchan_client **clp, const char *name)
 		ret = -errno;
 		goto out_close;
 	}
+	{
+		struct ucchan_version v;
+
+		memset(&v, 0, sizeof(v));
+		cl->creator_known = !ioctl(cl->fd, UCCHAN_IOC_VERSION, &v) &&
+				    (v.features & UCCHAN_FEAT_CREATOR);
+	}
+	cl->creator_uid = c.creator_uid;
+	cl->creator_flags = c.creator_flags;
 	cl->client_id = c.client_id;
 	cl->max_inline = c.max_inline;
 	cl->window_size = c.window_size;
@@ -161,4 +170,18 @@ void ucchan_client_close(struct ucchan_client *cl)
 		return;
 	close(cl->fd);
 	free(cl);
+}
+
+int ucchan_client_creator(const struct ucchan_client *cl, uint32_t *uid,
+			  uint32_t *flags)
+{
+	if (!cl)
+		return -EINVAL;
+	if (!cl->creator_known)
+		return -EOPNOTSUPP;
+	if (uid)
+		*uid = cl->creator_uid;
+	if (flags)
+		*flags = cl->creator_flags;
+	return 0;
 }

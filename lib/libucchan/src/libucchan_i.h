@@ -73,6 +73,9 @@ struct ucchan_client {
 	size_t max_inline;
 	uint64_t window_size;
 	uint32_t service_id;
+	uint32_t creator_uid;
+	uint32_t creator_flags;
+	bool creator_known;	/* the kernel reports the creator */
 };
 
 /* Pure logic (xlate.c): no system calls. Not exported from the .so. */

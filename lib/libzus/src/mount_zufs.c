@@ -12,10 +12,12 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <unistd.h>
 
 #include <libucchan.h>
 
@@ -92,7 +94,7 @@ int main(int argc, char **argv)
 {
 	const char *source, *dir, *service = NULL;
 	char *opts = NULL, *tok, *save = NULL, *data;
-	bool fake = false, verbose = false, have_fs = false;
+	bool fake = false, verbose = false, have_fs = false, untrusted = false;
 	unsigned long flags = 0;
 	struct ucchan_client *cl;
 	size_t cap;
@@ -154,6 +156,8 @@ int main(int argc, char **argv)
 			service = tok + 8;
 		if (!strncmp(tok, "fs=", 3))
 			have_fs = true;
+		if (!strcmp(tok, "untrusted"))
+			untrusted = true;
 		data_add(data, cap, tok);
 	}
 	if (!have_fs && !(flags & MS_REMOUNT)) {
@@ -174,9 +178,22 @@ int main(int argc, char **argv)
 			service, service);
 		return 32;
 	}
-	if (!err)
+	if (!err) {
+		uint32_t cuid, cflags;
+
+		/* the kernel refuses it too; say why, and what to do */
+		if (!untrusted && !ucchan_client_creator(cl, &cuid, &cflags) &&
+		    !(cflags & UCCHAN_CREATOR_ADMIN) && cuid != geteuid()) {
+			fprintf(stderr,
+				"mount.zufs: service '%s' was created by uid %u without CAP_SYS_ADMIN:\n"
+				"  not a trusted server. Start zusd as root, or mount with -o untrusted\n"
+				"  (no set-id bits, device nodes or file capabilities).\n",
+				service, cuid);
+			ucchan_client_close(cl);
+			return 32;
+		}
 		ucchan_client_close(cl);
-	else if (verbose)	/* e.g. no /dev/ucchan: let the kernel say */
+	} else if (verbose)	/* e.g. no /dev/ucchan: let the kernel say */
 		fprintf(stderr, "mount.zufs: probing service '%s': %s\n",
 			service, strerror(-err));
 
