@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-2-Clause
 #
 # libucchan packaging: the shared library exports exactly the public API
-# (version script LIBUCCHAN_1, ucchan_* only), every exported function has
+# (version script LIBUCCHAN_1 and later nodes, ucchan_* only, each named
+# in libucchan.map), every exported function has
 # a man page in lib/libucchan/man and every section-3 page names an
 # exported function, every page renders without groff warnings (the two
 # tools' pages included), and libucchan.pc is valid.
@@ -25,7 +26,12 @@ for s in $syms; do
 	ucchan_*) ;;
 	*) bad "symbol $name outside the ucchan_ namespace exported" ;;
 	esac
-	[ "$ver" = LIBUCCHAN_1 ] || bad "$name has version '$ver', not LIBUCCHAN_1"
+	case $ver in
+	LIBUCCHAN_1|LIBUCCHAN_1.[0-9]*) ;;
+	*) bad "$name has version '$ver', not LIBUCCHAN_1[.N]" ;;
+	esac
+	grep -qw "$name;" "$src/lib/libucchan/libucchan.map" ||
+		bad "$name is not named in libucchan.map"
 	[ -f "$man/$name.3" ] || bad "$name has no man page $man/$name.3"
 done
 exported=$(echo "$syms" | sed 's/@@.*//')
