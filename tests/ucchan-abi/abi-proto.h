@@ -18,6 +18,7 @@ enum {
 	OP_BADREPLY,	/* reply_len > max_inline */
 	OP_QUIT,	/* the worker closes its file without replying */
 	OP_HOLD_FILL,	/* sleep hold_ms, read probe[0], then OP_FILL */
+	OP_FILL_PREFIX,	/* OP_FILL of the first hold_ms bytes only */
 };
 
 #define NPROBE 6

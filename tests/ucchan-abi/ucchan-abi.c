@@ -285,6 +285,11 @@ static void *worker_main(void *arg)
 			for (i = 0; b0 && i < hdr->bufs[0].len; i++)
 				b0[i] = (unsigned char)(i * 7 + 3);
 			break;
+		case OP_FILL_PREFIX:
+			for (i = 0; b0 && i < hdr->bufs[0].len && i < rq->hold_ms;
+			     i++)
+				b0[i] = (unsigned char)(i * 7 + 3);
+			break;
 		case OP_WRITE_RO:
 			if (b0)
 				rp->write_fault = probe_write(b0, 0x55);
@@ -1878,6 +1883,31 @@ static void test_pin_limit(void)
 	pthread_join(w1.th, NULL);
 }
 
+/*
+ * A write-only buffer with partial first and last pages: the server
+ * writes a few bytes only; the rest of the buffer (in the bounce pages)
+ * must come back as it was, not as zeros.
+ */
+static void test_short_write(int conn)
+{
+	struct abi_req rq = { .op = OP_FILL_PREFIX, .hold_ms = 10 };
+	struct abi_rep rp;
+	unsigned char *b = region(4);
+	struct ucchan_iov iov = { (uintptr_t)b + 100, 2 * PG,
+				  UCCHAN_BUF_WRITE, 0 };
+	int r, i, bad = 0;
+
+	r = do_call(conn, &rq, &rp, &iov, 1, 0, NULL);
+	check(r == 0, "write-only call with partial pages (%d)", r);
+	for (i = 0; i < 10; i++)
+		bad += b[100 + i] != (unsigned char)(i * 7 + 3);
+	for (i = 10; i < (int)(2 * PG); i++)
+		bad += b[100 + i] != 0xAA;
+	check(!bad, "a server writing 10 bytes of a write-only buffer leaves the rest as it was (%d bytes wrong)",
+	      bad);
+	munmap(b, 4 * PG);
+}
+
 /* Registered buffers: anonymous or shmem memory only. */
 static void test_regbuf_kinds(void)
 {
@@ -1985,6 +2015,7 @@ int main(void)
 	test_call_args(conn);
 	test_echo(conn, (int)geteuid());
 	test_buffers(conn);
+	test_short_write(conn);
 	test_bad_reply(conn, &w);
 	test_timeout(conn, &w);
 	test_fallback(conn);

@@ -132,6 +132,11 @@ static void test_bvec(struct ucchan_conn *conn, struct page **pg,
 	kfree(flat);
 }
 
+static size_t written_ten(const struct ucchan_kcall *c, unsigned int i)
+{
+	return 10;
+}
+
 static void test_kvec(struct ucchan_conn *conn)
 {
 	size_t len = 2 * PAGE_SIZE + 123;
@@ -167,6 +172,31 @@ static void test_kvec(struct ucchan_conn *conn)
 	CHECK(!ret && filled(buf + 1, len) && buf[0] == 1 &&
 	      buf[len + 1] == (u8)((len + 1) * 3 + 1),
 	      "kvec: server's writes copied back, neighbours intact");
+
+	/* the server fills 10 bytes and says so: only those come back */
+	for (i = 0; i < len + 2; i++)
+		buf[i] = 0x55;
+	iov_iter_kvec(&it, ITER_DEST, kv, 2, len);
+	kb.flags = UCCHAN_BUF_WRITE;
+	rq.hold_ms = 10;
+	{
+		struct ucchan_kcall c = {
+			.req = &rq, .req_len = sizeof(rq),
+			.reply = &rp, .reply_cap = sizeof(rp),
+			.bufs = &kb, .nr_bufs = 1,
+			.written = written_ten,
+		};
+		size_t bad = 0;
+
+		rq.op = OP_FILL_PREFIX;
+		ret = ucchan_call(conn, &c);
+		for (i = 0; i < len; i++)
+			bad += buf[1 + i] != (i < 10 ? (u8)(i * 7 + 3) : 0x55);
+		CHECK(!ret && !bad,
+		      "kvec: written() limits the copy back to the 10 bytes the server produced (%zu wrong)",
+		      bad);
+	}
+	rq.hold_ms = 0;
 	kvfree(buf);
 }
 
