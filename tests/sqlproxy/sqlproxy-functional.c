@@ -131,6 +131,20 @@ static int t_errors(void)
 	CHECK(sqlp_execute(s) == -SQLP_ESQL && sqlp_errcode(c) == 25, "%d",
 	      sqlp_errcode(c));
 	sqlp_finalize(s);
+	/* SQL over the limit: -E2BIG, and no half-made statement left */
+	{
+		size_t n = SQLP_MAX_SQL + 1;
+		char *big = malloc(n + 1);
+
+		CHECK(big, "-");
+		memset(big, ' ', n);
+		big[n] = 0;
+		s = (struct sqlp_stmt *)big;	/* not NULL, not a statement */
+		CHECK(sqlp_prepare(c, big, &s) == -E2BIG, "-");
+		free(big);
+		CHECK(s == NULL, "a failed prepare left *sp set");
+		sqlp_finalize(s);
+	}
 	CHECK(scalar(c, "SELECT 41 + 1") == 42, "session still serves");
 	sqlp_disconnect(c);
 	return 0;
