@@ -10,10 +10,14 @@
  *   nomount   no .mount
  *   badname   invalid fs name
  *   null      entry point returns NULL
+ *   hang      a correct plugin (fs "thang") whose lookup never returns
+ *             (zusd's bounded shutdown, zusd-vm.sh); it says so on stderr
  * They do not link libzus (nothing here calls it).
  */
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <zus.h>
 
 #define V_good		1
@@ -24,6 +28,7 @@
 #define V_nomount	6
 #define V_badname	7
 #define V_null		8
+#define V_hang		9
 #define CAT_(a, b)	a##b
 #define CAT(a, b)	CAT_(a, b)
 #define IS(v)		(CAT(V_, VARIANT) == CAT(V_, v))
@@ -49,6 +54,17 @@ static int t_readdir(struct zus_sb *sb, zus_ino_t dir, uint64_t cookie,
 	return -EUCLEAN;	/* must never be reached for "oldops" */
 }
 
+static __attribute__((unused)) int t_lookup_hang(struct zus_sb *sb,
+		zus_ino_t dir, const char *name, size_t namelen,
+		struct zus_attr *attr)
+{
+	fprintf(stderr, "pv_hang: lookup of '%.*s' blocks forever\n",
+		(int)namelen, name);
+	for (;;)
+		sleep(1000);
+	return -EIO;
+}
+
 static const struct zus_fs_ops t_ops = {
 #if IS(smallops)
 	.size		= offsetof(struct zus_fs_ops, mount),
@@ -62,6 +78,9 @@ static const struct zus_fs_ops t_ops = {
 #endif
 	.getattr	= t_getattr,
 	.readdir	= t_readdir,
+#if IS(hang)
+	.lookup		= t_lookup_hang,
+#endif
 };
 
 static const struct zus_plugin t_plugin __attribute__((unused)) = {

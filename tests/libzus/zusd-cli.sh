@@ -27,6 +27,8 @@ check 2 "bad --mode" "$zusd" --plugin memfs --mode 999
 check 2 "stray argument" "$zusd" --plugin memfs extra
 check 2 "bad --slots" "$zusd" --plugin memfs --slots 0
 check 2 "bad --ready-fd" "$zusd" --plugin memfs --ready-fd x
+check 2 "bad --stop-timeout" "$zusd" --plugin memfs --stop-timeout -1
+check 2 "non-numeric --stop-timeout" "$zusd" --plugin memfs --stop-timeout 5s
 check 1 "invalid plugin name" "$zusd" --plugin 'Bad Name'
 if "$zusd" --version | grep -q "plugin ABI"; then
 	echo "ok: --version names the plugin ABI"
@@ -38,6 +40,13 @@ if "$zusd" --help | grep -q -- "--ready-fd"; then
 else
 	echo "FAIL: --help lacks --ready-fd"; fail=1
 fi
+for w in --stop-timeout SIGHUP; do
+	if "$zusd" --help | grep -q -- "$w"; then
+		echo "ok: --help documents $w"
+	else
+		echo "FAIL: --help lacks $w"; fail=1
+	fi
+done
 check 1 "unknown plugin" "$zusd" --plugin nosuchplugin
 check 1 "wrong ABI plugin" "$zusd" --plugin "$dir/pv_badabi.so"
 check 1 "plugin without entry point" "$zusd" --plugin "$dir/pv_noentry.so"
