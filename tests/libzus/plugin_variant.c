@@ -12,11 +12,18 @@
  *   null      entry point returns NULL
  *   hang      a correct plugin (fs "thang") whose lookup never returns
  *             (zusd's bounded shutdown, zusd-vm.sh); it says so on stderr
+ *   sigmask   a correct plugin (fs "tsigmask") whose constructor starts a
+ *             thread, as a plugin may, that writes which of SIGTERM,
+ *             SIGINT, SIGHUP it has blocked to $PV_SIGMASK_FILE
+ *             (zusd-cli.sh: zusd blocks them before it loads plugins)
  * They do not link libzus (nothing here calls it).
  */
 #include <errno.h>
 #include <stddef.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 #include <zus.h>
 
@@ -29,6 +36,7 @@
 #define V_badname	7
 #define V_null		8
 #define V_hang		9
+#define V_sigmask	10
 #define CAT_(a, b)	a##b
 #define CAT(a, b)	CAT_(a, b)
 #define IS(v)		(CAT(V_, VARIANT) == CAT(V_, v))
@@ -64,6 +72,33 @@ static __attribute__((unused)) int t_lookup_hang(struct zus_sb *sb,
 		sleep(1000);
 	return -EIO;
 }
+
+#if IS(sigmask)
+static void *t_mask_thread(void *arg)
+{
+	const char *path = getenv("PV_SIGMASK_FILE");
+	sigset_t cur;
+	FILE *f;
+
+	if (!path || pthread_sigmask(SIG_BLOCK, NULL, &cur))
+		return NULL;
+	f = fopen(path, "w");
+	if (!f)
+		return NULL;
+	fprintf(f, "TERM=%d INT=%d HUP=%d\n", sigismember(&cur, SIGTERM),
+		sigismember(&cur, SIGINT), sigismember(&cur, SIGHUP));
+	fclose(f);
+	return NULL;
+}
+
+__attribute__((constructor)) static void t_start_thread(void)
+{
+	pthread_t t;
+
+	if (!pthread_create(&t, NULL, t_mask_thread, NULL))
+		pthread_join(t, NULL);
+}
+#endif
 
 static const struct zus_fs_ops t_ops = {
 #if IS(smallops)

@@ -54,6 +54,21 @@ check 1 "plugin without mount op" "$zusd" --plugin "$dir/pv_nomount.so"
 check 1 "plugin with a bad fs name" "$zusd" --plugin "$dir/pv_badname.so"
 check 1 "entry point returning NULL" "$zusd" --plugin "$dir/pv_null.so"
 check 1 "same fs twice" "$zusd" --plugin "$dir/pv_good.so" --plugin "$dir/pv_good.so"
+# A thread a plugin starts when loaded must not take zusd's signals: they
+# are blocked before the plugins are loaded (whether zusd then serves or
+# not does not matter here).
+mask=$(mktemp /tmp/zusd-cli-mask.XXXXXX)
+PV_SIGMASK_FILE=$mask "$zusd" --plugin "$dir/pv_sigmask.so" \
+	--service zusd-cli-mask >/dev/null 2>&1 &
+mpid=$!
+for _ in $(seq 1 100); do [ -s "$mask" ] && break; sleep 0.1; done
+kill -KILL $mpid 2>/dev/null; wait $mpid 2>/dev/null
+if grep -qx "TERM=1 INT=1 HUP=1" "$mask"; then
+	echo "ok: a plugin's thread has SIGTERM, SIGINT, SIGHUP blocked"
+else
+	echo "FAIL: a plugin's thread signal mask: $(cat "$mask")"; fail=1
+fi
+rm -f "$mask"
 # No /dev/ucchan here (or no permission to the service): a clear error.
 if [ ! -e /dev/ucchan ]; then
 	out=$("$zusd" --plugin memfs --service zusd-cli-test 2>&1); st=$?
