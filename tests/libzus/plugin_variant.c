@@ -10,10 +10,21 @@
  *   nomount   no .mount
  *   badname   invalid fs name
  *   null      entry point returns NULL
+ *   hang      a correct plugin (fs "thang") whose lookup never returns
+ *             (zusd's bounded shutdown, zusd-vm.sh); it says so on stderr
+ *   sigmask   a correct plugin (fs "tsigmask") whose constructor starts a
+ *             thread, as a plugin may, that writes which of SIGTERM,
+ *             SIGINT, SIGHUP it has blocked to $PV_SIGMASK_FILE
+ *             (zusd-cli.sh: zusd blocks them before it loads plugins)
  * They do not link libzus (nothing here calls it).
  */
 #include <errno.h>
 #include <stddef.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <zus.h>
 
 #define V_good		1
@@ -24,6 +35,8 @@
 #define V_nomount	6
 #define V_badname	7
 #define V_null		8
+#define V_hang		9
+#define V_sigmask	10
 #define CAT_(a, b)	a##b
 #define CAT(a, b)	CAT_(a, b)
 #define IS(v)		(CAT(V_, VARIANT) == CAT(V_, v))
@@ -49,6 +62,44 @@ static int t_readdir(struct zus_sb *sb, zus_ino_t dir, uint64_t cookie,
 	return -EUCLEAN;	/* must never be reached for "oldops" */
 }
 
+static __attribute__((unused)) int t_lookup_hang(struct zus_sb *sb,
+		zus_ino_t dir, const char *name, size_t namelen,
+		struct zus_attr *attr)
+{
+	fprintf(stderr, "pv_hang: lookup of '%.*s' blocks forever\n",
+		(int)namelen, name);
+	for (;;)
+		sleep(1000);
+	return -EIO;
+}
+
+#if IS(sigmask)
+static void *t_mask_thread(void *arg)
+{
+	const char *path = getenv("PV_SIGMASK_FILE");
+	sigset_t cur;
+	FILE *f;
+
+	if (!path || pthread_sigmask(SIG_BLOCK, NULL, &cur))
+		return NULL;
+	f = fopen(path, "w");
+	if (!f)
+		return NULL;
+	fprintf(f, "TERM=%d INT=%d HUP=%d\n", sigismember(&cur, SIGTERM),
+		sigismember(&cur, SIGINT), sigismember(&cur, SIGHUP));
+	fclose(f);
+	return NULL;
+}
+
+__attribute__((constructor)) static void t_start_thread(void)
+{
+	pthread_t t;
+
+	if (!pthread_create(&t, NULL, t_mask_thread, NULL))
+		pthread_join(t, NULL);
+}
+#endif
+
 static const struct zus_fs_ops t_ops = {
 #if IS(smallops)
 	.size		= offsetof(struct zus_fs_ops, mount),
@@ -62,6 +113,9 @@ static const struct zus_fs_ops t_ops = {
 #endif
 	.getattr	= t_getattr,
 	.readdir	= t_readdir,
+#if IS(hang)
+	.lookup		= t_lookup_hang,
+#endif
 };
 
 static const struct zus_plugin t_plugin __attribute__((unused)) = {

@@ -591,10 +591,11 @@ static void limits(void **state)
 	assert_int_equal(mount_memfs(&f2, "size=8k,nr_inodes=2"), 0);
 	memset(buf, 'y', sizeof(buf));
 	file = mk(&f2, f2.root, "f", S_IFREG | 0644);
-	/* Two pages fit: a short write, then ENOSPC. */
+	/* The entry "f" takes a few bytes of the budget: one page fits, a
+	 * short write, then ENOSPC. */
 	assert_int_equal(f2.op->write(f2.sb, file, buf, sizeof(buf), 0, 0),
-			 8192);
-	assert_int_equal(f2.op->write(f2.sb, file, buf, 10, 8192, 0), -ENOSPC);
+			 4096);
+	assert_int_equal(f2.op->write(f2.sb, file, buf, 10, 4096, 0), -ENOSPC);
 	assert_int_equal(f2.op->statfs(f2.sb, &st), 0);
 	assert_int_equal(st.blocks, 2);
 	assert_int_equal(st.bfree, 0);
@@ -607,6 +608,187 @@ static void limits(void **state)
 				 -ENOSPC);
 	}
 	zus_server_fini(&f2.srv);
+}
+
+/* ---- metadata is charged against size= --------------------------------- */
+
+static uint64_t bfree(struct fx *f)
+{
+	struct zus_statfs st;
+
+	assert_int_equal(f->op->statfs(f->sb, &st), 0);
+	return st.bfree;
+}
+
+/* Name number k, padded with '0' to len (< 256) characters, in buf. */
+static const char *nth(char *buf, const char *prefix, int k, int len)
+{
+	char num[16];
+	size_t p = strlen(prefix), d = (size_t)snprintf(num, sizeof(num),
+							  "%d", k);
+
+	memcpy(buf, prefix, p);
+	memset(buf + p, '0', (size_t)len - p - d);
+	memcpy(buf + len - d, num, d);
+	buf[len] = 0;
+	return buf;
+}
+
+/* Set xattrs of 100-byte values on ino until ENOSPC; how many fit. */
+static int fill_xattrs(struct fx *f, zus_ino_t ino)
+{
+	char name[256], val[100];
+	int k, err;
+
+	memset(val, 'v', sizeof(val));
+	for (k = 0; k < 10000; k++) {
+		err = f->op->setxattr(f->sb, ino, nth(name, "user.x", k, 20),
+				      val, sizeof(val), ZUS_XATTR_CREATE);
+		if (err)
+			break;
+	}
+	assert_int_equal(err, -ENOSPC);
+	return k;
+}
+
+static void drop_xattrs(struct fx *f, zus_ino_t ino, int n)
+{
+	char name[256];
+
+	for (int k = 0; k < n; k++)
+		assert_int_equal(f->op->removexattr(f->sb, ino,
+					nth(name, "user.x", k, 20)), 0);
+}
+
+/* Hard links to ino with 200-byte names until ENOSPC; how many fit. */
+static int fill_links(struct fx *f, zus_ino_t ino)
+{
+	char name[256];
+	struct zus_attr a;
+	int k, err;
+
+	for (k = 0; k < 10000; k++) {
+		err = f->op->link(f->sb, ino, f->root, nth(name, "l", k, 200),
+				  200, &a);
+		if (err)
+			break;
+		f->op->forget(f->sb, ino, 1);
+	}
+	assert_int_equal(err, -ENOSPC);
+	return k;
+}
+
+static void drop_names(struct fx *f, const char *prefix, int len, int n)
+{
+	char name[256];
+
+	for (int k = 0; k < n; k++)
+		assert_int_equal(f->op->unlink(f->sb, f->root,
+				 nth(name, prefix, k, len), (size_t)len), 0);
+}
+
+/* Symlinks with 1000-byte targets until ENOSPC; how many fit. */
+static int fill_symlinks(struct fx *f)
+{
+	struct zus_new_inode ni = { .mode = S_IFLNK | 0777 };
+	char name[256], target[1001];
+	struct zus_attr a;
+	int k, err;
+
+	memset(target, 't', 1000);
+	target[1000] = 0;
+	for (k = 0; k < 10000; k++) {
+		err = f->op->symlink(f->sb, f->root, nth(name, "s", k, 8), 8,
+				     target, 1000, &ni, &a);
+		if (err)
+			break;
+		f->op->forget(f->sb, a.ino, 1);	/* the name keeps it */
+	}
+	assert_int_equal(err, -ENOSPC);
+	return k;
+}
+
+static void metadata_space(void **state)
+{
+	struct fx fx, *f = &fx;
+	char buf[8192], name[256];
+	struct zus_attr a;
+	zus_ino_t file;
+	int n, n2;
+
+	(void)state;
+	/* 2 pages of budget; inodes are not what runs out */
+	assert_int_equal(mount_memfs(f, "size=8k,nr_inodes=100000"), 0);
+	assert_int_equal(bfree(f), 2);
+	memset(buf, 'd', sizeof(buf));
+
+	/* xattrs: bounded, then freed and reusable, all of it */
+	n = fill_xattrs(f, f->root);
+	assert_true(n > 0 && n < 8192 / 100);
+	assert_int_equal(bfree(f), 0);
+	/* a larger value does not fit, an equal one replaces in place */
+	memset(name, 'w', 200);
+	assert_int_equal(f->op->setxattr(f->sb, f->root, nth(name, "user.x",
+					 0, 20), buf, 200, ZUS_XATTR_REPLACE),
+			 -ENOSPC);
+	assert_int_equal(f->op->setxattr(f->sb, f->root, nth(name, "user.x",
+					 0, 20), buf, 100, ZUS_XATTR_REPLACE),
+			 0);
+	drop_xattrs(f, f->root, n);
+	assert_int_equal(bfree(f), 2);
+	assert_int_equal(fill_xattrs(f, f->root), n);
+	drop_xattrs(f, f->root, n);
+	assert_int_equal(bfree(f), 2);
+
+	/* directory entries: hard links cost no inode, only the name */
+	file = mk(f, f->root, "f", S_IFREG | 0644);
+	n = fill_links(f, file);
+	assert_true(n > 0 && n < 8192 / 200);
+	assert_int_equal(bfree(f), 0);
+	/* full: a file page does not fit either */
+	assert_int_equal(f->op->write(f->sb, file, buf, 1, 0, 0), -ENOSPC);
+	/* a rename to a name of the same length needs no more space */
+	assert_int_equal(f->op->rename(f->sb, f->root, nth(name, "l", 0, 200),
+				       200, f->root, "l-renamed-to-200-chars"
+				       "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+				       "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+				       "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+				       "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+				       "xxxxxxxxxxxxxxxxxx", 200, 0), 0);
+	assert_int_equal(f->op->rename(f->sb, f->root,
+				       "l-renamed-to-200-chars"
+				       "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+				       "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+				       "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+				       "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+				       "xxxxxxxxxxxxxxxxxx", 200, f->root,
+				       nth(name, "l", 0, 200), 200, 0), 0);
+	drop_names(f, "l", 200, n);
+	assert_int_equal(fill_links(f, file), n);
+	drop_names(f, "l", 200, n);
+	assert_int_equal(f->op->unlink(f->sb, f->root, "f", 1), 0);
+	f->op->forget(f->sb, file, 1);
+	assert_int_equal(bfree(f), 2);
+
+	/* symlink targets */
+	n = fill_symlinks(f);
+	assert_true(n > 0 && n < 8);
+	assert_int_equal(bfree(f), 0);
+	drop_names(f, "s", 8, n);
+	assert_int_equal(bfree(f), 2);
+	n2 = fill_symlinks(f);
+	assert_int_equal(n2, n);
+	drop_names(f, "s", 8, n);
+
+	/* back at the start: the whole budget holds file data again */
+	assert_int_equal(bfree(f), 2);
+	file = mk(f, f->root, "g", S_IFREG | 0644);
+	assert_int_equal(f->op->write(f->sb, file, buf, 4096, 0, 0), 4096);
+	assert_int_equal(f->op->unlink(f->sb, f->root, "g", 1), 0);
+	f->op->forget(f->sb, file, 1);
+	assert_int_equal(bfree(f), 2);
+	(void)a;
+	zus_server_fini(&f->srv);
 }
 
 struct thr {
@@ -672,6 +854,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(special_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(timestamps, setup, teardown),
 		cmocka_unit_test(limits),
+		cmocka_unit_test(metadata_space),
 		cmocka_unit_test_setup_teardown(concurrent, setup, teardown),
 	};
 

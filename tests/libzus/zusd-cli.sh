@@ -27,6 +27,8 @@ check 2 "bad --mode" "$zusd" --plugin memfs --mode 999
 check 2 "stray argument" "$zusd" --plugin memfs extra
 check 2 "bad --slots" "$zusd" --plugin memfs --slots 0
 check 2 "bad --ready-fd" "$zusd" --plugin memfs --ready-fd x
+check 2 "bad --stop-timeout" "$zusd" --plugin memfs --stop-timeout -1
+check 2 "non-numeric --stop-timeout" "$zusd" --plugin memfs --stop-timeout 5s
 check 1 "invalid plugin name" "$zusd" --plugin 'Bad Name'
 if "$zusd" --version | grep -q "plugin ABI"; then
 	echo "ok: --version names the plugin ABI"
@@ -38,6 +40,13 @@ if "$zusd" --help | grep -q -- "--ready-fd"; then
 else
 	echo "FAIL: --help lacks --ready-fd"; fail=1
 fi
+for w in --stop-timeout SIGHUP; do
+	if "$zusd" --help | grep -q -- "$w"; then
+		echo "ok: --help documents $w"
+	else
+		echo "FAIL: --help lacks $w"; fail=1
+	fi
+done
 check 1 "unknown plugin" "$zusd" --plugin nosuchplugin
 check 1 "wrong ABI plugin" "$zusd" --plugin "$dir/pv_badabi.so"
 check 1 "plugin without entry point" "$zusd" --plugin "$dir/pv_noentry.so"
@@ -45,6 +54,21 @@ check 1 "plugin without mount op" "$zusd" --plugin "$dir/pv_nomount.so"
 check 1 "plugin with a bad fs name" "$zusd" --plugin "$dir/pv_badname.so"
 check 1 "entry point returning NULL" "$zusd" --plugin "$dir/pv_null.so"
 check 1 "same fs twice" "$zusd" --plugin "$dir/pv_good.so" --plugin "$dir/pv_good.so"
+# A thread a plugin starts when loaded must not take zusd's signals: they
+# are blocked before the plugins are loaded (whether zusd then serves or
+# not does not matter here).
+mask=$(mktemp /tmp/zusd-cli-mask.XXXXXX)
+PV_SIGMASK_FILE=$mask "$zusd" --plugin "$dir/pv_sigmask.so" \
+	--service zusd-cli-mask >/dev/null 2>&1 &
+mpid=$!
+for _ in $(seq 1 100); do [ -s "$mask" ] && break; sleep 0.1; done
+kill -KILL $mpid 2>/dev/null; wait $mpid 2>/dev/null
+if grep -qx "TERM=1 INT=1 HUP=1" "$mask"; then
+	echo "ok: a plugin's thread has SIGTERM, SIGINT, SIGHUP blocked"
+else
+	echo "FAIL: a plugin's thread signal mask: $(cat "$mask")"; fail=1
+fi
+rm -f "$mask"
 # No /dev/ucchan here (or no permission to the service): a clear error.
 if [ ! -e /dev/ucchan ]; then
 	out=$("$zusd" --plugin memfs --service zusd-cli-test 2>&1); st=$?

@@ -7,7 +7,9 @@
 # SEEK_DATA/SEEK_HOLE, copy_file_range, shared mmap, O_TMPFILE, statfs),
 # two independent mounts of one zusd, the shutdown rule (SIGTERM refused
 # while mounted), unmount and a clean exit; then zusd --evil (broken
-# replies, zusd dying inside an op) against zuf.ko's checks. vm-run then
+# replies, zusd dying inside an op) against zuf.ko's checks; SIGHUP to a
+# serving zusd (ignored); zusd --force --stop-timeout with a plugin op that
+# never returns (pv_hang): SIGTERM still ends zusd, naming the op. vm-run then
 # unloads the modules, which fails the test if a reference leaked.
 #
 # Environment: ZUSD, MOUNT_ZUFS, UCCHAN_PING (paths, from meson).
@@ -260,6 +262,22 @@ fi
 check "refusal logged" grep -q "2 file system(s) mounted" "$LOG"
 check "still serving after the refusal" sh -c "cat $M1/fromtmp >/dev/null"
 
+# SIGHUP (a closed terminal, a careless "reload") must not kill a server
+# of mounted file systems
+kill -HUP "$ZUSD_PID"
+sleep 1
+if kill -0 "$ZUSD_PID" 2>/dev/null; then
+	echo "ok: SIGHUP: zusd still runs"
+else
+	echo "FAIL: SIGHUP killed zusd"
+	fails=$((fails + 1))
+	wait "$ZUSD_PID"
+	ZUSD_PID=
+fi
+check "SIGHUP logged as ignored" grep -q "SIGHUP: ignored" "$LOG"
+check "still serving after SIGHUP" sh -c "cat $M1/fromtmp >/dev/null &&
+	echo after-hup > $M1/hup && [ \"\$(cat $M1/hup)\" = after-hup ]"
+
 check "umount (mount.zufs mount)" umount "$M2"
 check "umount (mount -t zufs mount)" umount "$M1"
 check "zusd destroyed the 3 superblocks" sh -c \
@@ -327,11 +345,76 @@ fi
 fails_with "dead mount: every op EIO" "Input/output error" ls "$M1"
 check "umount of a dead mount" umount "$M1"
 
+# ---- a plugin op that never returns: shutdown is still bounded -----------
+# pv_hang's lookup blocks forever. SIGTERM (with --force, since it is
+# mounted) must end zusd after --stop-timeout, naming the stuck op, and
+# the caller stuck in lookup must get an error. The bound below (120 s)
+# only keeps a broken zusd from stalling the test.
+HANG_LOG=/tmp/zusd-vm-hang.log
+fifo=$(mktemp -u /tmp/zusd-vm-ready.XXXXXX)
+mkfifo "$fifo"
+"$ZUSD" --plugin pv_hang --service "$SVC-hang" --force --stop-timeout 2 \
+	--ready-fd 3 3>"$fifo" 2>"$HANG_LOG" &
+ZUSD_PID=$!
+if ! read -r -N 1 -t 60 b <"$fifo"; then
+	echo "FAIL: zusd --plugin pv_hang did not become ready"
+	cat "$HANG_LOG"
+	fails=$((fails + 1))
+fi
+rm -f "$fifo"
+check "mount fs=thang" mount -t zufs -o "service=$SVC-hang,fs=thang" none "$M1"
+stat "$M1/stuck" >/tmp/zusd-vm-stuck.out 2>&1 &
+stuck=$!
+for _ in $(seq 1 600); do
+	grep -q "pv_hang: lookup of 'stuck' blocks" "$HANG_LOG" && break
+	sleep 0.1
+done
+check "the lookup is stuck in the plugin" grep -q "pv_hang: lookup" "$HANG_LOG"
+kill -TERM "$ZUSD_PID"
+for _ in $(seq 1 1200); do
+	kill -0 "$ZUSD_PID" 2>/dev/null || break
+	sleep 0.1
+done
+if kill -0 "$ZUSD_PID" 2>/dev/null; then
+	echo "FAIL: zusd hangs at shutdown behind a stuck plugin op"
+	sed 's/^/    /' "$HANG_LOG"
+	fails=$((fails + 1))
+	kill -KILL "$ZUSD_PID"
+	wait "$ZUSD_PID"
+else
+	wait "$ZUSD_PID"
+	st=$?
+	if [ "$st" = 1 ]; then
+		echo "ok: SIGTERM --force with a stuck op: zusd exits 1"
+	else
+		echo "FAIL: zusd with a stuck op: exit status $st, want 1"
+		fails=$((fails + 1))
+	fi
+fi
+ZUSD_PID=
+check "the stuck op is named" grep -q "stuck in op lookup" "$HANG_LOG"
+for _ in $(seq 1 600); do
+	kill -0 "$stuck" 2>/dev/null || break
+	sleep 0.1
+done
+if kill -0 "$stuck" 2>/dev/null; then
+	echo "FAIL: the caller of the stuck lookup still waits"
+	fails=$((fails + 1))
+	kill -KILL "$stuck"
+fi
+wait "$stuck" 2>/dev/null
+check "the caller of the stuck lookup got an error" \
+	grep -qi "Input/output error\|Transport endpoint\|shut down" \
+	/tmp/zusd-vm-stuck.out
+check "umount after the stuck op" umount "$M1"
+
 if [ "$fails" != 0 ]; then
 	echo "--- zusd log"
 	cat "$LOG"
 	echo "--- zusd --evil log"
 	cat "$EVIL_LOG" 2>/dev/null
+	echo "--- zusd pv_hang log"
+	cat "$HANG_LOG" 2>/dev/null
 fi
 echo "$fails failure(s)"
 [ "$fails" = 0 ]

@@ -16,6 +16,10 @@
  *                straight through libucchan) get an error reply; nothing
  *                they carry is executed or committed; the server keeps
  *                serving everybody else
+ *   sandbox      client SQL reaches no file but the database: ATTACH,
+ *                VACUUM INTO, load_extension, file and safety pragmas are
+ *                refused with SQLITE_AUTH and create nothing; ordinary SQL
+ *                and introspection pragmas still work
  *
  * sqlproxy-functional TARGET --restart-client: the client side of the
  * server-restart test (sqlproxy-test.sh drives it with SIGUSR1): inside a
@@ -127,7 +131,110 @@ static int t_errors(void)
 	CHECK(sqlp_execute(s) == -SQLP_ESQL && sqlp_errcode(c) == 25, "%d",
 	      sqlp_errcode(c));
 	sqlp_finalize(s);
+	/* SQL over the limit: -E2BIG, and no half-made statement left */
+	{
+		size_t n = SQLP_MAX_SQL + 1;
+		char *big = malloc(n + 1);
+
+		CHECK(big, "-");
+		memset(big, ' ', n);
+		big[n] = 0;
+		s = (struct sqlp_stmt *)big;	/* not NULL, not a statement */
+		CHECK(sqlp_prepare(c, big, &s) == -E2BIG, "-");
+		free(big);
+		CHECK(s == NULL, "a failed prepare left *sp set");
+		sqlp_finalize(s);
+	}
 	CHECK(scalar(c, "SELECT 41 + 1") == 42, "session still serves");
+	sqlp_disconnect(c);
+	return 0;
+}
+
+#define SQLITE_AUTH_CODE 23
+
+/*
+ * sql is refused by the authorizer: SQLITE_AUTH, or for a function SQLite's
+ * "not authorized to use function" (SQLITE_ERROR); if path, no file there.
+ */
+static int refused(struct sqlp_conn *c, const char *sql, const char *path)
+{
+	int ret = sqlp_exec(c, sql);
+
+	CHECK(ret == -SQLP_ESQL && (sqlp_errcode(c) == SQLITE_AUTH_CODE ||
+				    strstr(sqlp_errmsg(c), "not authorized")),
+	      "%s: %d, SQLite code %d (%s)", sql, ret, sqlp_errcode(c),
+	      sqlp_errmsg(c));
+	CHECK(!path || access(path, F_OK), "%s: created %s", sql, path);
+	return 0;
+}
+
+static int t_sandbox(void)
+{
+	char dir[] = "/tmp/sqlp-sandbox.XXXXXX", path[64], sql[256];
+	struct sqlp_conn *c;
+	struct sqlp_stmt *s;
+	int bad = 0;
+
+	CHECK(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
+	c = conn();
+	snprintf(path, sizeof(path), "%s/x", dir);
+	snprintf(sql, sizeof(sql), "ATTACH '%s' AS x", path);
+	bad |= refused(c, sql, path);
+	snprintf(sql, sizeof(sql), "ATTACH 'file:%s?mode=rwc' AS x", path);
+	bad |= refused(c, sql, path);
+	bad |= refused(c, "ATTACH ':memory:' AS m", NULL);
+	bad |= refused(c, "DETACH main", NULL);
+	snprintf(path, sizeof(path), "%s/y", dir);
+	snprintf(sql, sizeof(sql), "VACUUM INTO '%s'", path);
+	bad |= refused(c, sql, path);
+	bad |= refused(c, "VACUUM", NULL);
+	snprintf(path, sizeof(path), "%s/lib.so", dir);
+	snprintf(sql, sizeof(sql), "SELECT load_extension('%s')", path);
+	bad |= refused(c, sql, NULL);
+	snprintf(sql, sizeof(sql), "PRAGMA temp_store_directory = '%s'", dir);
+	bad |= refused(c, sql, NULL);
+	bad |= refused(c, "PRAGMA journal_mode = DELETE", NULL);
+	bad |= refused(c, "PRAGMA journal_mode = OFF", NULL);
+	bad |= refused(c, "PRAGMA synchronous = OFF", NULL);
+	bad |= refused(c, "PRAGMA locking_mode = EXCLUSIVE", NULL);
+	bad |= refused(c, "PRAGMA writable_schema = ON", NULL);
+	bad |= refused(c, "PRAGMA trusted_schema = ON", NULL);
+	bad |= refused(c, "PRAGMA mmap_size = 1000000000", NULL);
+	bad |= refused(c, "PRAGMA hard_heap_limit = 1", NULL);
+	bad |= refused(c, "PRAGMA foreign_keys = ON", NULL);
+	bad |= refused(c, "SELECT fts3_tokenizer('simple')", NULL);
+	bad |= refused(c, "SELECT sql FROM sqlite_stmt", NULL);
+	CHECK(!bad, "a refused statement was not refused");
+	CHECK(rmdir(dir) == 0, "%s not empty: a file was created", dir);
+
+	/* ordinary SQL and introspection still work */
+	CHECK(!sqlp_exec(c, "DROP TABLE IF EXISTS sb; "
+			 "CREATE TABLE sb(a INTEGER PRIMARY KEY, b TEXT); "
+			 "CREATE INDEX sb_b ON sb(b); "
+			 "INSERT INTO sb(b) VALUES ('x'), ('y')"),
+	      "%s", sqlp_errmsg(c));
+	CHECK(scalar(c, "SELECT count(*) FROM sb") == 2, "-");
+	CHECK(scalar(c, "SELECT count(*) FROM pragma_table_info('sb')") == 2,
+	      "%s", sqlp_errmsg(c));
+	CHECK(!sqlp_prepare(c, "PRAGMA table_info(sb)", &s), "-");
+	CHECK(!sqlp_execute(s) && sqlp_step(s) == 1 &&
+	      !strcmp(sqlp_column_text(s, 1), "a"), "%s", sqlp_errmsg(c));
+	sqlp_finalize(s);
+	CHECK(!sqlp_prepare(c, "PRAGMA journal_mode", &s), "-");
+	CHECK(!sqlp_execute(s) && sqlp_step(s) == 1 &&
+	      !strcmp(sqlp_column_text(s, 0), "wal"), "%s", sqlp_errmsg(c));
+	sqlp_finalize(s);
+	CHECK(!sqlp_exec(c, "PRAGMA user_version = 7"), "%s", sqlp_errmsg(c));
+	CHECK(scalar(c, "PRAGMA user_version") == 7, "-");
+	CHECK(!sqlp_exec(c, "PRAGMA user_version = 0"), "%s", sqlp_errmsg(c));
+	CHECK(!sqlp_prepare(c, "PRAGMA integrity_check", &s), "-");
+	CHECK(!sqlp_execute(s) && sqlp_step(s) == 1 &&
+	      !strcmp(sqlp_column_text(s, 0), "ok"), "%s", sqlp_errmsg(c));
+	sqlp_finalize(s);
+	CHECK(scalar(c, "SELECT count(*) FROM pragma_index_list('sb')") == 1,
+	      "%s", sqlp_errmsg(c));
+	CHECK(scalar(c, "SELECT abs(-3) + length('ab')") == 5, "-");
+	CHECK(!sqlp_exec(c, "DROP TABLE sb"), "%s", sqlp_errmsg(c));
 	sqlp_disconnect(c);
 	return 0;
 }
@@ -702,5 +809,6 @@ int main(int argc, char **argv)
 	RUN(t_bulk(rows));
 	RUN(t_concurrent());
 	RUN(t_hostile());
+	RUN(t_sandbox());
 	return failures ? 1 : 0;
 }

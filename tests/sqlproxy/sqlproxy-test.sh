@@ -77,6 +77,31 @@ cli -c ".schema cli" | grep -q "CREATE TABLE cli" || fail ".schema"
 printf 'BEGIN;\nINSERT INTO cli VALUES (3, %s);\nCOMMIT;\nSELECT count(*) AS n FROM cli;\n' "'x'" |
 	cli -H | tail -1 | grep -qx 3 || fail "cli script from stdin"
 
+echo "# CLI: a statement over the size limit is a clear error, no crash"
+# (1 MiB + the quotes: over SQLP_MAX_SQL; only stdin can carry it, an
+# argument is limited to 128 KiB). Under valgrind when there is one, so
+# that using an uninitialised statement fails the test even when it would
+# not crash. Over the socket only: valgrind does not know what ucchan's
+# ioctls write, so over ucchan it would report the replies the kernel
+# wrote as uninitialised.
+vg=
+if [ "$mode" = ucchan ]; then
+	echo "#   (over ucchan: no valgrind; checking the exit status and message)"
+elif command -v valgrind >/dev/null 2>&1; then
+	vg="valgrind -q --error-exitcode=99"
+else
+	echo "#   (no valgrind: checking the exit status and message only)"
+fi
+{ printf "SELECT '"; head -c 1048576 /dev/zero | tr '\0' a
+  printf "';\nSELECT 'after';\n"; } >"$dir/big.sql"
+$vg "$SQLPROXY_CLI" -t "$target" -H <"$dir/big.sql" >"$dir/big.out" 2>"$dir/big.err"
+st=$?
+sed 's/^/#   /' "$dir/big.err"
+[ $st = 1 ] || fail "over-limit SQL: exit status $st (1 expected)"
+grep -q "^Error: the statement is 1048586 bytes, over the limit of 1048576 bytes" "$dir/big.err" ||
+	fail "over-limit SQL: no clear error"
+grep -qx after "$dir/big.out" || fail "over-limit SQL: the next statement did not run"
+
 echo "# restart: clients get a clear error while it is down, then reconnect"
 # a runaway query must not keep the server from stopping: a client marks
 # a row, then starts a query that never ends; once the mark is visible the

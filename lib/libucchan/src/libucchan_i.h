@@ -65,6 +65,8 @@ struct ucchan_server {
 	pthread_t ev_thread;
 	bool ev_started;
 	int stop_fd;			/* eventfd that stops the event thread */
+	int stopping;			/* atomic: ucchan_server_stop() began */
+	int test_bad_wait_cpu;		/* test hook, see server.c; -1: off */
 };
 
 struct ucchan_client {

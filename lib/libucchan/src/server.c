@@ -9,11 +9,26 @@
  * registered-buffer mapping is replaced by anonymous memory (a mapping
  * holds a reference on the service file) and the service file is closed.
  * The service dies, every WAIT returns -ESHUTDOWN and the workers leave.
+ *
+ * A WAIT failing with anything else (-EINVAL, -EBUSY, -EFAULT: a library
+ * or kernel bug) must not leave the worker's CPU looking served by a
+ * thread that is gone: the worker logs it on stderr (libucchan has no log
+ * callback), closes its worker file, which unbinds the slot and fails the
+ * call it held (-ECONNRESET for that caller; meanwhile the kernel sends
+ * that CPU's calls to other CPUs' workers), and binds a fresh file to the
+ * same slot. After WORKER_MAX_RESTARTS failures in a row without a
+ * request in between it stays unbound and the thread ends.
+ *
+ * Test hook: with UCCHAN_TEST_BAD_WAIT=CPU in the environment when the
+ * server starts, the worker of that CPU (slot 0) sends its first reply
+ * with an unknown WAIT flag, which the kernel refuses with -EINVAL
+ * (tests/ucchan/vm-wait-error.sh).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -22,6 +37,9 @@
 #include <sys/mman.h>
 
 #include "libucchan_i.h"
+
+#define WORKER_MAX_RESTARTS	3
+#define TEST_BAD_WAIT_FLAG	(1U << 31)	/* no such UCCHAN_WAIT_* flag */
 
 int ucchan_server_create(struct ucchan_server **srvp,
 			 const struct ucchan_server_opts *opts,
@@ -54,6 +72,7 @@ int ucchan_server_create(struct ucchan_server **srvp,
 	}
 	srv->arg = arg;
 	srv->stop_fd = -1;
+	srv->test_bad_wait_cpu = -1;
 	srv->slots = sc.slots_per_cpu;
 	strcpy(srv->name, sc.name);
 	pthread_mutex_init(&srv->lock, NULL);
@@ -199,24 +218,84 @@ static int ucchan_worker_setup(struct ucchan_worker *w)
 	return 0;
 }
 
+/* Unmap and close the worker file: the kernel unbinds its slot. */
+static void ucchan_worker_unbind(struct ucchan_worker *w)
+{
+	if (w->map.base)
+		munmap(w->map.base, w->map.size);
+	w->map.base = NULL;
+	if (w->fd >= 0)
+		close(w->fd);
+	w->fd = -1;
+}
+
+/*
+ * WAIT failed with err, neither -EINTR nor -ESHUTDOWN. Log it, unbind the
+ * slot and bind it again. True when the worker may go on.
+ */
+static bool ucchan_worker_recover(struct ucchan_worker *w, int err,
+				  unsigned int *restarts)
+{
+	struct ucchan_server *srv = w->srv;
+	int ret;
+
+	if (__atomic_load_n(&srv->stopping, __ATOMIC_ACQUIRE))
+		return false;
+	fprintf(stderr, "libucchan: service %s: worker of CPU %u slot %u: "
+		"WORKER_WAIT failed: %s; unbinding it (its call, if any, "
+		"fails; its CPU's calls go to other workers)\n",
+		srv->name, w->cpu, w->slot, strerror(err));
+	ucchan_worker_unbind(w);
+	if (++*restarts > WORKER_MAX_RESTARTS) {
+		fprintf(stderr, "libucchan: service %s: worker of CPU %u slot "
+			"%u: %u failures in a row; it stays unbound\n",
+			srv->name, w->cpu, w->slot, WORKER_MAX_RESTARTS);
+		return false;
+	}
+	ret = ucchan_worker_setup(w);
+	if (ret) {
+		ucchan_worker_unbind(w);
+		if (!__atomic_load_n(&srv->stopping, __ATOMIC_ACQUIRE))
+			fprintf(stderr, "libucchan: service %s: worker of CPU "
+				"%u slot %u: binding again: %s; it stays "
+				"unbound\n", srv->name, w->cpu, w->slot,
+				strerror(-ret));
+		return false;
+	}
+	fprintf(stderr, "libucchan: service %s: worker of CPU %u slot %u "
+		"bound again\n", srv->name, w->cpu, w->slot);
+	return true;
+}
+
 static void ucchan_worker_loop(struct ucchan_worker *w)
 {
 	const struct ucchan_req_hdr *hdr = (const void *)w->map.base;
 	struct ucchan_server *srv = w->srv;
 	struct ucchan_wait wt = { .flags = 0 };
+	bool bad_wait = srv->test_bad_wait_cpu == (int)w->cpu && !w->slot;
+	unsigned int restarts = 0;
 
 	for (;;) {
 		size_t reply_len = 0;
 		int32_t status;
 
 		if (ioctl(w->fd, UCCHAN_IOC_WORKER_WAIT, &wt) < 0) {
-			if (errno == EINTR) {
+			int err = errno;
+
+			if (err == EINTR) {
 				/* the reply, if any, went out already */
 				wt.flags = 0;
 				continue;
 			}
-			return;	/* -ESHUTDOWN: the service is gone */
+			if (err == ESHUTDOWN)
+				return;	/* the service is gone */
+			if (!ucchan_worker_recover(w, err, &restarts))
+				return;
+			hdr = (const void *)w->map.base;
+			wt.flags = 0;
+			continue;
 		}
+		restarts = 0;
 		if (ucchan__req_fill(&w->req, hdr, &w->map)) {
 			status = -EPROTO;
 		} else {
@@ -230,6 +309,10 @@ static void ucchan_worker_loop(struct ucchan_worker *w)
 		wt.status = status;
 		wt.reply_len = reply_len;
 		wt.flags = UCCHAN_WAIT_REPLY;
+		if (bad_wait) {		/* the test hook: once */
+			wt.flags |= TEST_BAD_WAIT_FLAG;
+			bad_wait = false;
+		}
 	}
 }
 
@@ -349,6 +432,12 @@ int ucchan_server_start(struct ucchan_server *srv)
 	if (!srv->workers)
 		return -ENOMEM;
 	srv->started = true;
+	{
+		const char *t = secure_getenv("UCCHAN_TEST_BAD_WAIT");
+
+		if (t && *t)
+			srv->test_bad_wait_cpu = atoi(t);
+	}
 	/* library threads take no signals: they go to the program's threads */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -419,6 +508,7 @@ static void ucchan_server_stop(struct ucchan_server *srv)
 {
 	unsigned int i;
 
+	__atomic_store_n(&srv->stopping, 1, __ATOMIC_RELEASE);
 	if (srv->ev_started) {
 		uint64_t one = 1;
 

@@ -23,7 +23,12 @@
  *     extended attributes in every namespace, fallocate/punch hole,
  *     rename with NOREPLACE and EXCHANGE, statfs limits, timestamps;
  *   - copy_file_range inside the file system (copy_range) that keeps
- *     holes.
+ *     holes;
+ *   - one space budget (size=) for everything a user can make memfs
+ *     allocate: file pages, and the bytes of directory entries, symlink
+ *     targets and extended attributes with a per-object overhead (like
+ *     tmpfs), so that no user with write access can exhaust zusd's
+ *     memory; over it, -ENOSPC.
  *
  * Threading: zusd calls ops from one worker thread per CPU at the same
  * time. memfs keeps it simple: one read-write lock per superblock. Ops that
@@ -105,8 +110,42 @@ struct memfs_sb {
 	size_t hash_size, nr_inodes;
 	zus_ino_t next_ino;
 	uint64_t max_pages, used_pages;
+	uint64_t used_meta;		/* bytes: entries, targets, xattrs */
 	uint64_t max_inodes;
 };
+
+/*
+ * Space: size= is a byte budget shared by file pages (MEMFS_PAGE each)
+ * and metadata a user controls, charged at what it costs zusd: a
+ * directory entry's struct and name, a symlink's target, an xattr's
+ * struct, name and value.
+ */
+#define DIRENT_COST(len)	(sizeof(struct memfs_dirent) + (len) + 1)
+#define XATTR_COST(nlen, vlen)	\
+	(sizeof(struct memfs_xattr) + (nlen) + 1 + (vlen))
+#define TARGET_COST(len)	((len) + 1)
+
+static uint64_t space_left(const struct memfs_sb *m)
+{
+	uint64_t used = m->used_pages * MEMFS_PAGE + m->used_meta;
+	uint64_t max = m->max_pages * MEMFS_PAGE;
+
+	return used < max ? max - used : 0;
+}
+
+/* Charge n bytes of metadata, of which credit are about to be freed. */
+static int charge(struct memfs_sb *m, uint64_t n, uint64_t credit)
+{
+	if (n > credit && n - credit > space_left(m))
+		return -ENOSPC;
+	m->used_meta += n;
+	return 0;
+}
+
+static void uncharge(struct memfs_sb *m, uint64_t n)
+{
+	m->used_meta -= n;
+}
 
 /* ---- small helpers ---------------------------------------------------- */
 
@@ -227,7 +266,7 @@ static void *page_get(struct memfs_sb *m, struct memfs_inode *i, uint64_t pg)
 
 	if (k < i->file.nr_pages && i->file.pages[k].pgoff == pg)
 		return i->file.pages[k].data;
-	if (m->used_pages >= m->max_pages)
+	if (space_left(m) < MEMFS_PAGE)
 		return NULL;
 	if (i->file.nr_pages == i->file.cap_pages) {
 		size_t ncap = i->file.cap_pages ? i->file.cap_pages * 2 : 8;
@@ -300,12 +339,13 @@ static int set_size(struct memfs_sb *m, struct memfs_inode *i, uint64_t size)
 
 /* ---- inode life ------------------------------------------------------- */
 
-static void free_xattrs(struct memfs_inode *i)
+static void free_xattrs(struct memfs_sb *m, struct memfs_inode *i)
 {
 	struct memfs_xattr *x, *n;
 
 	for (x = i->xattrs; x; x = n) {
 		n = x->next;
+		uncharge(m, XATTR_COST(strlen(x->name), x->size));
 		free(x->name);
 		free(x->value);
 		free(x);
@@ -320,16 +360,19 @@ static void inode_free(struct memfs_sb *m, struct memfs_inode *i)
 		punch(m, i, 0, UINT64_MAX);
 		free(i->file.pages);
 	} else if (S_ISLNK(i->mode)) {
+		if (i->target)
+			uncharge(m, TARGET_COST(i->size));
 		free(i->target);
 	} else if (S_ISDIR(i->mode)) {
 		struct memfs_dirent *d, *n;
 
 		for (d = i->dir.head; d; d = n) {	/* only at umount */
 			n = d->next;
+			uncharge(m, DIRENT_COST(d->namelen));
 			free(d);
 		}
 	}
-	free_xattrs(i);
+	free_xattrs(m, i);
 	free(i);
 }
 
@@ -382,14 +425,24 @@ static struct memfs_dirent *dir_find(const struct memfs_inode *dir,
 	return NULL;
 }
 
-/* Append an entry: it gets the next id, so cookies only ever grow. */
-static int dir_add(struct memfs_inode *dir, const char *name, size_t len,
-		   const struct memfs_inode *i)
+/*
+ * Append an entry: it gets the next id, so cookies only ever grow. Its
+ * cost is charged; credit: bytes an entry removed right after frees.
+ */
+static int dir_add(struct memfs_sb *m, struct memfs_inode *dir,
+		   const char *name, size_t len, const struct memfs_inode *i,
+		   uint64_t credit)
 {
-	struct memfs_dirent *d = malloc(sizeof(*d) + len + 1);
+	struct memfs_dirent *d;
+	int err = charge(m, DIRENT_COST(len), credit);
 
-	if (!d)
+	if (err)
+		return err;
+	d = malloc(sizeof(*d) + len + 1);
+	if (!d) {
+		uncharge(m, DIRENT_COST(len));
 		return -ENOMEM;
+	}
 	d->id = dir->dir.next_id++;
 	d->ino = i->ino;
 	d->type = mode_to_dt(i->mode);
@@ -409,8 +462,10 @@ static int dir_add(struct memfs_inode *dir, const char *name, size_t len,
 	return 0;
 }
 
-static void dir_del(struct memfs_inode *dir, struct memfs_dirent *d)
+static void dir_del(struct memfs_sb *m, struct memfs_inode *dir,
+		    struct memfs_dirent *d)
 {
+	uncharge(m, DIRENT_COST(d->namelen));
 	if (d->prev)
 		d->prev->next = d->next;
 	else
@@ -551,7 +606,7 @@ static int memfs_statfs(struct zus_sb *sb, struct zus_statfs *st)
 	pthread_rwlock_rdlock(&m->lock);
 	st->bsize = MEMFS_PAGE;
 	st->blocks = m->max_pages;
-	st->bfree = st->bavail = m->max_pages - m->used_pages;
+	st->bfree = st->bavail = space_left(m) / MEMFS_PAGE;
 	st->files = m->max_inodes;
 	st->ffree = m->max_inodes - m->nr_inodes;
 	st->namelen = ZUS_NAME_MAX;
@@ -691,13 +746,18 @@ static int create_common(struct zus_sb *sb, zus_ino_t dirino, const char *name,
 	if (!i)
 		goto out;
 	if (target) {
-		i->target = strdup(target);
 		i->size = strlen(target);
-		if (!i->target)
-			err = -ENOMEM;
+		err = charge(m, TARGET_COST(i->size), 0);
+		if (!err) {
+			i->target = strdup(target);
+			if (!i->target) {
+				uncharge(m, TARGET_COST(i->size));
+				err = -ENOMEM;
+			}
+		}
 	}
 	if (!err)
-		err = dir_add(dir, name, namelen, i);
+		err = dir_add(m, dir, name, namelen, i, 0);
 	if (err) {
 		inode_free(m, i);
 		goto out;
@@ -799,7 +859,7 @@ static int memfs_link(struct zus_sb *sb, zus_ino_t ino, zus_ino_t newdir,
 	else if (dir_find(dir, name, namelen))
 		err = -EEXIST;
 	else
-		err = dir_add(dir, name, namelen, i);
+		err = dir_add(m, dir, name, namelen, i, 0);
 	if (err)
 		goto out;
 	i->nlink++;			/* also brings a tmpfile to life */
@@ -815,7 +875,7 @@ out:
 static void remove_entry(struct memfs_sb *m, struct memfs_inode *dir,
 			 struct memfs_dirent *d, struct memfs_inode *i)
 {
-	dir_del(dir, d);
+	dir_del(m, dir, d);
 	if (S_ISDIR(i->mode)) {
 		i->nlink = 0;		/* "." and the name go together */
 		dir->nlink--;		/* the child's ".." */
@@ -995,11 +1055,13 @@ static int memfs_rename(struct zus_sb *sb, zus_ino_t olddirino,
 		now(&nd->mtime);
 		nd->ctime = nd->mtime;
 	} else {
-		err = dir_add(nd, newname, newlen, oi);
+		/* the old entry goes right after: only the difference counts */
+		err = dir_add(m, nd, newname, newlen, oi,
+			      DIRENT_COST(odent->namelen));
 		if (err)
 			goto out;
 	}
-	dir_del(od, odent);
+	dir_del(m, od, odent);
 	if (S_ISDIR(oi->mode) && od != nd) {
 		oi->dir.parent = nd->ino;
 		od->nlink--;
@@ -1356,15 +1418,24 @@ static int memfs_setxattr(struct zus_sb *sb, zus_ino_t ino, const char *name,
 	} else if (!x && (flags & ZUS_XATTR_REPLACE)) {
 		err = -ENODATA;
 	} else if (x) {
+		/* the old value goes: only a larger one needs more space */
+		err = charge(m, size, x->size);
+		if (err)
+			goto out;
+		uncharge(m, x->size);
 		free(x->value);
 		x->value = v;
 		x->size = size;
 		v = NULL;
 	} else {
+		err = charge(m, XATTR_COST(strlen(name), size), 0);
+		if (err)
+			goto out;
 		x = calloc(1, sizeof(*x));
 		if (x)
 			x->name = strdup(name);
 		if (!x || !x->name) {
+			uncharge(m, XATTR_COST(strlen(name), size));
 			free(x);
 			err = -ENOMEM;
 			goto out;
@@ -1436,6 +1507,7 @@ static int memfs_removexattr(struct zus_sb *sb, zus_ino_t ino,
 		if (strcmp(x->name, name))
 			continue;
 		*pp = x->next;
+		uncharge(m, XATTR_COST(strlen(x->name), x->size));
 		free(x->name);
 		free(x->value);
 		free(x);

@@ -8,24 +8,49 @@
  * the number of mounts); a second one, or the first with --force, stops
  * zusd anyway: the mounts then fail every operation with an error until
  * they are unmounted.
+ *
+ * Signals: SIGTERM, SIGINT and SIGHUP are blocked from the start (before
+ * plugins are loaded, so that no thread a plugin starts takes them) and
+ * taken by the main thread alone with sigwaitinfo(). SIGHUP is logged and
+ * ignored: zusd logs to stderr (the journal), there is nothing to reopen,
+ * and a hangup must not kill a daemon that serves mounts.
+ *
+ * Bounded shutdown: once stopping, zusd waits --stop-timeout seconds for
+ * its workers; a worker stuck in a plugin op would otherwise keep it
+ * alive forever. After that it names the stuck op(s) and exits with
+ * status 1 without waiting (the kernel fails the mounts' requests).
  */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libucchan.h>
+#include <linux/zufs.h>
 
 #include "zus_i.h"
 
 #define MAX_PLUGINS	32
 #define ZUSD_DEFAULT_SERVICE	"zufs"
+#define ZUSD_DEFAULT_STOP_TIMEOUT	10	/* seconds */
+
+/* What one worker is doing: named when shutdown finds it stuck. */
+struct zusd_busy {
+	struct zusd_busy *next;
+	unsigned int cpu, slot;
+	uint32_t opcode;
+	uint64_t sb_id, ino;
+	struct timespec since;
+	int busy;			/* atomic: the fields above are valid */
+};
 
 struct zusd {
 	struct zus_server srv;
@@ -37,6 +62,9 @@ struct zusd {
 	unsigned int slots;
 	int ready_fd;
 	bool force;
+	unsigned int stop_timeout;	/* seconds; 0: wait forever */
+	pthread_mutex_t busy_lock;	/* the list, not the entries */
+	struct zusd_busy *busy;
 };
 
 static void usage(FILE *f)
@@ -54,6 +82,9 @@ static void usage(FILE *f)
 "      --slots N           channels per CPU (default: the kernel's)\n"
 "      --ready-fd FD       write one byte to FD, then close it, when ready\n"
 "  -f, --force             exit on the first SIGTERM even while mounted\n"
+"      --stop-timeout SEC  at shutdown, wait at most SEC seconds for workers\n"
+"                          busy in a plugin op, then exit 1 naming the op\n"
+"                          (default %d; 0 waits forever)\n"
 "      --evil              test mode: allow the evil= mount option and\n"
 "                          $ZUSD_EVIL (broken replies; see zusd(8))\n"
 "  -v, --verbose           more logging (repeat for debug)\n"
@@ -63,8 +94,8 @@ static void usage(FILE *f)
 "\n"
 "Readiness is also announced to $NOTIFY_SOCKET (systemd Type=notify).\n"
 "SIGTERM/SIGINT stop zusd when nothing is mounted; while mounted the first\n"
-"is refused and a second one (or --force) stops it.\n",
-		ZUS_PLUGIN_DIR, ZUSD_DEFAULT_SERVICE);
+"is refused and a second one (or --force) stops it. SIGHUP is ignored.\n",
+		ZUS_PLUGIN_DIR, ZUSD_DEFAULT_SERVICE, ZUSD_DEFAULT_STOP_TIMEOUT);
 }
 
 static int parse_args(struct zusd *d, int argc, char **argv)
@@ -76,6 +107,7 @@ static int parse_args(struct zusd *d, int argc, char **argv)
 		{ "slots",	required_argument, NULL, 'S' },
 		{ "ready-fd",	required_argument, NULL, 'r' },
 		{ "force",	no_argument,	   NULL, 'f' },
+		{ "stop-timeout", required_argument, NULL, 'T' },
 		{ "evil",	no_argument,	   NULL, 'E' },
 		{ "verbose",	no_argument,	   NULL, 'v' },
 		{ "quiet",	no_argument,	   NULL, 'q' },
@@ -90,6 +122,7 @@ static int parse_args(struct zusd *d, int argc, char **argv)
 	d->service = ZUSD_DEFAULT_SERVICE;
 	d->mode = 0600;
 	d->ready_fd = -1;
+	d->stop_timeout = ZUSD_DEFAULT_STOP_TIMEOUT;
 	while ((c = getopt_long(argc, argv, "p:s:m:fvqhV", longopts,
 				NULL)) != -1) {
 		switch (c) {
@@ -130,6 +163,15 @@ static int parse_args(struct zusd *d, int argc, char **argv)
 			break;
 		case 'f':
 			d->force = true;
+			break;
+		case 'T':
+			v = strtol(optarg, &end, 10);
+			if (*end || end == optarg || v < 0 || v > 86400) {
+				zus_err("--stop-timeout: want 0..86400 seconds, not '%s'",
+					optarg);
+				return 2;
+			}
+			d->stop_timeout = v;
 			break;
 		case 'E':
 			zus_evil_allowed = true;
@@ -221,6 +263,7 @@ static int32_t zusd_handle(struct ucchan_req *req, size_t *reply_len, void *arg)
 		.nr_bufs = req->nr_bufs,
 		.client_id = req->hdr->client_id,
 	};
+	struct zusd_busy *b = ucchan_worker_get_data(req->worker);
 	int32_t status;
 
 	/*
@@ -243,9 +286,39 @@ static int32_t zusd_handle(struct ucchan_req *req, size_t *reply_len, void *arg)
 		c.bufs[i].flags = req->bufs[i].flags &
 				  (ZUS_BUF_READ | ZUS_BUF_WRITE);
 	}
+	if (b && req->len >= sizeof(struct zufs_in_header)) {
+		const struct zufs_in_header *h = req->data;
+
+		b->opcode = h->opcode;
+		b->sb_id = h->sb_id;
+		b->ino = h->ino;
+		clock_gettime(CLOCK_MONOTONIC, &b->since);
+		__atomic_store_n(&b->busy, 1, __ATOMIC_RELEASE);
+	}
 	status = zus_dispatch(&d->srv, &c);
+	if (b)
+		__atomic_store_n(&b->busy, 0, __ATOMIC_RELEASE);
 	*reply_len = c.reply_len;
 	return status;
+}
+
+/* Each worker gets its zusd_busy entry (kept until zusd exits). */
+static int zusd_worker_init(struct ucchan_worker *w, unsigned int cpu,
+			    unsigned int slot, void *arg)
+{
+	struct zusd *d = arg;
+	struct zusd_busy *b = calloc(1, sizeof(*b));
+
+	if (!b)
+		return -ENOMEM;
+	b->cpu = cpu;
+	b->slot = slot;
+	pthread_mutex_lock(&d->busy_lock);
+	b->next = d->busy;
+	d->busy = b;
+	pthread_mutex_unlock(&d->busy_lock);
+	ucchan_worker_set_data(w, b);
+	return 0;
 }
 
 static void zusd_disconnect(uint64_t client_id, void *arg)
@@ -258,6 +331,7 @@ static void zusd_disconnect(uint64_t client_id, void *arg)
 static const struct ucchan_server_ops zusd_ucchan_ops = {
 	.size		= sizeof(struct ucchan_server_ops),
 	.handle		= zusd_handle,
+	.worker_init	= zusd_worker_init,
 	.disconnect	= zusd_disconnect,
 };
 
@@ -293,7 +367,7 @@ static int load_plugins(struct zusd *d)
 	return 0;
 }
 
-/* Wait for SIGTERM/SIGINT and apply the shutdown rule. */
+/* Wait for SIGTERM/SIGINT (SIGHUP: ignored) and apply the shutdown rule. */
 static void wait_for_stop(struct zusd *d, const sigset_t *set)
 {
 	bool refused = false;
@@ -305,6 +379,10 @@ static void wait_for_stop(struct zusd *d, const sigset_t *set)
 
 		if (sig < 0)
 			continue;	/* EINTR */
+		if (sig == SIGHUP) {
+			zus_info("SIGHUP: ignored (zusd logs to stderr: nothing to reopen)");
+			continue;
+		}
 		mounts = zus_server_nr_mounts(&d->srv);
 		if (!mounts) {
 			zus_info("%s: nothing mounted, exiting", strsignal(sig));
@@ -321,6 +399,105 @@ static void wait_for_stop(struct zusd *d, const sigset_t *set)
 	}
 }
 
+/* ---- bounded shutdown ------------------------------------------------ */
+
+struct zusd_stop {
+	struct zusd *d;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool done;
+};
+
+/* Log every worker still inside a plugin op; how many there are. */
+static unsigned int report_stuck(struct zusd *d)
+{
+	struct timespec now;
+	struct zusd_busy *b;
+	unsigned int n = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	pthread_mutex_lock(&d->busy_lock);
+	for (b = d->busy; b; b = b->next) {
+		if (!__atomic_load_n(&b->busy, __ATOMIC_ACQUIRE))
+			continue;
+		zus_err("shutdown: the worker of CPU %u slot %u is stuck in op %s (sb %llu, ino %llu) for %lld s",
+			b->cpu, b->slot, zus_op_name(b->opcode),
+			(unsigned long long)b->sb_id,
+			(unsigned long long)b->ino,
+			(long long)(now.tv_sec - b->since.tv_sec));
+		n++;
+	}
+	pthread_mutex_unlock(&d->busy_lock);
+	return n;
+}
+
+/* Runs while main stops the workers: past the deadline, exit anyway. */
+static void *stop_watchdog(void *p)
+{
+	struct zusd_stop *st = p;
+	struct timespec dl;
+	unsigned int n;
+	int ret = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &dl);
+	dl.tv_sec += st->d->stop_timeout;
+	pthread_mutex_lock(&st->lock);
+	while (!st->done && ret != ETIMEDOUT)
+		ret = pthread_cond_timedwait(&st->cond, &st->lock, &dl);
+	if (st->done) {
+		pthread_mutex_unlock(&st->lock);
+		return NULL;
+	}
+	n = report_stuck(st->d);
+	zus_err("shutdown: workers did not stop within %u s (%u stuck in a plugin op); exiting without them",
+		st->d->stop_timeout, n);
+	notify("STATUS=exited with a worker stuck in a plugin op");
+	_exit(1);	/* exit() would run destructors under the stuck op */
+}
+
+/* Stop the workers (and unmount what is left), within stop_timeout. */
+static void stop_bounded(struct zusd *d)
+{
+	struct zusd_stop st = { .d = d, .done = false };
+	pthread_condattr_t ca;
+	pthread_t t;
+	bool watched;
+
+	pthread_mutex_init(&st.lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&st.cond, &ca);
+	pthread_condattr_destroy(&ca);
+	watched = d->stop_timeout &&
+		  !pthread_create(&t, NULL, stop_watchdog, &st);
+	if (d->stop_timeout && !watched)
+		zus_warn("shutdown: no watchdog thread: waiting for the workers without a bound");
+	ucchan_server_destroy(d->ucs);	/* workers stop, clients -ESHUTDOWN */
+	d->ucs = NULL;
+	zus_server_fini(&d->srv);	/* the plugins' umount */
+	if (watched) {
+		pthread_mutex_lock(&st.lock);
+		st.done = true;
+		pthread_cond_signal(&st.cond);
+		pthread_mutex_unlock(&st.lock);
+		pthread_join(t, NULL);
+	}
+	pthread_cond_destroy(&st.cond);
+	pthread_mutex_destroy(&st.lock);
+}
+
+static void free_busy(struct zusd *d)
+{
+	struct zusd_busy *b, *n;
+
+	for (b = d->busy; b; b = n) {
+		n = b->next;
+		free(b);
+	}
+	d->busy = NULL;
+	pthread_mutex_destroy(&d->busy_lock);
+}
+
 int main(int argc, char **argv)
 {
 	struct zusd d = { 0 };
@@ -329,6 +506,19 @@ int main(int argc, char **argv)
 	};
 	sigset_t set;
 	int ret, err;
+
+	/*
+	 * First of all: every thread started from now on (by a plugin's
+	 * constructor or mount, by libucchan) inherits this mask, so only
+	 * the main thread takes these signals, in wait_for_stop().
+	 */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	pthread_mutex_init(&d.busy_lock, NULL);
 
 	ret = parse_args(&d, argc, argv);
 	if (ret >= 0)
@@ -341,13 +531,6 @@ int main(int argc, char **argv)
 	ret = 1;
 	if (load_plugins(&d))
 		goto out_srv;
-
-	/* Workers inherit this mask; only the main thread takes signals. */
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
 
 	uopts.name = d.service;
 	uopts.mode = d.mode;
@@ -371,10 +554,13 @@ int main(int argc, char **argv)
 
 	wait_for_stop(&d, &set);
 	notify("STOPPING=1");
-	ret = 0;
+	stop_bounded(&d);
+	free_busy(&d);
+	return 0;
 out_ucs:
 	ucchan_server_destroy(d.ucs);	/* workers stop, clients -ESHUTDOWN */
 out_srv:
 	zus_server_fini(&d.srv);
+	free_busy(&d);
 	return ret;
 }

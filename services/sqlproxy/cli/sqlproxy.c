@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <editline/readline.h>
 #include "sqlproxy.h"
+#include "sqlproxy_proto.h"	/* SQLP_MAX_SQL */
 
 static void usage(FILE *f)
 {
@@ -107,7 +108,7 @@ static bool conn_lost(int ret)
 
 static int run_sql(struct sqlp_conn *c, const char *sql, const struct out *o)
 {
-	struct sqlp_stmt *s;
+	struct sqlp_stmt *s = NULL;	/* prepare may fail before setting it */
 	int ret;
 
 	ret = sqlp_prepare(c, sql, &s);
@@ -116,7 +117,11 @@ static int run_sql(struct sqlp_conn *c, const char *sql, const struct out *o)
 	if (!ret)
 		ret = print_result(s, o);
 	if (ret) {
-		if (ret == -SQLP_ESQL)
+		if (ret == -E2BIG && !s)
+			fprintf(stderr, "Error: the statement is %zu bytes, "
+				"over the limit of %u bytes\n", strlen(sql),
+				SQLP_MAX_SQL);
+		else if (ret == -SQLP_ESQL)
 			fprintf(stderr, "Error: %s (SQLite code %d)\n",
 				sqlp_errmsg(c), sqlp_errcode(c));
 		else if (conn_lost(ret))
@@ -127,7 +132,7 @@ static int run_sql(struct sqlp_conn *c, const char *sql, const struct out *o)
 			fprintf(stderr, "Error: %s%s%s\n", strerror(-ret),
 				sqlp_errmsg(c)[0] ? ": " : "", sqlp_errmsg(c));
 	}
-	if (ret)
+	if (ret && s)
 		sqlp_reset(s);
 	sqlp_finalize(s);
 	return ret;
@@ -137,7 +142,7 @@ static int run_dot(struct sqlp_conn *c, char *line, const struct out *o,
 		   bool *quit)
 {
 	char *cmd = strtok(line, " \t"), *arg = strtok(NULL, " \t");
-	struct sqlp_stmt *s;
+	struct sqlp_stmt *s = NULL;
 	int ret;
 
 	if (!strcmp(cmd, ".quit") || !strcmp(cmd, ".exit")) {
@@ -224,7 +229,7 @@ static bool ready(struct sqlp_conn **cp, const char *target, bool *lost)
 static int shell(struct sqlp_conn *c, const char *target, const struct out *o)
 {
 	bool tty = isatty(0), quit = false, lost = false;
-	char *buf = NULL, *line;
+	char *buf = NULL, *more, *line;
 	size_t len = 0;
 	int status = 0, ret;
 
@@ -262,9 +267,15 @@ static int shell(struct sqlp_conn *c, const char *target, const struct out *o)
 			fflush(stdout);
 			continue;
 		}
-		buf = realloc(buf, len + strlen(line) + 2);
-		if (!buf)
+		more = realloc(buf, len + strlen(line) + 2);
+		if (!more) {
+			fprintf(stderr, "Error: %s\n", strerror(ENOMEM));
+			free(line);
+			free(buf);
+			sqlp_disconnect(c);
 			return 1;
+		}
+		buf = more;
 		len += (size_t)sprintf(buf + len, "%s%s", len ? "\n" : "", line);
 		free(line);
 		if (complete(buf)) {

@@ -79,10 +79,16 @@ static int dbc_progress(void *arg)
 	return __atomic_load_n(&e->stopping, __ATOMIC_RELAXED);
 }
 
-static int dbc_open(struct sqlp_engine *e, struct sqlp_dbc **dp, char *err,
-		    size_t errlen)
+/*
+ * A new connection: the daemon's own settings first (wal: switch the
+ * database to WAL, done once by sqlp_engine_new()), then the sandbox that
+ * every client statement runs under (sandbox.c).
+ */
+static int dbc_open(struct sqlp_engine *e, struct sqlp_dbc **dp, bool wal,
+		    char *err, size_t errlen)
 {
 	struct sqlp_dbc *d;
+	char *msg = NULL;
 	int rc;
 
 	d = calloc(1, sizeof(*d) + e->o.stmt_cache * sizeof(struct stmt_ent));
@@ -97,9 +103,24 @@ static int dbc_open(struct sqlp_engine *e, struct sqlp_dbc **dp, char *err,
 		rc = sqlite3_exec(d->db, e->o.sync_full ?
 				  "PRAGMA synchronous=FULL" :
 				  "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+	if (rc == SQLITE_OK && wal) {
+		rc = sqlite3_exec(d->db, "PRAGMA journal_mode=WAL", NULL, NULL,
+				  &msg);
+		if (rc != SQLITE_OK) {
+			snprintf(err, errlen, "%s: WAL: %s", e->path,
+				 msg ? msg : sqlite3_errmsg(d->db));
+			sqlite3_free(msg);
+			dbc_close(d);
+			return -EIO;
+		}
+	}
 	if (rc != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", e->path,
 			 d->db ? sqlite3_errmsg(d->db) : sqlite3_errstr(rc));
+		dbc_close(d);
+		return -EIO;
+	}
+	if (sqlp_sandbox(d->db, err, errlen)) {
 		dbc_close(d);
 		return -EIO;
 	}
@@ -120,7 +141,7 @@ static struct sqlp_dbc *pool_get(struct sqlp_engine *e)
 		e->npool--;
 	}
 	pthread_mutex_unlock(&e->lock);
-	if (!d && dbc_open(e, &d, err, sizeof(err)))
+	if (!d && dbc_open(e, &d, false, err, sizeof(err)))
 		return NULL;
 	d->next = NULL;
 	return d;
@@ -749,7 +770,6 @@ int sqlp_engine_new(struct sqlp_engine **ep, const struct sqlp_engine_opts *o,
 {
 	struct sqlp_engine *e;
 	struct sqlp_dbc *d;
-	char *mode = NULL;
 	int ret;
 
 	e = calloc(1, sizeof(*e));
@@ -764,19 +784,10 @@ int sqlp_engine_new(struct sqlp_engine **ep, const struct sqlp_engine_opts *o,
 		free(e);
 		return -ENOMEM;
 	}
-	ret = dbc_open(e, &d, err, errlen);
+	ret = dbc_open(e, &d, true, err, errlen);
 	if (ret) {
 		sqlp_engine_free(e);
 		return ret;
-	}
-	if (sqlite3_exec(d->db, "PRAGMA journal_mode=WAL", NULL, NULL,
-			 &mode) != SQLITE_OK) {
-		snprintf(err, errlen, "%s: WAL: %s", e->path,
-			 mode ? mode : sqlite3_errmsg(d->db));
-		sqlite3_free(mode);
-		dbc_close(d);
-		sqlp_engine_free(e);
-		return -EIO;
 	}
 	pool_put(e, d);
 	*ep = e;

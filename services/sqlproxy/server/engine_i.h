@@ -59,6 +59,13 @@ void sqlp_reply_error(struct sqlp_reply_hdr *rep, void *res, size_t res_cap,
  */
 void sqlp_engine_interrupt(struct sqlp_engine *e);
 
+/*
+ * sandbox.c: confine client SQL on db to db's own database (authorizer,
+ * defensive settings, no ATTACH, no extensions). 0, or -1 with err set.
+ */
+struct sqlite3;
+int sqlp_sandbox(struct sqlite3 *db, char *err, size_t errlen);
+
 /* Statistics (for tests and logs). */
 unsigned int sqlp_engine_sessions(struct sqlp_engine *e);
 

@@ -355,6 +355,7 @@ int sqlp_prepare(struct sqlp_conn *c, const char *sql, struct sqlp_stmt **sp)
 	struct sqlp_stmt *s;
 	size_t n = strlen(sql);
 
+	*sp = NULL;	/* on failure too: sqlp_finalize(NULL) is a no-op */
 	if (n > SQLP_MAX_SQL)
 		return -E2BIG;
 	s = calloc(1, sizeof(*s));
