@@ -22,13 +22,13 @@
 # in the log, and ucchan.ko/zuf.ko unload at the end.
 #
 # Environment: UCCHAN_PING (required), ZUSD, ZMFS_DIR (optional; the zufs
-# part is skipped without them), FAULT_ROUNDS (default 2), FAULT_PROB
-# (percent, default 5).
+# part is skipped without them), ZUFS_FAULT_ROUNDS (default 2), ZUFS_FAULT_PROB
+# (percent, default 5); ZUFS_* variables pass through vm-run.
 set -u
 PING=${UCCHAN_PING:?UCCHAN_PING not set}
 DBG=/sys/kernel/debug
-ROUNDS=${FAULT_ROUNDS:-2}
-PROB=${FAULT_PROB:-5}
+ROUNDS=${ZUFS_FAULT_ROUNDS:-2}
+PROB=${ZUFS_FAULT_PROB:-5}
 FAILS=0
 WORK=$(mktemp -d /tmp/ucchan-fault.XXXXXX)
 PIDS=()
@@ -66,15 +66,17 @@ fi_cleanup() {
 }
 trap fi_cleanup EXIT
 
-# Only tasks with make-it-fail set get failures; every failure is counted
-# in the kernel log ("FAULT_INJECTION: forcing a failure", verbose=1: no
-# stack dump, which would flood the serial console).
+# Only tasks with make-it-fail set get failures. "times" counts down with
+# every failure: that is the exact count (the log's "FAULT_INJECTION:
+# forcing a failure" lines are rate-limited; verbose=1: no stack dump,
+# which would flood the serial console).
+TIMES=1000000
 inject_on() {	# inject_on PERCENT
 	local a
 	for a in "${ATTRS[@]}"; do
 		echo Y >"$DBG/$a/task-filter"
 		echo 1 >"$DBG/$a/interval"
-		echo -1 >"$DBG/$a/times"
+		echo $TIMES >"$DBG/$a/times"
 		echo 0 >"$DBG/$a/space"
 		echo 1 >"$DBG/$a/verbose"
 		echo "$1" >"$DBG/$a/probability"
@@ -85,7 +87,22 @@ inject_on() {	# inject_on PERCENT
 	echo 0 >"$DBG/fail_page_alloc/min-order"
 }
 
-injected() { dmesg | grep -c 'FAULT_INJECTION: forcing a failure'; }
+injected() {	# failures injected since inject_on, per attribute
+	local a n out=()
+	for a in "${ATTRS[@]}"; do
+		n=$(cat "$DBG/$a/times")
+		out+=("$a=$((TIMES - n))")
+	done
+	echo "${out[*]}"
+}
+
+injected_total() {
+	local a n=0
+	for a in "${ATTRS[@]}"; do
+		n=$((n + TIMES - $(cat "$DBG/$a/times")))
+	done
+	echo $n
+}
 
 # failing CMD...: run CMD with make-it-fail set (inherited by its threads
 # and children), SIGKILLed after 120 s; prints the exit status (output goes
@@ -207,7 +224,6 @@ fi
 
 echo "fault injection: ${ATTRS[*]}, probability $PROB%, $ROUNDS round(s)"
 clean_round before
-n0=$(injected)
 inject_on "$PROB"
 for round in $(seq "$ROUNDS"); do
 	for mode in client server both; do
@@ -226,10 +242,10 @@ for round in $(seq "$ROUNDS"); do
 		fi
 	done
 done
+n=$(injected_total)
+echo "ucchan workload: $n failures injected ($(injected))"
 inject_off
-n1=$(injected)
-echo "ucchan workload: $((n1 - n0)) failures injected"
-if [ $((n1 - n0)) -gt 0 ]; then
+if [ "$n" -gt 0 ]; then
 	pass "faults were injected into the ucchan workload"
 else
 	fail "no fault was injected (task filter not effective?)"
@@ -251,7 +267,6 @@ if [ -n "${ZUSD:-}" ] && [ -x "${ZUSD:-}" ] && [ -n "${ZMFS_DIR:-}" ] &&
 	start_zusd "fi-zusd-$$"
 	if mount_memfs; then
 		pass "zufs: memfs mounted"
-		n0=$(injected)
 		inject_on "$PROB"
 		rc=$(failing sh -c '
 			cd "$1" || exit 2
@@ -277,9 +292,8 @@ if [ -n "${ZUSD:-}" ] && [ -x "${ZUSD:-}" ] && [ -n "${ZMFS_DIR:-}" ] &&
 		for t in /proc/"$ZUSD_PID"/task/*; do
 			echo 0 >"$t/make-it-fail" 2>/dev/null
 		done
+		echo "zufs workload: $(injected_total) failures injected ($(injected))"
 		inject_off
-		n1=$(injected)
-		echo "zufs workload: $((n1 - n0)) failures injected"
 		if kill -0 "$ZUSD_PID" 2>/dev/null; then
 			# zusd survived: the mount must work again
 			if echo clean >"$MNT/after" && [ "$(cat "$MNT/after")" = clean ]; then
