@@ -136,21 +136,24 @@ start_server() {
 	return 1
 }
 
+alive() {	# alive PID: exists and is not a zombie
+	[ -d "/proc/$1" ] && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]
+}
+
 # stop_server: SIGTERM, then SIGKILL; the server must be gone afterwards
 stop_server() {
 	local i
 	kill -TERM "$SRV" 2>/dev/null
 	for i in $(seq 100); do
-		kill -0 "$SRV" 2>/dev/null || break
+		alive "$SRV" || break
 		sleep 0.1
 	done
 	kill -KILL "$SRV" 2>/dev/null
 	for i in $(seq 100); do
-		[ -d "/proc/$SRV" ] && [ "$(awk '{print $3}' "/proc/$SRV/stat" 2>/dev/null)" != Z ] ||
-			break
+		alive "$SRV" || break
 		sleep 0.1
 	done
-	if [ -d "/proc/$SRV" ] && [ "$(awk '{print $3}' "/proc/$SRV/stat")" != Z ]; then
+	if alive "$SRV"; then
 		fail "server $SRV cannot be killed: $(cat /proc/$SRV/stack 2>/dev/null | head -5)"
 		return 1
 	fi
@@ -261,13 +264,14 @@ fi
 if [ -n "${ZUSD:-}" ] && [ -x "${ZUSD:-}" ] && [ -n "${ZMFS_DIR:-}" ] &&
    grep -q '^zuf ' /proc/modules; then
 	# lib.sh installs its own EXIT trap (unmount, stop zusd): chain ours
-	# shellcheck source=../zufs-memfs/lib.sh
+	# shellcheck source=/dev/null
 	. "$ZMFS_DIR/lib.sh"
 	trap 'cleanup; fi_cleanup' EXIT
 	start_zusd "fi-zusd-$$"
 	if mount_memfs; then
 		pass "zufs: memfs mounted"
 		inject_on "$PROB"
+		# shellcheck disable=SC2016 # expanded by the inner sh
 		rc=$(failing sh -c '
 			cd "$1" || exit 2
 			for i in $(seq 100); do

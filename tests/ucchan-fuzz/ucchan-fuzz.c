@@ -56,7 +56,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <grp.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -991,13 +993,15 @@ struct regbuf {
 };
 
 static void fill_iov(struct ucchan_iov *iov, unsigned char *heap,
-		     size_t heap_len, struct regbuf *rb, unsigned int nrb)
+		     size_t heap_len, struct regbuf *rb, unsigned int nrb,
+		     bool sane)
 {
+	static const int sane_cases[] = { 0, 1, 2, 3, 4, 5, 9 };
 	bool dummy;
 
 	memset(iov, 0, sizeof(*iov));
 	iov->flags = 1 + below(3);
-	switch (below(10)) {
+	switch (sane ? sane_cases[below(7)] : (int)below(10)) {
 	case 0: case 1: case 2: case 3: {	/* heap, partial pages */
 		size_t off = below(heap_len - 1);
 
@@ -1067,6 +1071,7 @@ static void *caller_main(void *arg)
 	size_t heap_len;
 	unsigned char *heap;
 	unsigned int ncalls, i, n;
+	bool sane;
 	int fd, r;
 
 	free(arg);
@@ -1135,8 +1140,9 @@ static void *caller_main(void *arg)
 			g->mem = NULL;
 		}
 		n = chance(90) ? below(5) : below(UCCHAN_MAX_BUFS + 1);
+		sane = chance(50);	/* half the calls get past validation */
 		for (i = 0; i < n; i++)
-			fill_iov(&iov[i], heap, heap_len, rb, 4);
+			fill_iov(&iov[i], heap, heap_len, rb, 4, sane);
 		call.req_ptr = (uintptr_t)req;
 		call.req_len = chance(95) ? below(sizeof(req)) :
 			       c.max_inline + below(2);
@@ -1304,7 +1310,7 @@ static void service_create(void)
 	if (fd < 0)
 		return;
 	pool_name(sc.name, below(NAME_POOL));
-	sc.mode = 0666;
+	sc.mode = chance(70) ? 0666 : chance(50) ? 0600 : 0622;
 	sc.slots_per_cpu = below(4);
 	sc.max_inline = chance(70) ? 0 : chance(50) ? page * (1 + below(4)) :
 			UCCHAN_MAX_INLINE;
@@ -1386,6 +1392,20 @@ static void child_main(int idx, uint64_t seed)
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	rng_seed(seed);
+	/* Every other process runs as nobody (when started as root), with a
+	 * small RLIMIT_MEMLOCK: permission checks (0600 services of another
+	 * user, SET_PERM without CAP_CHOWN) and the locked-memory charge of
+	 * registered buffers are only reached without root's capabilities.
+	 */
+	if ((idx & 1) && geteuid() == 0) {
+		struct rlimit rl = { 64 << 10, 64 << 10 };
+
+		setrlimit(RLIMIT_MEMLOCK, &rl);
+		if (setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534))
+			perror("ucchan-fuzz: dropping to nobody");
+		prctl(PR_SET_PDEATHSIG, SIGKILL);	/* reset by setuid */
+	}
 	sa.sa_handler = fault_handler;
 	sa.sa_flags = SA_NODEFER;
 	sigaction(SIGSEGV, &sa, NULL);
