@@ -21,8 +21,9 @@
 # The runner adds the rest: no kernel report (KASAN, lockdep, WARN, ...)
 # in the log, and ucchan.ko/zuf.ko unload at the end.
 #
-# Environment: UCCHAN_PING (required), ZUSD, ZMFS_DIR (optional; the zufs
-# part is skipped without them), ZUFS_FAULT_ROUNDS (default 2), ZUFS_FAULT_PROB
+# Environment: UCCHAN_PING (required), UCCHAN_FUZZ (optional: the fuzzer,
+# 30000 ioctls with failures), ZUSD, ZMFS_DIR (optional; the zufs part is
+# skipped without them), ZUFS_FAULT_ROUNDS (default 2), ZUFS_FAULT_PROB
 # (percent, default 5); ZUFS_* variables pass through vm-run.
 set -u
 PING=${UCCHAN_PING:?UCCHAN_PING not set}
@@ -254,6 +255,21 @@ else
 	fail "no fault was injected (task filter not effective?)"
 fi
 clean_round after
+
+# The fuzzer with failures: its own oracles do not hold when any
+# allocation may fail (its exit status is only shown); what counts is the
+# kernel log, the unload and kmemleak.
+if [ -n "${UCCHAN_FUZZ:-}" ] && [ -x "${UCCHAN_FUZZ:-}" ]; then
+	inject_on "$PROB"
+	rc=$(failing "$UCCHAN_FUZZ" --seed 0xfa17 --ops 30000 --seconds 60 --procs 3)
+	echo "ucchan-fuzz with failures: exit $rc, $(injected_total) failures injected ($(injected))"
+	inject_off
+	grep -E '^ucchan-fuzz: [0-9]+ ioctls' "$WORK/failing.log" | tail -1
+	clean_round after-fuzz
+else
+	echo "note: UCCHAN_FUZZ not set: the fuzzer part is skipped"
+fi
+
 if pins_balanced; then
 	pass "pinned pages balanced after the failures"
 else

@@ -313,6 +313,44 @@ static void *bad_pointer(size_t size, bool *must_fault)
 	}
 }
 
+/* ---- ucchan mappings of this process (areas, worker files) ---- */
+
+#define MAX_MAPS 16
+static _Atomic uintptr_t map_addr[MAX_MAPS];
+
+static void map_note(void *p)
+{
+	unsigned int i;
+
+	for (i = 0; i < MAX_MAPS; i++) {
+		uintptr_t zero = 0;
+
+		if (atomic_compare_exchange_strong(&map_addr[i], &zero,
+						   (uintptr_t)p))
+			return;
+	}
+}
+
+static void map_forget(void *p)
+{
+	unsigned int i;
+
+	for (i = 0; i < MAX_MAPS; i++) {
+		uintptr_t v = (uintptr_t)p;
+
+		atomic_compare_exchange_strong(&map_addr[i], &v, 0);
+	}
+}
+
+/* an address inside some ucchan mapping (possibly gone by now), or NULL */
+static void *map_pick(void)
+{
+	uintptr_t v = atomic_load(&map_addr[below(MAX_MAPS)]);
+
+	return v ? (void *)(v + page * below(4) + (chance(50) ? 0 : below(page))) :
+		   NULL;
+}
+
 /* ---- the process's table of files ---- */
 
 enum kind { K_NONE, K_UNBOUND, K_SERVICE, K_WORKER, K_CONN, K_OTHER };
@@ -574,7 +612,9 @@ static void gen_struct(unsigned long cmd, void *arena, bool *poisoned)
 		break;
 	}
 	case UCCHAN_IOC_BUF_REGISTER:
-		u->br.addr = (uintptr_t)(chance(70) ? guard : guard + 1);
+		u->br.addr = (uintptr_t)(chance(60) ? guard : guard + 1);
+		if (chance(20) && map_pick())	/* a PFNMAP mapping */
+			u->br.addr = (uintptr_t)map_pick() & ~(uintptr_t)(page - 1);
 		u->br.len = mutate ? edge(page) : (uint64_t)page;
 		u->br.flags = mutate ? edge(1) : 1 + below(3);
 		if (poison) {
@@ -871,6 +911,8 @@ static void *worker_main(void *arg)
 	if (map != MAP_FAILED && map_len < b.mmap_size)
 		violation("worker mapping of %zu bytes (< mmap_size %llu) accepted",
 			  map_len, (unsigned long long)b.mmap_size);
+	if (map != MAP_FAILED)
+		map_note(map);
 	while (!stopping() && served < quota) {
 		struct ucchan_req_hdr *h = (void *)map;
 		unsigned int i;
@@ -946,6 +988,38 @@ static void *worker_main(void *arg)
 		}
 		if (b.max_inline)
 			touch(map + b.reply_offset + below(b.max_inline), true);
+		/* a server that is a client too: hands its window (a PFNMAP
+		 * mapping) on as the buffer of a call of its own, or tries to
+		 * register it
+		 */
+		if (chance(3) && h->nr_bufs) {
+			const struct ucchan_buf_desc *d = &h->bufs[0];
+			struct ucchan_iov niov = {
+				.addr = (uintptr_t)map + d->offset,
+				.len = d->len,
+				.flags = UCCHAN_BUF_READ,
+			};
+			struct ucchan_call nc = {
+				.iov_ptr = (uintptr_t)&niov,
+				.iov_cnt = 1,
+				.timeout_ns = 1000000,
+			};
+			struct ucchan_buf_reg nr = {
+				.addr = ((uintptr_t)map + d->offset) &
+					~(uintptr_t)(page - 1),
+				.len = page,
+				.flags = UCCHAN_BUF_READ,
+			};
+			enum kind ck;
+			int cfd = fd_pick(K_CONN, &ck);
+
+			if (!(d->flags & UCCHAN_BUF_REGISTERED)) {
+				if (chance(50))
+					ioc(cfd, UCCHAN_IOC_CALL, &nc);
+				else
+					ioc(cfd, UCCHAN_IOC_BUF_REGISTER, &nr);
+			}
+		}
 		switch (below(200)) {
 		case 0:		/* let the caller's timeout fire */
 			usleep(below(30000));
@@ -953,6 +1027,7 @@ static void *worker_main(void *arg)
 		case 1:		/* close the worker while holding a call */
 			goto out;
 		case 2:		/* unmap mid-call, keep serving */
+			map_forget(map);
 			munmap(map, map_len);
 			map = MAP_FAILED;
 			break;
@@ -965,6 +1040,7 @@ static void *worker_main(void *arg)
 
 			if (q != MAP_FAILED) {
 				violation("worker mapping could be mremap()ed");
+				map_forget(map);
 				map = q;
 				map_len += page;
 			}
@@ -973,8 +1049,10 @@ static void *worker_main(void *arg)
 		}
 	}
 out:
-	if (map != MAP_FAILED)
+	if (map != MAP_FAILED) {
+		map_forget(map);
 		munmap(map, map_len);
+	}
 	if (fd >= 0) {
 		fd_forget(fd);
 		close(fd);
@@ -1021,8 +1099,14 @@ static void fill_iov(struct ucchan_iov *iov, unsigned char *heap,
 				     (r->flags ? r->flags : 1);
 		break;
 	}
-	case 6:					/* bad address */
-		iov->addr = (uintptr_t)bad_pointer(16, &dummy);
+	case 6:		/* bad address, or a ucchan mapping (VM_PFNMAP) */
+		iov->addr = (uintptr_t)map_pick();
+		/* READ only: the range may hold other memory by now, which a
+		 * WRITE buffer's copy-back would overwrite
+		 */
+		iov->flags = UCCHAN_BUF_READ;
+		if (!iov->addr || chance(50))
+			iov->addr = (uintptr_t)bad_pointer(16, &dummy);
 		iov->len = 1 + below(3 * page);
 		break;
 	case 7:					/* read-only memory, WRITE */
@@ -1283,6 +1367,7 @@ static void *seed_arg(void)
 static void area_drop(struct service *s)
 {
 	if (s->area && atomic_load(&s->users) == 0) {
+		map_forget(s->area);
 		munmap(s->area, s->area_size);
 		s->area = NULL;
 		s->area_size = 0;
@@ -1331,10 +1416,12 @@ static void service_create(void)
 		s->area = mmap(NULL, sc.regbuf_size, PROT_READ | PROT_WRITE,
 			       MAP_SHARED, fd, 0);
 		atomic_fetch_add(&sh->maps, 1);
-		if (s->area == MAP_FAILED)
+		if (s->area == MAP_FAILED) {
 			s->area = NULL;
-		else
+		} else {
 			s->area_size = sc.regbuf_size;
+			map_note(s->area);
+		}
 	}
 	/* workers: one per CPU and slot, some missing, some twice */
 	for (i = 0; i < ncpu; i++) {
