@@ -96,6 +96,7 @@ static uint64_t max_ops = 200000;
 static double max_seconds = 60;
 static int nprocs = 4;
 static int verbose;
+static int hotplug;
 static double t_end;
 static long page;
 static int ncpu = 1;
@@ -1570,9 +1571,26 @@ static void usage(const char *argv0)
 		"  --seed N     base seed (default: from the clock; printed)\n"
 		"  --ops N      stop after N ioctls, all processes together (default 200000)\n"
 		"  --seconds S  stop after S seconds (default 60)\n"
-		"  --procs N    fuzzing processes, 1..%d (default 4)\n",
+		"  --procs N    fuzzing processes, 1..%d (default 4)\n"
+		"  --hotplug    take the last CPU offline and back now and then (root)\n"
+		"  --verbose    print each process's pid and seed\n",
 		argv0, MAX_PROCS);
 	exit(2);
+}
+
+static int cpu_online_set(int cpu, int on)
+{
+	char path[64];
+	int fd, r;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online",
+		 cpu);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -1;
+	r = write(fd, on ? "1" : "0", 1) == 1 ? 0 : -1;
+	close(fd);
+	return r;
 }
 
 static int check_version(void)
@@ -1605,16 +1623,18 @@ int main(int argc, char **argv)
 		{ "seconds", required_argument, NULL, 't' },
 		{ "procs", required_argument, NULL, 'p' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "hotplug", no_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	uint64_t seed = 0, gen, total;
 	bool have_seed = false;
 	unsigned int restarts = 0, bad_exits = 0, i;
-	double t0, elapsed;
+	double t0, elapsed, last_report;
+	unsigned int hotplugs = 0;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "s:o:t:p:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:o:t:p:vHh", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			seed = strtoull(optarg, NULL, 0);
@@ -1633,6 +1653,9 @@ int main(int argc, char **argv)
 			break;
 		case 'v':
 			verbose = 1;
+			break;
+		case 'H':
+			hotplug = 1;
 			break;
 		default:
 			usage(argv[0]);
@@ -1671,11 +1694,31 @@ int main(int argc, char **argv)
 	for (i = 0; i < (unsigned int)nprocs; i++)
 		if (start_child(i, splitmix(&gen)) < 0)
 			return 2;
+	last_report = t0;
 	while (!stopping()) {
 		pid_t p;
 		int st;
 
 		usleep(50000 + below(400000));
+		if (now() - last_report >= 30) {
+			last_report = now();
+			printf("ucchan-fuzz: %.0f s: %" PRIu64 " ioctls, %u violation(s)\n",
+			       last_report - t0,
+			       (uint64_t)atomic_load(&sh->ioctls),
+			       atomic_load(&sh->violations));
+		}
+		if (hotplug && ncpu > 1 && chance(3)) {
+			/* the last CPU goes away under pinned workers and
+			 * callers, then comes back
+			 */
+			if (cpu_online_set(ncpu - 1, 0) == 0) {
+				hotplugs++;
+				usleep(200000 + below(800000));
+				if (cpu_online_set(ncpu - 1, 1))
+					violation("CPU %d does not come back online",
+						  ncpu - 1);
+			}
+		}
 		/* reap children that ended by themselves (thread limit) */
 		while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
 			for (i = 0; i < (unsigned int)nprocs; i++)
@@ -1730,13 +1773,13 @@ int main(int argc, char **argv)
 	printf("ucchan-fuzz: %" PRIu64 " ioctls in %.1f s (%.0f/s), %" PRIu64
 	       " succeeded; %" PRIu64 " calls answered, %" PRIu64
 	       " requests served, %" PRIu64 " mmaps, %" PRIu64
-	       " forks, %u child restarts\n",
+	       " forks, %u child restarts, %u CPU hotplugs\n",
 	       total, elapsed, total / (elapsed > 0 ? elapsed : 1),
 	       (uint64_t)atomic_load(&sh->ok),
 	       (uint64_t)atomic_load(&sh->calls_ok),
 	       (uint64_t)atomic_load(&sh->served),
 	       (uint64_t)atomic_load(&sh->maps),
-	       (uint64_t)atomic_load(&sh->forks), restarts);
+	       (uint64_t)atomic_load(&sh->forks), restarts, hotplugs);
 	printf("ucchan-fuzz: per command:");
 	for (i = 0; i <= NCMDS; i++)
 		printf(" %s=%" PRIu64, cmd_names[i],
