@@ -302,7 +302,7 @@ if [ -n "${ZUSD:-}" ] && [ -x "${ZUSD:-}" ] && [ -n "${ZMFS_DIR:-}" ] &&
 		echo "zufs file workload with failures: exit $rc"
 		# now zusd's own threads fail, while a clean client works
 		for t in /proc/"$ZUSD_PID"/task/*; do
-			echo 1 >"$t/make-it-fail" 2>/dev/null
+			{ echo 1 >"$t/make-it-fail"; } 2>/dev/null
 		done
 		for i in $(seq 60); do
 			echo "x $i" >"$MNT/z$((i % 10))" 2>/dev/null
@@ -310,7 +310,7 @@ if [ -n "${ZUSD:-}" ] && [ -x "${ZUSD:-}" ] && [ -n "${ZMFS_DIR:-}" ] &&
 			ls "$MNT" >/dev/null 2>&1
 		done
 		for t in /proc/"$ZUSD_PID"/task/*; do
-			echo 0 >"$t/make-it-fail" 2>/dev/null
+			{ echo 0 >"$t/make-it-fail"; } 2>/dev/null
 		done
 		echo "zufs workload: $(injected_total) failures injected ($(injected))"
 		inject_off
@@ -335,8 +335,13 @@ if [ -n "${ZUSD:-}" ] && [ -x "${ZUSD:-}" ] && [ -n "${ZMFS_DIR:-}" ] &&
 	else
 		fail "zufs: mount without injection"
 	fi
+	zpid=$ZUSD_PID
 	stop_zusd TERM || stop_zusd KILL
-	[ -d "/proc/$ZUSD_PID" ] && fail "zusd cannot be killed"
+	if alive "$zpid"; then
+		fail "zusd cannot be killed"
+	else
+		pass "zusd stopped"
+	fi
 	ZUSD_PID=
 else
 	echo "note: zusd or zuf.ko missing: zufs part skipped"
