@@ -67,11 +67,23 @@ setup_fs() {
 	return 0
 }
 
+# modprobe, except on a kernel without a modules directory here: a kernel
+# with every driver the runner needs built in (scripts/debug-kernel) has
+# nothing to load, and the checks that follow (/dev/pmem0, the tests
+# themselves) still catch a driver that is missing.
+kmod() {
+	if [ ! -d "/lib/modules/$(uname -r)" ]; then
+		log "no /lib/modules/$(uname -r): $* must be built in"
+		return 0
+	fi
+	modprobe "$@"
+}
+
 load_modules() {
 	local m
 
 	if [ "$PMEM" = 1 ]; then
-		modprobe -a libnvdimm nd_btt nd_e820 nd_pmem || return 1
+		kmod -a libnvdimm nd_btt nd_e820 nd_pmem || return 1
 		for _ in $(seq 50); do
 			[ -b /dev/pmem0 ] && break
 			sleep 0.1
@@ -79,7 +91,7 @@ load_modules() {
 		[ -b /dev/pmem0 ] || { log "no /dev/pmem0"; return 1; }
 	fi
 	for m in $KMODS; do
-		modprobe "$m" || { log "modprobe $m failed"; return 1; }
+		kmod "$m" || { log "modprobe $m failed"; return 1; }
 	done
 	# What udev would do (there is no udev in the guest).
 	[ ! -c /dev/fuse ] || chmod 0666 /dev/fuse

@@ -1,0 +1,373 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# Fault injection under a ucchan (and zufs) workload, in the VM.
+#
+# Needs a kernel with CONFIG_FAILSLAB, CONFIG_FAIL_PAGE_ALLOC and
+# CONFIG_FAULT_INJECTION_DEBUG_FS (scripts/debug-kernel builds one); on any
+# other kernel (Debian's) it exits 77 and says why. With them:
+#   - failslab and fail_page_alloc (and fail_usercopy when present) fail
+#     allocations of the workload's processes only (task-filter +
+#     /proc/PID/make-it-fail), GFP_KERNEL ones included, order 0 included;
+#   - workload 1: ucchan-ping servers and clients (inline, mapped at odd
+#     offsets, registered buffers), in rounds where the client fails, the
+#     server fails, both fail;
+#   - workload 2 (when zusd and zuf.ko are there): zusd + memfs mounted,
+#     a file workload that fails, then zusd's own threads failing;
+#   - then injection off, and the same operations must work again (the
+#     kernel's state survived the failures), pinned pages are balanced,
+#     kmemleak (when built in) finds no leak that involves ucchan or zuf,
+#     every process that got a failure ended by itself or could be killed.
+# The runner adds the rest: no kernel report (KASAN, lockdep, WARN, ...)
+# in the log, and ucchan.ko/zuf.ko unload at the end.
+#
+# Environment: UCCHAN_PING (required), UCCHAN_FUZZ (optional: the fuzzer,
+# 30000 ioctls with failures), ZUSD, ZMFS_DIR (optional; the zufs part is
+# skipped without them), ZUFS_FAULT_ROUNDS (default 2), ZUFS_FAULT_PROB
+# (percent, default 5); ZUFS_* variables pass through vm-run.
+set -u
+PING=${UCCHAN_PING:?UCCHAN_PING not set}
+DBG=/sys/kernel/debug
+ROUNDS=${ZUFS_FAULT_ROUNDS:-2}
+PROB=${ZUFS_FAULT_PROB:-5}
+FAILS=0
+WORK=$(mktemp -d /tmp/ucchan-fault.XXXXXX)
+PIDS=()
+
+fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
+pass() { echo "ok: $*"; }
+
+mountpoint -q $DBG || mount -t debugfs debugfs $DBG 2>/dev/null
+for f in failslab fail_page_alloc; do
+	if [ ! -d "$DBG/$f" ]; then
+		echo "SKIP: no $DBG/$f: this kernel ($(uname -r)) has no fault injection" \
+			"(CONFIG_FAILSLAB, CONFIG_FAIL_PAGE_ALLOC, CONFIG_FAULT_INJECTION_DEBUG_FS);" \
+			"build one with scripts/debug-kernel"
+		exit 77
+	fi
+done
+ATTRS=(failslab fail_page_alloc)
+[ -d "$DBG/fail_usercopy" ] && ATTRS+=(fail_usercopy)
+
+inject_off() {
+	local a
+	for a in "${ATTRS[@]}"; do
+		echo 0 >"$DBG/$a/probability"
+	done
+}
+
+fi_cleanup() {
+	local p
+	inject_off
+	for p in "${PIDS[@]}"; do
+		kill -KILL "$p" 2>/dev/null
+	done
+	wait 2>/dev/null
+	rm -rf "$WORK"
+}
+trap fi_cleanup EXIT
+
+# Only tasks with make-it-fail set get failures. "times" counts down with
+# every failure: that is the exact count (the log's "FAULT_INJECTION:
+# forcing a failure" lines are rate-limited; verbose=1: no stack dump,
+# which would flood the serial console).
+TIMES=1000000
+inject_on() {	# inject_on PERCENT
+	local a
+	for a in "${ATTRS[@]}"; do
+		echo Y >"$DBG/$a/task-filter"
+		echo 1 >"$DBG/$a/interval"
+		echo $TIMES >"$DBG/$a/times"
+		echo 0 >"$DBG/$a/space"
+		echo 1 >"$DBG/$a/verbose"
+		echo "$1" >"$DBG/$a/probability"
+	done
+	echo N >"$DBG/failslab/ignore-gfp-wait"
+	echo N >"$DBG/fail_page_alloc/ignore-gfp-wait"
+	echo N >"$DBG/fail_page_alloc/ignore-gfp-highmem"
+	echo 0 >"$DBG/fail_page_alloc/min-order"
+}
+
+injected() {	# failures injected since inject_on, per attribute
+	local a n out=()
+	for a in "${ATTRS[@]}"; do
+		n=$(cat "$DBG/$a/times")
+		out+=("$a=$((TIMES - n))")
+	done
+	echo "${out[*]}"
+}
+
+injected_total() {
+	local a n=0
+	for a in "${ATTRS[@]}"; do
+		n=$((n + TIMES - $(cat "$DBG/$a/times")))
+	done
+	echo $n
+}
+
+# failing CMD...: run CMD with make-it-fail set (inherited by its threads
+# and children), SIGKILLed after 120 s; prints the exit status (output goes
+# to $WORK/failing.log). A process the SIGKILL cannot end (stuck in the
+# kernel) hangs the test, and the runner's timeout fails it.
+failing() {
+	timeout -s KILL 120 sh -c 'echo 1 >/proc/self/make-it-fail && exec "$@"' \
+		sh "$@" >>"$WORK/failing.log" 2>&1
+	echo $?
+}
+
+# start_server NAME FAIL(0|1) ARGS...: sets SRV (pid) or returns 1 when
+# the server did not come up (a clean failure when FAIL=1)
+start_server() {
+	local name=$1 f=$2 log=$WORK/$1.log i
+	shift 2
+	if [ "$f" = 1 ]; then
+		( echo 1 >/proc/self/make-it-fail && exec "$PING" --serve "$name" "$@" ) \
+			>"$log" 2>&1 &
+	else
+		"$PING" --serve "$name" "$@" >"$log" 2>&1 &
+	fi
+	SRV=$!
+	PIDS+=("$SRV")
+	for i in $(seq 300); do
+		grep -q '^serving' "$log" && return 0
+		kill -0 "$SRV" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	kill -KILL "$SRV" 2>/dev/null
+	return 1
+}
+
+alive() {	# alive PID: exists and is not a zombie
+	[ -d "/proc/$1" ] && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]
+}
+
+# stop_server: SIGTERM, then SIGKILL; the server must be gone afterwards
+stop_server() {
+	local i
+	kill -TERM "$SRV" 2>/dev/null
+	for i in $(seq 100); do
+		alive "$SRV" || break
+		sleep 0.1
+	done
+	kill -KILL "$SRV" 2>/dev/null
+	for i in $(seq 100); do
+		alive "$SRV" || break
+		sleep 0.1
+	done
+	if alive "$SRV"; then
+		fail "server $SRV cannot be killed: $(cat /proc/$SRV/stack 2>/dev/null | head -5)"
+		return 1
+	fi
+	wait "$SRV" 2>/dev/null
+	return 0
+}
+
+clients() {	# clients NAME FAIL: the client mix; prints the exit codes
+	local name=$1 f=$2 out=()
+	local -a runs=(
+		"-c 20 -s 100 --inline"
+		"-c 10 -s 1048576 --mapped --offset 1"
+		"-c 10 -s 8193 --mapped --offset 4095"
+		"-c 10 -s 65536 --registered --offset 5"
+		"-c 5 -s 4194304 --registered"
+	)
+	local r rc
+	for r in "${runs[@]}"; do
+		# shellcheck disable=SC2086
+		if [ "$f" = 1 ]; then
+			rc=$(failing "$PING" "$name" -q $r)
+		else
+			timeout -k 5 120 "$PING" "$name" -q $r >>"$WORK/clients.log" 2>&1
+			rc=$?
+		fi
+		out+=("$rc")
+	done
+	echo "${out[*]}"
+}
+
+pins_balanced() {
+	local i a r
+	for i in $(seq 50); do
+		echo 1 >/proc/sys/vm/stat_refresh 2>/dev/null
+		a=$(awk '$1 == "nr_foll_pin_acquired" { print $2 }' /proc/vmstat)
+		r=$(awk '$1 == "nr_foll_pin_released" { print $2 }' /proc/vmstat)
+		[ "$a" = "$r" ] && return 0
+		sleep 0.1
+	done
+	echo "nr_foll_pin_acquired $a != nr_foll_pin_released $r"
+	return 1
+}
+
+# A clean run: server and every client kind must work.
+clean_round() {	# clean_round LABEL
+	local rc
+	if ! start_server "fi-clean-$1" 0 --regbuf $((64 << 20)); then
+		fail "$1: clean server does not start"
+		cat "$WORK/fi-clean-$1.log"
+		return
+	fi
+	rc=$(clients "fi-clean-$1" 0)
+	if [ "$rc" = "0 0 0 0 0" ]; then
+		pass "$1: ucchan-ping without injection works (exit codes $rc)"
+	else
+		fail "$1: ucchan-ping without injection: exit codes $rc"
+		tail -20 "$WORK/clients.log"
+	fi
+	stop_server && pass "$1: server stopped"
+}
+
+KMEMLEAK=$DBG/kmemleak
+if [ -w "$KMEMLEAK" ]; then
+	# everything allocated so far (boot) is not ours to judge
+	echo scan >"$KMEMLEAK"
+	echo clear >"$KMEMLEAK"
+else
+	echo "note: no $KMEMLEAK (CONFIG_DEBUG_KMEMLEAK): leak check skipped"
+	KMEMLEAK=
+fi
+
+echo "fault injection: ${ATTRS[*]}, probability $PROB%, $ROUNDS round(s)"
+clean_round before
+inject_on "$PROB"
+for round in $(seq "$ROUNDS"); do
+	for mode in client server both; do
+		sf=0; cf=0
+		[ "$mode" = client ] || sf=1
+		[ "$mode" = server ] || cf=1
+		name=fi-$mode-$round
+		if start_server "$name" "$sf" --regbuf $((64 << 20)); then
+			rc=$(clients "$name" "$cf")
+			echo "round $round, failing $mode: client exit codes $rc"
+			stop_server
+		else
+			echo "round $round, failing $mode: server did not come up (clean failure):" \
+				"$(tail -1 "$WORK/$name.log")"
+			stop_server
+		fi
+	done
+done
+n=$(injected_total)
+echo "ucchan workload: $n failures injected ($(injected))"
+inject_off
+if [ "$n" -gt 0 ]; then
+	pass "faults were injected into the ucchan workload"
+else
+	fail "no fault was injected (task filter not effective?)"
+fi
+clean_round after
+
+# The fuzzer with failures: its own oracles do not hold when any
+# allocation may fail (its exit status is only shown); what counts is the
+# kernel log, the unload and kmemleak.
+if [ -n "${UCCHAN_FUZZ:-}" ] && [ -x "${UCCHAN_FUZZ:-}" ]; then
+	inject_on "$PROB"
+	rc=$(failing "$UCCHAN_FUZZ" --seed 0xfa17 --ops 30000 --seconds 60 --procs 3)
+	echo "ucchan-fuzz with failures: exit $rc, $(injected_total) failures injected ($(injected))"
+	inject_off
+	grep -E '^ucchan-fuzz: [0-9]+ ioctls' "$WORK/failing.log" | tail -1
+	clean_round after-fuzz
+else
+	echo "note: UCCHAN_FUZZ not set: the fuzzer part is skipped"
+fi
+
+if pins_balanced; then
+	pass "pinned pages balanced after the failures"
+else
+	fail "pinned pages leaked"
+fi
+
+# ---- zufs: zusd + memfs ----
+if [ -n "${ZUSD:-}" ] && [ -x "${ZUSD:-}" ] && [ -n "${ZMFS_DIR:-}" ] &&
+   grep -q '^zuf ' /proc/modules; then
+	# lib.sh installs its own EXIT trap (unmount, stop zusd): chain ours
+	# shellcheck source=/dev/null
+	. "$ZMFS_DIR/lib.sh"
+	trap 'cleanup; fi_cleanup' EXIT
+	start_zusd "fi-zusd-$$"
+	if mount_memfs; then
+		pass "zufs: memfs mounted"
+		inject_on "$PROB"
+		# shellcheck disable=SC2016 # expanded by the inner sh
+		rc=$(failing sh -c '
+			cd "$1" || exit 2
+			for i in $(seq 100); do
+				mkdir -p "d$((i % 7))" &&
+				echo "data $i" >"d$((i % 7))/f$i" &&
+				cat "d$((i % 7))/f$i" >/dev/null &&
+				dd if=/dev/zero of="big$((i % 3))" bs=64k count=4 2>/dev/null
+				ls -l "d$((i % 7))" >/dev/null
+				[ $((i % 5)) = 0 ] && rm -rf "d$((i % 7))"
+			done
+			exit 0' sh "$MNT")
+		echo "zufs file workload with failures: exit $rc"
+		# now zusd's own threads fail, while a clean client works
+		for t in /proc/"$ZUSD_PID"/task/*; do
+			{ echo 1 >"$t/make-it-fail"; } 2>/dev/null
+		done
+		for i in $(seq 60); do
+			echo "x $i" >"$MNT/z$((i % 10))" 2>/dev/null
+			cat "$MNT/z$((i % 10))" >/dev/null 2>&1
+			ls "$MNT" >/dev/null 2>&1
+		done
+		for t in /proc/"$ZUSD_PID"/task/*; do
+			{ echo 0 >"$t/make-it-fail"; } 2>/dev/null
+		done
+		echo "zufs workload: $(injected_total) failures injected ($(injected))"
+		inject_off
+		if kill -0 "$ZUSD_PID" 2>/dev/null; then
+			# zusd survived: the mount must work again
+			if echo clean >"$MNT/after" && [ "$(cat "$MNT/after")" = clean ]; then
+				pass "zufs: mount works after the failures"
+			else
+				echo "note: the mount does not work after zusd's failures (zusd log below)"
+				tail -5 "$ZUSD_LOG"
+			fi
+		else
+			echo "note: zusd exited under failures; its log:"
+			tail -5 "$ZUSD_LOG"
+		fi
+		if umount_memfs; then
+			pass "zufs: umount after the failures"
+		else
+			fail "zufs: umount after the failures"
+			umount -l "$MNT" 2>/dev/null
+		fi
+	else
+		fail "zufs: mount without injection"
+	fi
+	zpid=$ZUSD_PID
+	stop_zusd TERM || stop_zusd KILL
+	if alive "$zpid"; then
+		fail "zusd cannot be killed"
+	else
+		pass "zusd stopped"
+	fi
+	ZUSD_PID=
+else
+	echo "note: zusd or zuf.ko missing: zufs part skipped"
+fi
+
+if [ -n "$KMEMLEAK" ]; then
+	# two scans: an object must look unreferenced twice to be reported
+	echo scan >"$KMEMLEAK"
+	sleep 2
+	echo scan >"$KMEMLEAK"
+	cat "$KMEMLEAK" >"$WORK/leaks"
+	if [ -s "$WORK/leaks" ]; then
+		nl=$(grep -c '^unreferenced object' "$WORK/leaks")
+		# any leak fails (the runner sees kmemleak's line in the log
+		# anyway); say whether a backtrace runs through our modules
+		if grep -q '\[ucchan\]\|\[zuf\]' "$WORK/leaks"; then
+			fail "kmemleak: $nl suspected leak(s), some through ucchan/zuf:"
+		else
+			fail "kmemleak: $nl suspected leak(s), none through ucchan/zuf (kernel's own, or false positives):"
+		fi
+		head -60 "$WORK/leaks"
+		echo clear >"$KMEMLEAK"
+	else
+		pass "kmemleak: no leak"
+	fi
+fi
+
+echo "$FAILS failure(s)"
+[ "$FAILS" = 0 ]
