@@ -12,8 +12,10 @@
 #include <linux/fs.h>
 #include <linux/namei.h>
 #include <linux/posix_acl.h>
+#include <linux/security.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
+#include <linux/xattr.h>
 
 #include "zuf_i.h"
 
@@ -105,6 +107,50 @@ static struct dentry *zuf_lookup(struct inode *dir, struct dentry *dentry,
 }
 
 /*
+ * Store the xattrs the LSMs give a new inode (security_inode_init_security),
+ * by full name with SETXATTR. Without ZUFS_CAP_XATTR, or with SETXATTR
+ * answered -ENOSYS, zuf_xattr_call() is -EOPNOTSUPP and the labels are
+ * not stored: security_inode_init_security() turns that into success.
+ */
+static int zuf_initxattrs(struct inode *inode, const struct xattr *xattrs,
+			  void *fs_data)
+{
+	const struct xattr *x;
+	char *name;
+	int err = 0;
+
+	for (x = xattrs; x->name && !err; x++) {
+		name = kasprintf(GFP_KERNEL, XATTR_SECURITY_PREFIX "%s",
+				 x->name);
+		if (!name)
+			return -ENOMEM;
+		err = zuf_xattr_call(inode, ZUFS_OP_SETXATTR, name, x->value,
+				     x->value_len, ZUFS_XATTR_CREATE, NULL);
+		kfree(name);
+	}
+	return err;
+}
+
+/* A new inode's LSM labels and ACLs, before anyone can see it. */
+static int zuf_init_new_inode(struct inode *inode, struct inode *dir,
+			      const struct qstr *qstr,
+			      struct posix_acl *default_acl,
+			      struct posix_acl *acl)
+{
+	int err;
+
+	err = security_inode_init_security(inode, dir, qstr, zuf_initxattrs,
+					   NULL);
+	if (err == -EOPNOTSUPP)
+		err = 0;
+	if (!err)
+		err = zuf_acl_init(inode, default_acl, acl);
+	if (err)
+		zuf_attr_stale(inode);	/* ctime, maybe an xattr set */
+	return err;
+}
+
+/*
  * Give dentry the inode an entry reply named, as FUSE's create_new_entry()
  * does: d_splice_alias() looks for an alias of a directory under the
  * inode's lock, so two replies naming one directory (two creates racing
@@ -132,7 +178,8 @@ static int zuf_instantiate(struct inode *dir, struct dentry *dentry,
 
 /*
  * Send a request that creates dentry in dir, a new inode of mode's type;
- * give the new inode the ACLs posix_acl_create() computed; instantiate it.
+ * give the new inode its LSM labels and the ACLs posix_acl_create()
+ * computed; instantiate it.
  */
 static int zuf_create_call(struct inode *dir, struct dentry *dentry,
 			   umode_t mode, struct zuf_args *args,
@@ -167,9 +214,10 @@ static int zuf_create_call(struct inode *dir, struct dentry *dentry,
 		return err;
 	}
 	zuf_attr_stale(dir);
-	err = zuf_acl_init(inode, default_acl, acl);
+	err = zuf_init_new_inode(inode, dir, &dentry->d_name, default_acl,
+				 acl);
 	if (err) {
-		/* the inode exists, without its ACLs: ask again next time */
+		/* the inode exists, without its labels or ACLs */
 		iput(inode);
 		d_drop(dentry);
 		return err;
@@ -436,7 +484,7 @@ static int zuf_tmpfile(zuf_idmap_t *idmap, struct inode *dir,
 		err = -EIO;
 		goto out;
 	}
-	err = zuf_acl_init(inode, NULL, acl);
+	err = zuf_init_new_inode(inode, dir, NULL, NULL, acl);
 	if (err) {
 		iput(inode);
 		goto out;
