@@ -5,8 +5,15 @@
  * server entry (cookie 0 in the request), else a cookie >=
  * ZUFS_DIR_COOKIE_FIRST the server chose so that it stays valid while
  * the directory changes.
+ *
+ * A server must make progress: every record's cookie is greater than the
+ * position it follows, so a readdir call that does not end the directory
+ * always emits at least one new entry and a reply that repeats entries
+ * (or never says EOF with the same cookie) is -EIO instead of an endless
+ * loop for getdents and for in-kernel callers (overlayfs, nfsd).
  */
 #include <linux/fs.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
 
@@ -25,11 +32,12 @@ static bool zuf_dirent_type_ok(u32 type)
 }
 
 /*
- * Emit the records of one reply. Returns 1 when the caller's buffer is
- * full, 0 when all were emitted, -EIO for a bad record (nothing after it
- * is used).
+ * Emit the records of one reply, which answered a request from cookie.
+ * Returns 1 when the caller's buffer is full, 0 when all were emitted,
+ * -EIO for a bad record (nothing after it is used).
  */
-static int zuf_emit_records(struct zuf_sb_info *sbi, struct dir_context *ctx,
+static int zuf_emit_records(struct zuf_sb_info *sbi, struct inode *dir,
+			    struct dir_context *ctx, u64 cookie,
 			    const char *buf, size_t len)
 {
 	size_t pos = 0;
@@ -46,9 +54,16 @@ static int zuf_emit_records(struct zuf_sb_info *sbi, struct dir_context *ctx,
 		    !zuf_dirent_type_ok(d->type) ||
 		    d->off < ZUFS_DIR_COOKIE_FIRST || d->off > S64_MAX)
 			goto bad;
+		if (d->off <= cookie) {
+			pr_warn_ratelimited("zufs: sb %llu: readdir of directory %lu goes back (cookie %llu after %llu)\n",
+					    sbi->sb_id, dir->i_ino, d->off,
+					    cookie);
+			return -EIO;
+		}
 		if (!dir_emit(ctx, d->name, d->namelen, d->ino, d->type))
 			return 1;
 		ctx->pos = d->off;
+		cookie = d->off;
 		pos += reclen;
 	}
 	return 0;
@@ -86,6 +101,11 @@ static int zuf_readdir(struct file *file, struct dir_context *ctx)
 	if (!buf)
 		return -ENOMEM;
 	for (;;) {
+		/* each turn emitted one entry at least: stop for the killed */
+		if (fatal_signal_pending(current)) {
+			err = -EINTR;
+			break;
+		}
 		in.cookie = ctx->pos == 2 ? 0 : ctx->pos;
 		in.size = ZUF_READDIR_BUF;
 		kv.iov_base = buf;
@@ -102,7 +122,7 @@ static int zuf_readdir(struct file *file, struct dir_context *ctx)
 			err = -EIO;
 			break;
 		}
-		err = zuf_emit_records(sbi, ctx, buf, out.len);
+		err = zuf_emit_records(sbi, dir, ctx, in.cookie, buf, out.len);
 		if (err) {
 			if (err > 0)
 				err = 0;

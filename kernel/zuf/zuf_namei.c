@@ -12,8 +12,10 @@
 #include <linux/fs.h>
 #include <linux/namei.h>
 #include <linux/posix_acl.h>
+#include <linux/security.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
+#include <linux/xattr.h>
 
 #include "zuf_i.h"
 
@@ -105,12 +107,83 @@ static struct dentry *zuf_lookup(struct inode *dir, struct dentry *dentry,
 }
 
 /*
- * Send a request that creates dentry in dir; give the new inode the ACLs
- * posix_acl_create() computed; instantiate it.
+ * Store the xattrs the LSMs give a new inode (security_inode_init_security),
+ * by full name with SETXATTR. Without ZUFS_CAP_XATTR, or with SETXATTR
+ * answered -ENOSYS, zuf_xattr_call() is -EOPNOTSUPP and the labels are
+ * not stored: security_inode_init_security() turns that into success.
+ */
+static int zuf_initxattrs(struct inode *inode, const struct xattr *xattrs,
+			  void *fs_data)
+{
+	const struct xattr *x;
+	char *name;
+	int err = 0;
+
+	for (x = xattrs; x->name && !err; x++) {
+		name = kasprintf(GFP_KERNEL, XATTR_SECURITY_PREFIX "%s",
+				 x->name);
+		if (!name)
+			return -ENOMEM;
+		err = zuf_xattr_call(inode, ZUFS_OP_SETXATTR, name, x->value,
+				     x->value_len, ZUFS_XATTR_CREATE, NULL);
+		kfree(name);
+	}
+	return err;
+}
+
+/* A new inode's LSM labels and ACLs, before anyone can see it. */
+static int zuf_init_new_inode(struct inode *inode, struct inode *dir,
+			      const struct qstr *qstr,
+			      struct posix_acl *default_acl,
+			      struct posix_acl *acl)
+{
+	int err;
+
+	err = security_inode_init_security(inode, dir, qstr, zuf_initxattrs,
+					   NULL);
+	if (err == -EOPNOTSUPP)
+		err = 0;
+	if (!err)
+		err = zuf_acl_init(inode, default_acl, acl);
+	if (err)
+		zuf_attr_stale(inode);	/* ctime, maybe an xattr set */
+	return err;
+}
+
+/*
+ * Give dentry the inode an entry reply named, as FUSE's create_new_entry()
+ * does: d_splice_alias() looks for an alias of a directory under the
+ * inode's lock, so two replies naming one directory (two creates racing
+ * in different parents, or a create and a lookup) can never give it two
+ * dentries. A directory that has one already is the server's lie: -EIO
+ * (d_splice_alias() may have moved that alias here, as for a lookup; the
+ * cache stays consistent). Consumes the inode reference.
+ */
+static int zuf_instantiate(struct inode *dir, struct dentry *dentry,
+			   struct inode *inode)
+{
+	unsigned long ino = inode->i_ino;
+	struct dentry *alias;
+
+	d_drop(dentry);
+	alias = d_splice_alias(inode, dentry);
+	if (!alias)
+		return 0;
+	if (!IS_ERR(alias))
+		dput(alias);
+	pr_warn_ratelimited("zufs: sb %llu: new entry in directory %lu names directory %lu, which has a name already\n",
+			    ZUF_SB(dir->i_sb)->sb_id, dir->i_ino, ino);
+	return -EIO;
+}
+
+/*
+ * Send a request that creates dentry in dir, a new inode of mode's type;
+ * give the new inode its LSM labels and the ACLs posix_acl_create()
+ * computed; instantiate it.
  */
 static int zuf_create_call(struct inode *dir, struct dentry *dentry,
-			   struct zuf_args *args, struct posix_acl *default_acl,
-			   struct posix_acl *acl)
+			   umode_t mode, struct zuf_args *args,
+			   struct posix_acl *default_acl, struct posix_acl *acl)
 {
 	struct zufs_entry_out *out = args->out;
 	struct inode *inode;
@@ -129,20 +202,27 @@ static int zuf_create_call(struct inode *dir, struct dentry *dentry,
 		if (IS_ERR(inode))
 			err = PTR_ERR(inode);
 	}
+	if (!err && ((inode->i_mode ^ mode) & S_IFMT)) {
+		pr_warn_ratelimited("zufs: sb %llu: created inode %lu has type %o, not %o\n",
+				    ZUF_SB(dir->i_sb)->sb_id, inode->i_ino,
+				    inode->i_mode & S_IFMT, mode & S_IFMT);
+		iput(inode);
+		err = -EIO;
+	}
 	if (err) {
 		zuf_unsure(err, dir, dentry);
 		return err;
 	}
 	zuf_attr_stale(dir);
-	err = zuf_acl_init(inode, default_acl, acl);
+	err = zuf_init_new_inode(inode, dir, &dentry->d_name, default_acl,
+				 acl);
 	if (err) {
-		/* the inode exists, without its ACLs: ask again next time */
+		/* the inode exists, without its labels or ACLs */
 		iput(inode);
 		d_drop(dentry);
 		return err;
 	}
-	d_instantiate(dentry, inode);
-	return 0;
+	return zuf_instantiate(dir, dentry, inode);
 }
 
 static int zuf_mknod_op(zuf_idmap_t *idmap, struct inode *dir,
@@ -168,7 +248,7 @@ static int zuf_mknod_op(zuf_idmap_t *idmap, struct inode *dir,
 		in.ni.rdev_major = MAJOR(rdev);
 		in.ni.rdev_minor = MINOR(rdev);
 	}
-	err = zuf_create_call(dir, dentry, &args, default_acl, acl);
+	err = zuf_create_call(dir, dentry, mode, &args, default_acl, acl);
 	posix_acl_release(default_acl);
 	posix_acl_release(acl);
 	return err;
@@ -226,9 +306,7 @@ static int zuf_symlink(zuf_idmap_t *idmap, struct inode *dir,
 	kbuf.iter = &iter;
 	kbuf.len = len;
 	kbuf.flags = UCCHAN_BUF_READ;
-	err = zuf_create_call(dir, dentry, &args, NULL, NULL);
-	if (!err && !S_ISLNK(d_inode(dentry)->i_mode))
-		err = -EIO;	/* instantiated anyway: the cache is right */
+	err = zuf_create_call(dir, dentry, mode, &args, NULL, NULL);
 	return err == -EOPNOTSUPP ? -EPERM : err;
 }
 
@@ -271,8 +349,7 @@ static int zuf_link(struct dentry *old_dentry, struct inode *dir,
 	}
 	zuf_attr_stale(dir);
 	ihold(inode);
-	d_instantiate(dentry, inode);
-	return 0;
+	return zuf_instantiate(dir, dentry, inode);
 }
 
 static int zuf_remove(struct inode *dir, struct dentry *dentry, u32 opcode)
@@ -407,7 +484,7 @@ static int zuf_tmpfile(zuf_idmap_t *idmap, struct inode *dir,
 		err = -EIO;
 		goto out;
 	}
-	err = zuf_acl_init(inode, NULL, acl);
+	err = zuf_init_new_inode(inode, dir, NULL, NULL, acl);
 	if (err) {
 		iput(inode);
 		goto out;

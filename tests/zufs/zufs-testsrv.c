@@ -19,7 +19,21 @@
  * getattr-stall, write-overcount, write-offset, status-positive,
  * status-internal, reply-short, acl-garbage, tmpfile-old, seek-beyond,
  * xattr-overcount, list-nonul, readlink-nul, statfs-bad, copy-overcount,
- * open-reserved.
+ * open-reserved;
+ *   mkdir-same: the first MKDIR of a name starting with "same" creates a
+ *     directory, every later one answers that directory again (and the
+ *     first SETXATTR of its ACLs waits, up to 5 s, for the SETXATTR of
+ *     another mkdir answered with it: two creates race for one inode);
+ *   readdir-loop: READDIR ignores the cookie and never says EOF (the
+ *     same entries for ever); readdir-samecookie: the same, and every
+ *     record has one cookie;
+ *   privs: the root holds a set-uid root file "suid" (04755, a shell
+ *     script), a set-gid file "sgid" (02755) and a block device "blk"
+ *     (0666, rdev 7:0), root-owned, as if they had always been there;
+ *   fuzz[:SEED[:PERCENT]]: computes every reply as usual, then mutates
+ *     PERCENT (default 10) of them (see fuzz_reply()); SEED (default: the
+ *     time) is printed on stderr. SIGUSR2 prints "fuzz seed=S replies=N
+ *     fuzzed=M".
  *
  * Prints "ready" on stdout once the service exists; runs until killed.
  * On SIGUSR1 it prints one line: "counts" and the number of requests of
@@ -94,6 +108,13 @@ static bool is_evil(const char *m)
 {
 	return !strcmp(evil, m);
 }
+
+static bool fuzzing;
+
+/* mkdir-same: the directory every "same*" MKDIR answers; its SETXATTRs */
+static uint64_t same_ino;
+static unsigned int same_setx;
+static pthread_cond_t same_cond = PTHREAD_COND_INITIALIZER;
 
 static void now(__u64 *sec, __u32 *nsec)
 {
@@ -407,6 +428,37 @@ static int32_t serve_xattr(struct ucchan_req *req, struct node *n,
 	}
 }
 
+/* privs: files no one created through this mount, owned by root */
+static void add_priv(const char *name, uint32_t mode, const char *data,
+		     uint32_t major, uint32_t minor)
+{
+	struct zufs_new_inode ni = {
+		.mode = mode,
+		.rdev_major = major,
+		.rdev_minor = minor,
+	};
+	uint64_t ino = new_node(&ni);
+	struct node *n = &nodes[ino];
+
+	if (!ino)
+		return;
+	if (data && !ensure(n, strlen(data))) {
+		memcpy(n->data, data, strlen(data));
+		n->a.size = strlen(data);
+		alloc_range(n, 0, n->a.size);
+	}
+	add(&nodes[1], name, ino);
+}
+
+static void add_privs(void)
+{
+	static const char script[] = "#!/bin/sh\nid -u\n";
+
+	add_priv("suid", S_IFREG | 04755, script, 0, 0);
+	add_priv("sgid", S_IFREG | 02755, script, 0, 0);
+	add_priv("blk", S_IFBLK | 0666, NULL, 7, 0);
+}
+
 /* the ops a server may answer -ENOSYS (zuf remembers it) */
 static bool optional_op(uint32_t opcode)
 {
@@ -458,6 +510,10 @@ static int32_t serve(struct ucchan_req *req, size_t *rlen)
 		nodes[1].a.nlink = 2;
 		nodes[1].a.generation = 1;
 		nodes[1].next_cookie = ZUFS_DIR_COOKIE_FIRST;
+		same_ino = 0;
+		same_setx = 0;
+		if (is_evil("privs"))
+			add_privs();
 		memset(out, 0, sizeof(*out));
 		out->major = ZUFS_KERNEL_VERSION;
 		out->minor = ZUFS_KERNEL_MINOR_VERSION;
@@ -601,6 +657,10 @@ static int32_t serve(struct ucchan_req *req, size_t *rlen)
 			return -ENOTDIR;
 		if (find(n, name))
 			return -EEXIST;
+		if (is_evil("mkdir-same") && h->opcode == ZUFS_OP_MKDIR &&
+		    !strncmp(name, "same", 4) && same_ino) {
+			return entry_reply(same_ino, req->reply, rlen);
+		}
 		ino = new_node(&in->ni);
 		if (!ino)
 			return -ENOSPC;
@@ -609,6 +669,9 @@ static int32_t serve(struct ucchan_req *req, size_t *rlen)
 			return err;
 		if (S_ISDIR(in->ni.mode))
 			n->a.nlink++;
+		if (is_evil("mkdir-same") && h->opcode == ZUFS_OP_MKDIR &&
+		    !strncmp(name, "same", 4))
+			same_ino = ino;
 		return entry_reply(ino, req->reply, rlen);
 	}
 	case ZUFS_OP_SYMLINK: {
@@ -758,7 +821,9 @@ static int32_t serve(struct ucchan_req *req, size_t *rlen)
 			const char *name = n->ents[i].name;
 			size_t nl = strlen(name), rl;
 
-			if (n->ents[i].cookie <= in->cookie)
+			if (n->ents[i].cookie <= in->cookie &&
+			    !is_evil("readdir-loop") &&
+			    !is_evil("readdir-samecookie"))
 				continue;
 			if (is_evil("readdir-slash"))
 				name = "a/b", nl = 3;
@@ -781,10 +846,13 @@ static int32_t serve(struct ucchan_req *req, size_t *rlen)
 				de->type = 3;
 			if (is_evil("readdir-ino0"))
 				de->ino = 0;
+			if (is_evil("readdir-samecookie"))
+				de->off = ZUFS_DIR_COOKIE_FIRST + 100;
 			pos += rl;
 		}
 		out->len = pos;
-		if (i == n->nents)
+		if (i == n->nents && !is_evil("readdir-loop") &&
+		    !is_evil("readdir-samecookie"))
 			out->flags = ZUFS_READDIR_EOF;
 		*rlen = sizeof(*out);
 		return 0;
@@ -999,6 +1067,282 @@ static int32_t serve(struct ucchan_req *req, size_t *rlen)
 	}
 }
 
+/*
+ * fuzz: after serve() computed a valid reply, mutate some of them (under
+ * the lock, from one seeded generator: the same request sequence gets the
+ * same lies). The file system's own state is never touched, only what
+ * the kernel is told.
+ */
+static uint64_t fuzz_seed, fuzz_state, fuzz_replies, fuzz_count;
+static unsigned int fuzz_percent = 10;
+static uint64_t fuzz_kinds[10];
+
+static uint64_t rnd(void)
+{
+	/* xorshift64* */
+	fuzz_state ^= fuzz_state >> 12;
+	fuzz_state ^= fuzz_state << 25;
+	fuzz_state ^= fuzz_state >> 27;
+	return fuzz_state * 0x2545f4914f6cdd1dULL;
+}
+
+static uint64_t rnd_below(uint64_t n)
+{
+	return n ? rnd() % n : 0;
+}
+
+static uint64_t boundary(void)
+{
+	static const uint64_t v[] = {
+		0, 1, 2, 3, 4, 7, 8, 0x7f, 0x80, 0xff, 0x100, 0xfff, 0x1000,
+		0x1001, 0xffff, 0x10000, 0x7fffffff, 0x80000000, 0xffffffff,
+		0x100000000ULL, 0x7fffffffffffffffULL, 0x8000000000000000ULL,
+		0xfffffffffffffffeULL, 0xffffffffffffffffULL, 1000000000,
+		999999999, NR_INODES, NR_INODES - 1, 1ULL << 20, 1ULL << 12,
+		ZUFS_NAME_MAX, ZUFS_NAME_MAX + 1, ZUFS_SYMLINK_MAX,
+		ZUFS_SYMLINK_MAX + 1, ZUFS_XATTR_SIZE_MAX,
+		ZUFS_XATTR_SIZE_MAX + 1, MAX_FILE, MAX_FILE + 1,
+	};
+
+	if (rnd_below(4) == 0)
+		return rnd();
+	return v[rnd_below(sizeof(v) / sizeof(v[0]))];
+}
+
+/* an inode number the kernel may know: used ones, the request's, root */
+static uint64_t some_ino(const struct zufs_in_header *h)
+{
+	unsigned int i;
+
+	switch (rnd_below(4)) {
+	case 0:
+		return 1;
+	case 1:
+		return h->ino;
+	case 2:
+		for (i = 0; i < 32; i++) {
+			uint64_t ino = 1 + rnd_below(NR_INODES - 1);
+
+			if (nodes[ino].used)
+				return ino;
+		}
+		return 2;
+	}
+	return boundary();
+}
+
+static void put_field(unsigned char *p, size_t len, size_t off, size_t sz,
+		      uint64_t v)
+{
+	if (off + sz > len)
+		return;
+	if (sz == 8)
+		memcpy(p + off, &v, 8);
+	else {
+		uint32_t w = (uint32_t)v;
+
+		memcpy(p + off, &w, 4);
+	}
+}
+
+static void flip_bits(unsigned char *p, size_t len)
+{
+	unsigned int i, n = 1 + rnd_below(4);
+
+	for (i = 0; len && i < n; i++)
+		p[rnd_below(len)] ^= 1U << rnd_below(8);
+}
+
+/* offset of the zufs_attr in the reply of opcode, or -1 */
+static long attr_offset(uint32_t opcode)
+{
+	switch (opcode) {
+	case ZUFS_OP_GETATTR: case ZUFS_OP_LOOKUP: case ZUFS_OP_SETATTR:
+	case ZUFS_OP_MKNOD: case ZUFS_OP_MKDIR: case ZUFS_OP_SYMLINK:
+	case ZUFS_OP_LINK: case ZUFS_OP_TMPFILE: case ZUFS_OP_FALLOCATE:
+		return 0;
+	case ZUFS_OP_WRITE:
+		return offsetof(struct zufs_write_out, attr);
+	case ZUFS_OP_COPY_RANGE:
+		return offsetof(struct zufs_copy_range_out, attr);
+	}
+	return -1;
+}
+
+/* one field of an attr: plausible lies (other inodes, types, set-id) */
+static void fuzz_attr(const struct zufs_in_header *h, struct zufs_attr *a)
+{
+	static const uint32_t types[] = {
+		S_IFREG, S_IFDIR, S_IFLNK, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK,
+		0, 0170000, 0110000,
+	};
+
+	switch (rnd_below(10)) {
+	case 0:
+		a->ino = some_ino(h);
+		break;
+	case 1:
+		a->mode = types[rnd_below(10)] | (a->mode & 07777);
+		break;
+	case 2:
+		a->mode ^= 1U << rnd_below(16);
+		break;
+	case 3:
+		a->nlink = rnd_below(2) ? 0 : boundary();
+		break;
+	case 4:
+		a->size = boundary();
+		break;
+	case 5:
+		a->generation = rnd_below(2) ? a->generation + 1 : boundary();
+		break;
+	case 6:
+		a->uid = boundary();
+		a->gid = boundary();
+		break;
+	case 7:
+		a->rdev_major = boundary();
+		a->rdev_minor = boundary();
+		break;
+	case 8:
+		a->mtimensec = boundary();
+		a->mtime = boundary();
+		break;
+	default:
+		a->blocks = boundary();
+		a->blksize = boundary();
+		break;
+	}
+}
+
+/* the bulk buffer the server filled, and how much of it */
+static unsigned char *written_buf(struct ucchan_req *req, size_t *len)
+{
+	const struct zufs_in_header *h = req->data;
+
+	if (!req->nr_bufs)
+		return NULL;
+	switch (h->opcode) {
+	case ZUFS_OP_READ: case ZUFS_OP_READDIR: case ZUFS_OP_GETXATTR:
+	case ZUFS_OP_LISTXATTR: case ZUFS_OP_READLINK:
+		*len = req->bufs[0].len;
+		return req->bufs[0].addr;
+	}
+	return NULL;
+}
+
+static void fuzz_dirents(unsigned char *buf, size_t len,
+			 const struct zufs_in_header *h)
+{
+	const struct zufs_readdir_in *in = (const void *)(h + 1);
+	size_t recs = len / 8, off;
+
+	if (!len)
+		return;
+	/* a random 8-byte boundary is often a record start */
+	off = rnd_below(recs) * 8;
+	switch (rnd_below(5)) {
+	case 0:
+		put_field(buf, len, off + offsetof(struct zufs_dirent, off), 8,
+			  rnd_below(2) ? in->cookie : boundary());
+		break;
+	case 1:
+		put_field(buf, len, off + offsetof(struct zufs_dirent, namelen),
+			  4, boundary());
+		break;
+	case 2:
+		put_field(buf, len, off, 8, some_ino(h));
+		break;
+	case 3:
+		put_field(buf, len, off + offsetof(struct zufs_dirent, type), 4,
+			  rnd_below(16));
+		break;
+	default:
+		flip_bits(buf, len);
+		break;
+	}
+}
+
+static int32_t fuzz_reply(struct ucchan_req *req, int32_t st, size_t *rlen)
+{
+	const struct zufs_in_header *h = req->data;
+	unsigned char *r = req->reply, *buf;
+	size_t cap = req->reply_cap, blen = 0, sz;
+	unsigned int kind;
+	long aoff;
+
+	if (req->len < sizeof(*h) || h->opcode == ZUFS_OP_INIT)
+		return st;
+	fuzz_replies++;
+	if (rnd_below(100) >= fuzz_percent)
+		return st;
+	fuzz_count++;
+	kind = rnd_below(10);
+	aoff = attr_offset(h->opcode);
+	buf = written_buf(req, &blen);
+	if ((kind == 2 && (aoff < 0 || st)) || (kind >= 5 && kind <= 6 && !buf))
+		kind = 0;
+	if ((kind == 0 || kind == 1 || kind == 7) && !*rlen)
+		kind = 4;
+	fuzz_kinds[kind]++;
+	switch (kind) {
+	case 0:		/* random bits of the reply */
+		flip_bits(r, *rlen);
+		break;
+	case 1:		/* a boundary value in a 4- or 8-byte field */
+	case 7:
+		sz = rnd_below(2) ? 8 : 4;
+		put_field(r, *rlen, rnd_below(*rlen / sz) * sz, sz, boundary());
+		break;
+	case 2:
+		fuzz_attr(h, (struct zufs_attr *)(r + aoff));
+		break;
+	case 3:		/* truncated or extended reply */
+		if (rnd_below(2) && *rlen) {
+			*rlen = rnd_below(*rlen);
+		} else {
+			size_t more = rnd_below(4) ? 1 + rnd_below(64) :
+				cap - *rlen;
+
+			if (*rlen + more > cap)
+				more = cap - *rlen;
+			for (sz = 0; sz < more; sz++)
+				r[*rlen + sz] = rnd();
+			*rlen += more;
+		}
+		break;
+	case 4: {	/* another status */
+		static const int32_t sts[] = {
+			0, 1, 5, -1, -2, -5, -12, -13, -17, -22, -28, -34, -38,
+			-39, -61, -95, -133, -511, -512, -513, -516, -529,
+			INT32_MIN, INT32_MAX,
+		};
+
+		st = sts[rnd_below(sizeof(sts) / sizeof(sts[0]))];
+		if (!st && rnd_below(2))
+			*rlen = 0;
+		break;
+	}
+	case 5:		/* the bulk buffer's contents */
+		if (h->opcode == ZUFS_OP_READDIR)
+			fuzz_dirents(buf, blen, h);
+		else
+			flip_bits(buf, blen);
+		break;
+	case 6:		/* the bulk buffer's length in the reply */
+		put_field(r, *rlen, 0, h->opcode == ZUFS_OP_READ ? 8 : 4,
+			  rnd_below(2) ? blen + rnd_below(3) - 1 : boundary());
+		if (h->opcode == ZUFS_OP_READDIR && rnd_below(2))
+			put_field(r, *rlen, 4, 4, rnd_below(2) ? 0 : boundary());
+		break;
+	default:	/* 8, 9: counts/offsets near the request's */
+		put_field(r, *rlen, 0, 8, rnd_below(2) ? boundary() :
+			  (rnd_below(2) ? blen + 1 : blen - 1));
+		break;
+	}
+	return st;
+}
+
 static int32_t handle(struct ucchan_req *req, size_t *reply_len, void *arg)
 {
 	int32_t st;
@@ -1012,6 +1356,28 @@ static int32_t handle(struct ucchan_req *req, size_t *reply_len, void *arg)
 			counts[h->opcode]++;
 	}
 	st = serve(req, reply_len);
+	if (fuzzing)
+		st = fuzz_reply(req, st, reply_len);
+	if (is_evil("mkdir-same") && same_ino &&
+	    ((const struct zufs_in_header *)req->data)->opcode ==
+	    ZUFS_OP_SETXATTR &&
+	    ((const struct zufs_in_header *)req->data)->ino == same_ino &&
+	    ++same_setx == 1) {
+		/*
+		 * The creator's first ACL SETXATTR waits (before it can
+		 * instantiate) until another mkdir got the same directory
+		 * and came as far as its own SETXATTR.
+		 */
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 5;
+		while (same_setx < 2 &&
+		       !pthread_cond_timedwait(&same_cond, &lock, &ts))
+			;
+	} else if (is_evil("mkdir-same") && same_setx > 1) {
+		pthread_cond_broadcast(&same_cond);
+	}
 	pthread_mutex_unlock(&lock);
 	return st;
 }
@@ -1038,9 +1404,30 @@ int main(int argc, char **argv)
 	opts.name = argv[1];
 	if (argc > 2)
 		evil = argv[2];
-	/* only main() takes SIGUSR1: the workers inherit the mask */
+	if (!strncmp(evil, "fuzz", 4) && (!evil[4] || evil[4] == ':')) {
+		const char *p = evil + 4;
+		char *end;
+
+		fuzzing = true;
+		fuzz_seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+		if (*p == ':' && p[1] && p[1] != ':') {
+			fuzz_seed = strtoull(p + 1, &end, 0);
+			p = end;
+		} else if (*p == ':') {
+			p++;
+		}
+		if (*p == ':')
+			fuzz_percent = atoi(p + 1);
+		if (fuzz_percent > 100)
+			fuzz_percent = 100;
+		fuzz_state = fuzz_seed ? fuzz_seed : 1;
+		fprintf(stderr, "zufs-testsrv: fuzz seed=%llu percent=%u\n",
+			(unsigned long long)fuzz_seed, fuzz_percent);
+	}
+	/* only main() takes SIGUSR1/2: the workers inherit the mask */
 	sigemptyset(&usr1);
 	sigaddset(&usr1, SIGUSR1);
+	sigaddset(&usr1, SIGUSR2);
 	pthread_sigmask(SIG_BLOCK, &usr1, NULL);
 	err = ucchan_server_create(&srv, &opts, &ops, NULL);
 	if (!err)
@@ -1057,6 +1444,19 @@ int main(int argc, char **argv)
 		if (sigwait(&usr1, &sig))
 			continue;
 		pthread_mutex_lock(&lock);
+		if (sig == SIGUSR2) {
+			printf("fuzz seed=%llu replies=%llu fuzzed=%llu kinds",
+			       (unsigned long long)fuzz_seed,
+			       (unsigned long long)fuzz_replies,
+			       (unsigned long long)fuzz_count);
+			for (i = 0; i < 10; i++)
+				printf("%c%llu", i ? ',' : '=',
+				       (unsigned long long)fuzz_kinds[i]);
+			printf("\n");
+			pthread_mutex_unlock(&lock);
+			fflush(stdout);
+			continue;
+		}
 		printf("counts");
 		for (i = 1; i < ZUFS_OP_MAX; i++)
 			printf(" %llu", (unsigned long long)counts[i]);
