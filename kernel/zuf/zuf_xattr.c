@@ -85,11 +85,17 @@ static int zuf_xattr_get(const struct xattr_handler *handler,
 			 struct dentry *dentry, struct inode *inode,
 			 const char *name, void *buffer, size_t size)
 {
+	const char *full = xattr_full_name(handler, name);
 	u32 len;
 	int err;
 
-	err = zuf_xattr_call(inode, ZUFS_OP_GETXATTR,
-			     xattr_full_name(handler, name), buffer, size, 0,
+	/*
+	 * File capabilities are a privilege grant, like set-id bits: an
+	 * untrusted server's are never believed (exec asks for them here).
+	 */
+	if (ZUF_SB(inode->i_sb)->untrusted && !strcmp(full, XATTR_NAME_CAPS))
+		return -ENODATA;
+	err = zuf_xattr_call(inode, ZUFS_OP_GETXATTR, full, buffer, size, 0,
 			     &len);
 	if (err)
 		return err;

@@ -7,7 +7,8 @@
 #     root's server died) is refused by root's mount, with a message naming
 #     the check;
 #   - with -o untrusted it mounts, but nothing it says grants a privilege:
-#     set-id bits are stripped (stat), a device node cannot be opened;
+#     set-id bits are stripped (stat), a device node cannot be opened, a
+#     file capability is not read back;
 #   - while a mount refers to root's dead server, uid 65534 cannot take the
 #     dead service's name; once unmounted it can (and is refused again).
 . "$(dirname "$0")/lib.sh"
@@ -61,6 +62,14 @@ if check "mount -o untrusted" mount -t zufs \
 	check "blk is a block device" test -b "$MNT/blk"
 	fails_with "the device cannot be opened (nodev)" "Permission denied" \
 		dd if="$MNT/blk" of=/dev/null bs=512 count=1
+	# a file capability (CAP_NET_BIND_SERVICE, effective) reaches the
+	# server, but is never read back from an untrusted one
+	caps=0x0100000200040000000000000000000000000000
+	check "a file on the untrusted mount" sh -c "echo x > $MNT/capf"
+	check "setting security.capability reaches the server" \
+		setfattr -n security.capability -v "$caps" "$MNT/capf"
+	fails_with "an untrusted server's file capability is not believed" \
+		"No such attribute" getfattr -n security.capability "$MNT/capf"
 	check "umount the untrusted mount" umount "$MNT"
 fi
 stop_nobody
