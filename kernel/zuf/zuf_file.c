@@ -145,6 +145,8 @@ ssize_t zuf_io(struct inode *inode, u64 fh, struct iov_iter *iter,
 			.out = &out,
 			.bufs = &kbuf,
 			.nr_bufs = 1,
+			/* a locked folio or one under writeback */
+			.bounded = !!(flags & ZUFS_IO_PAGECACHE),
 		};
 		u64 count, where = *pos;
 

@@ -36,6 +36,14 @@
 #define ZUF_DEFAULT_MAX_IO	(4U << 20)	/* bytes per READ/WRITE call */
 /* calls made while unmounting or evicting never wait longer than this */
 #define ZUF_TEARDOWN_TIMEOUT_NS	(10ULL * NSEC_PER_SEC)
+/*
+ * Default of the kthread_timeout module parameter (seconds): the bound on
+ * calls of kernel threads, reclaim and page-cache I/O, even with
+ * timeout=0. Well below the hung-task timeout (120 s by default).
+ */
+#define ZUF_KTHREAD_TIMEOUT_SEC	10
+/* FORGETs wait this long for company before they are sent */
+#define ZUF_FORGET_DELAY	(HZ / 10)
 
 /* per-superblock state */
 struct zuf_sb_info {
@@ -54,10 +62,14 @@ struct zuf_sb_info {
 	bool destroying;	/* unmounting: no more FORGETs */
 	/* one bit per opcode the server does not implement */
 	DECLARE_BITMAP(no_op, ZUFS_OP_MAX);
-	/* FORGETs queued by evict, sent by forget_work */
+	/*
+	 * FORGETs queued by evict, sent in batches by forget_work on
+	 * zuf_forget_wq; forget_count is the length of forget_list.
+	 */
 	spinlock_t forget_lock;
 	struct list_head forget_list;
-	struct work_struct forget_work;
+	unsigned int forget_count;
+	struct delayed_work forget_work;
 };
 
 /* a FORGET waiting to be sent */
@@ -127,9 +139,12 @@ struct zuf_args {
 	unsigned int nr_names;
 	const char *names[ZUF_MAX_NAMES];	/* each sent with a NUL */
 	u32 namelens[ZUF_MAX_NAMES];
+	const void *tail;	/* bytes after the in struct (BATCH_FORGET) */
+	u32 tail_len;
 	struct ucchan_kbuf *bufs;
 	unsigned int nr_bufs;
 	bool teardown;		/* bounded wait (unmount, evict) */
+	bool bounded;		/* kthread_timeout even with timeout=0 */
 };
 
 int zuf_call(struct zuf_sb_info *sbi, struct zuf_args *args);
@@ -142,6 +157,8 @@ int zuf_init_opdefs(void);
 int zuf_init_fs_context(struct fs_context *fc);
 void zuf_kill_sb(struct super_block *sb);
 void zuf_queue_forget(struct zuf_sb_info *sbi, u64 ino, u64 nlookup);
+int zuf_forget_init(void);
+void zuf_forget_exit(void);
 
 /* zuf_inode.c */
 struct inode *zuf_alloc_inode(struct super_block *sb);

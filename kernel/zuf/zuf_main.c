@@ -26,11 +26,16 @@ static int __init zuf_init(void)
 	err = zuf_inode_cache_init();
 	if (err)
 		return err;
-	err = register_filesystem(&zuf_fs_type);
+	err = zuf_forget_init();
 	if (err)
 		goto out_cache;
+	err = register_filesystem(&zuf_fs_type);
+	if (err)
+		goto out_forget;
 	return 0;
 
+out_forget:
+	zuf_forget_exit();
 out_cache:
 	zuf_inode_cache_exit();
 	return err;
@@ -39,6 +44,7 @@ out_cache:
 static void __exit zuf_exit(void)
 {
 	unregister_filesystem(&zuf_fs_type);
+	zuf_forget_exit();
 	zuf_inode_cache_exit();
 }
 

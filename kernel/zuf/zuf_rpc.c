@@ -9,10 +9,18 @@
  * status and the reply's length before the caller looks at the reply.
  * Content checks that depend on the op (attributes, counts, records) are
  * done by the callers, with zuf_check_attr() and zuf_name_ok().
+ *
+ * Timeouts (docs/zuf.md "Timeouts"): a call waits timeout= seconds (0:
+ * for ever, killable), except where nobody could kill the waiter or where
+ * others wait for it uninterruptibly: kernel threads (writeback flushers,
+ * kswapd, the FORGET work), reclaim, and page-cache I/O (args->bounded,
+ * which holds a folio locked or under writeback) wait at most
+ * kthread_timeout seconds.
  */
 #include <linux/cred.h>
 #include <linux/errno.h>
 #include <linux/kernel.h>
+#include <linux/moduleparam.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -26,17 +34,24 @@
  * @out_size: bytes of the op's reply on success (0: none)
  * @optional: a server may answer "not implemented"; remembered per
  *            superblock
+ * @lossy:    a timed-out call cannot make the kernel's caches wrong (the
+ *            inodes of a FORGET are gone from the kernel whether or not
+ *            the server performs it): the mount stays alive
  */
 struct zuf_opdef {
 	const char *name;
 	u16 in_size;
 	u16 out_size;
 	bool optional;
+	bool lossy;
 };
 
 #define ZUF_OP(op, in, out, opt) \
 	[ZUFS_OP_##op] = { .name = #op, .in_size = (in), .out_size = (out), \
 			   .optional = (opt) }
+#define ZUF_OP_LOSSY(op, in) \
+	[ZUFS_OP_##op] = { .name = #op, .in_size = (in), .optional = true, \
+			   .lossy = true }
 
 static const struct zuf_opdef zuf_opdefs[] = {
 	[0] = { .name = "INVALID" },
@@ -47,7 +62,7 @@ static const struct zuf_opdef zuf_opdefs[] = {
 	ZUF_OP(SYNC_FS, sizeof(struct zufs_sync_fs_in), 0, true),
 	ZUF_OP(LOOKUP, sizeof(struct zufs_name_in),
 	       sizeof(struct zufs_entry_out), false),
-	ZUF_OP(FORGET, sizeof(struct zufs_forget_in), 0, true),
+	ZUF_OP_LOSSY(FORGET, sizeof(struct zufs_forget_in)),
 	ZUF_OP(GETATTR, 0, sizeof(struct zufs_entry_out), false),
 	ZUF_OP(SETATTR, sizeof(struct zufs_setattr_in),
 	       sizeof(struct zufs_entry_out), false),
@@ -88,7 +103,13 @@ static const struct zuf_opdef zuf_opdefs[] = {
 	ZUF_OP(LISTXATTR, sizeof(struct zufs_xattr_in),
 	       sizeof(struct zufs_xattr_out), true),
 	ZUF_OP(REMOVEXATTR, sizeof(struct zufs_xattr_in), 0, true),
+	ZUF_OP_LOSSY(BATCH_FORGET, sizeof(struct zufs_batch_forget_in)),
 };
+
+static unsigned int kthread_timeout = ZUF_KTHREAD_TIMEOUT_SEC;
+module_param(kthread_timeout, uint, 0644);
+MODULE_PARM_DESC(kthread_timeout,
+		 "seconds a kernel thread, reclaim or page-cache I/O waits for the server, even with timeout=0 (default 10; 0 = like timeout=)");
 
 /* the first errno user space never sees (ERESTARTSYS) */
 #define ZUF_KERNEL_ERRNO_FIRST	512
@@ -173,9 +194,20 @@ int zuf_check_attr(struct zuf_sb_info *sbi, const struct zufs_attr *attr)
 	return -EIO;
 }
 
-/* Translate a ucchan error: the service is gone, or the call failed. */
+/*
+ * Translate a ucchan error: the service is gone, or the call failed.
+ * A timed-out call may still be performed by the server, later: for data
+ * and namespace ops the kernel can then no longer trust what it caches
+ * (a late WRITE could even overwrite newer data or undo a truncate), so
+ * the mount is marked dead. A lossy op (FORGET) just fails.
+ */
 static int zuf_call_error(struct zuf_sb_info *sbi, int err, u32 opcode)
 {
+	if (err == -ETIMEDOUT && zuf_opdefs[opcode].lossy) {
+		pr_warn_ratelimited("zufs: sb %llu: %s timed out: dropped\n",
+				    sbi->sb_id, zuf_op_name(opcode));
+		return -ETIMEDOUT;
+	}
 	switch (err) {
 	case -EINTR:	/* fatal signal: the caller is dying anyway */
 		return -EINTR;
@@ -201,6 +233,30 @@ static int zuf_call_error(struct zuf_sb_info *sbi, int err, u32 opcode)
 	}
 }
 
+/*
+ * How long this call may wait (0: for ever, killable). A kernel thread
+ * cannot be killed and may be what frees memory (kswapd) or what others
+ * wait for uninterruptibly (the flusher that sync(2) waits for); reclaim
+ * holds up the allocation that entered it; page-cache I/O (@args->bounded)
+ * holds a folio locked or under writeback that others wait for. These
+ * wait at most kthread_timeout seconds, or timeout= if that is shorter.
+ */
+static u64 zuf_call_timeout(struct zuf_sb_info *sbi,
+			    const struct zuf_args *args)
+{
+	u64 t = sbi->timeout_ns;
+	u64 bound;
+
+	if (args->teardown)
+		return ZUF_TEARDOWN_TIMEOUT_NS;
+	if (!args->bounded && !(current->flags & (PF_KTHREAD | PF_MEMALLOC)))
+		return t;
+	bound = (u64)READ_ONCE(kthread_timeout) * NSEC_PER_SEC;
+	if (!bound || (t && t < bound))
+		return t;
+	return bound;
+}
+
 /**
  * zuf_call() - send one request and check the reply's shape
  * @sbi:  the superblock (connection, sb_id, not-implemented memory)
@@ -214,7 +270,8 @@ static int zuf_call_error(struct zuf_sb_info *sbi, int err, u32 opcode)
  * an optional op the server does not implement (asked once per
  * superblock; zuf_no_op() tells it from the server's own -EOPNOTSUPP);
  * -EIO if the service is gone or the reply is malformed; -EINTR on a
- * fatal signal; -ENOMEM.
+ * fatal signal; -ENOMEM; -ETIMEDOUT for a lossy op (FORGET) that timed
+ * out (any other op that times out is -EIO and the mount is dead).
  */
 int zuf_call(struct zuf_sb_info *sbi, struct zuf_args *args)
 {
@@ -237,7 +294,7 @@ int zuf_call(struct zuf_sb_info *sbi, struct zuf_args *args)
 	if (def->optional && test_bit(args->opcode, sbi->no_op))
 		return -EOPNOTSUPP;
 
-	len = sizeof(*h) + def->in_size;
+	len = sizeof(*h) + def->in_size + args->tail_len;
 	for (i = 0; i < args->nr_names; i++)
 		len += args->namelens[i] + 1;
 	if (len > ucchan_conn_max_inline(sbi->conn))
@@ -265,6 +322,9 @@ int zuf_call(struct zuf_sb_info *sbi, struct zuf_args *args)
 	if (def->in_size)
 		memcpy(p, args->in, def->in_size);
 	p += def->in_size;
+	if (args->tail_len)
+		memcpy(p, args->tail, args->tail_len);
+	p += args->tail_len;
 	for (i = 0; i < args->nr_names; i++) {
 		memcpy(p, args->names[i], args->namelens[i]);
 		p += args->namelens[i];
@@ -277,8 +337,7 @@ int zuf_call(struct zuf_sb_info *sbi, struct zuf_args *args)
 	kc.reply_cap = def->out_size;
 	kc.bufs = args->bufs;
 	kc.nr_bufs = args->nr_bufs;
-	kc.timeout_ns = args->teardown ? ZUF_TEARDOWN_TIMEOUT_NS :
-		sbi->timeout_ns;
+	kc.timeout_ns = zuf_call_timeout(sbi, args);
 	err = ucchan_call(sbi->conn, &kc);
 	if (req != stack_req)
 		kfree(req);

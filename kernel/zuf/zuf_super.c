@@ -126,9 +126,34 @@ static int zuf_parse_param(struct fs_context *fc, struct fs_parameter *param)
 	return 0;
 }
 
+/*
+ * FORGETs. evict_inode may run in reclaim (kswapd, direct reclaim) and
+ * must never wait for the server: it queues the inode's lookup count and
+ * the work item sends it later, from zuf_forget_wq. The work waits
+ * ZUF_FORGET_DELAY for more evictions, so that one BATCH_FORGET carries
+ * many inodes (all that fit in the connection's inline size); a full
+ * batch is sent at once. A server that does not implement BATCH_FORGET
+ * gets single FORGETs. Nothing in evict or reclaim waits for the work
+ * (only unmount does), so the queue needs no rescuer (no WQ_MEM_RECLAIM);
+ * it is unbound so that a slow server ties up no CPU's worker pool.
+ */
+static struct workqueue_struct *zuf_forget_wq;
+
+/* entries of one BATCH_FORGET on this connection */
+static unsigned int zuf_forget_batch_max(struct zuf_sb_info *sbi)
+{
+	u32 room = ucchan_conn_max_inline(sbi->conn);
+	size_t fixed = sizeof(struct zufs_in_header) +
+		       sizeof(struct zufs_batch_forget_in);
+
+	return room > fixed ?
+		(room - fixed) / sizeof(struct zufs_forget_one) : 0;
+}
+
 void zuf_queue_forget(struct zuf_sb_info *sbi, u64 ino, u64 nlookup)
 {
 	struct zuf_forget *f;
+	unsigned long delay = ZUF_FORGET_DELAY;
 
 	if (READ_ONCE(sbi->dead) || READ_ONCE(sbi->destroying))
 		return;
@@ -140,34 +165,135 @@ void zuf_queue_forget(struct zuf_sb_info *sbi, u64 ino, u64 nlookup)
 	f->nlookup = nlookup;
 	spin_lock(&sbi->forget_lock);
 	list_add_tail(&f->list, &sbi->forget_list);
+	if (++sbi->forget_count >= zuf_forget_batch_max(sbi))
+		delay = 0;
 	spin_unlock(&sbi->forget_lock);
-	schedule_work(&sbi->forget_work);
+	if (delay)
+		queue_delayed_work(zuf_forget_wq, &sbi->forget_work, delay);
+	else
+		mod_delayed_work(zuf_forget_wq, &sbi->forget_work, 0);
+}
+
+static void zuf_forget_free(struct list_head *list)
+{
+	struct zuf_forget *f, *tmp;
+
+	list_for_each_entry_safe(f, tmp, list, list) {
+		list_del(&f->list);
+		kfree(f);
+	}
+}
+
+/* One FORGET, of the first inode on @list. */
+static int zuf_forget_one(struct zuf_sb_info *sbi, struct list_head *list)
+{
+	struct zuf_forget *f = list_first_entry(list, struct zuf_forget, list);
+	struct zufs_forget_in in = { .nlookup = f->nlookup };
+	struct zuf_args args = {
+		.opcode = ZUFS_OP_FORGET,
+		.ino = f->ino,
+		.in = &in,
+		.teardown = true,
+	};
+	int err;
+
+	err = zuf_call(sbi, &args);
+	list_del(&f->list);
+	kfree(f);
+	return err;
+}
+
+/*
+ * One BATCH_FORGET of up to @max inodes from the head of @list, built in
+ * @batch. Returns 1 when the server does not implement it (the entries
+ * stay on @list), else the call's result (the entries are freed).
+ */
+static int zuf_forget_batch(struct zuf_sb_info *sbi, struct list_head *list,
+			    struct zufs_forget_one *batch, unsigned int max)
+{
+	struct zufs_batch_forget_in in = {};
+	struct zuf_args args = {
+		.opcode = ZUFS_OP_BATCH_FORGET,
+		.in = &in,
+		.tail = batch,
+		.teardown = true,
+	};
+	struct zuf_forget *f;
+	int err;
+
+	list_for_each_entry(f, list, list) {
+		if (in.count == max)
+			break;
+		batch[in.count].ino = f->ino;
+		batch[in.count].nlookup = f->nlookup;
+		in.count++;
+	}
+	args.tail_len = in.count * sizeof(*batch);
+	err = zuf_call(sbi, &args);
+	if (err == -EOPNOTSUPP && zuf_no_op(sbi, ZUFS_OP_BATCH_FORGET))
+		return 1;
+	while (in.count--) {
+		f = list_first_entry(list, struct zuf_forget, list);
+		list_del(&f->list);
+		kfree(f);
+	}
+	return err;
 }
 
 static void zuf_forget_work(struct work_struct *work)
 {
-	struct zuf_sb_info *sbi = container_of(work, struct zuf_sb_info,
-					       forget_work);
-	struct zuf_forget *f, *tmp;
+	struct zuf_sb_info *sbi = container_of(to_delayed_work(work),
+					       struct zuf_sb_info, forget_work);
+	struct zufs_forget_one *batch = NULL;
+	unsigned int max = zuf_forget_batch_max(sbi);
 	LIST_HEAD(list);
+	int err;
 
 	spin_lock(&sbi->forget_lock);
 	list_splice_init(&sbi->forget_list, &list);
+	sbi->forget_count = 0;
 	spin_unlock(&sbi->forget_lock);
-	list_for_each_entry_safe(f, tmp, &list, list) {
-		struct zufs_forget_in in = { .nlookup = f->nlookup };
-		struct zuf_args args = {
-			.opcode = ZUFS_OP_FORGET,
-			.ino = f->ino,
-			.in = &in,
-			.teardown = true,
-		};
-
-		if (!READ_ONCE(sbi->destroying))
-			zuf_call(sbi, &args);
-		list_del(&f->list);
-		kfree(f);
+	/* BATCH_FORGET is protocol 1.1 */
+	if (sbi->minor >= 1 && max > 1 && !list_is_singular(&list) &&
+	    !zuf_no_op(sbi, ZUFS_OP_BATCH_FORGET))
+		batch = kmalloc_array(max, sizeof(*batch),
+				      GFP_KERNEL | __GFP_NOWARN);
+	while (!list_empty(&list)) {
+		if (READ_ONCE(sbi->destroying) || READ_ONCE(sbi->dead) ||
+		    zuf_no_op(sbi, ZUFS_OP_FORGET))
+			break;
+		err = 1;
+		if (batch && !zuf_no_op(sbi, ZUFS_OP_BATCH_FORGET))
+			err = zuf_forget_batch(sbi, &list, batch, max);
+		if (err == 1)
+			err = zuf_forget_one(sbi, &list);
+		/*
+		 * A stalled server: drop what is left of this run rather than
+		 * wait for each in turn (the server keeps those inodes until
+		 * DESTROY; a FORGET performed late is harmless, see lossy).
+		 */
+		if (err == -ETIMEDOUT)
+			break;
 	}
+	zuf_forget_free(&list);
+	kfree(batch);
+}
+
+/**
+ * zuf_forget_init() - create the FORGET workqueue (module load)
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int zuf_forget_init(void)
+{
+	zuf_forget_wq = alloc_workqueue("zuf_forget", WQ_UNBOUND, 0);
+	return zuf_forget_wq ? 0 : -ENOMEM;
+}
+
+/* Module unload: every mount is gone, so is every queued FORGET. */
+void zuf_forget_exit(void)
+{
+	destroy_workqueue(zuf_forget_wq);
 }
 
 static int zuf_statfs(struct dentry *dentry, struct kstatfs *buf)
@@ -340,7 +466,7 @@ static int zuf_fill_super(struct super_block *sb, struct fs_context *fc)
 		return -ENOMEM;
 	spin_lock_init(&sbi->forget_lock);
 	INIT_LIST_HEAD(&sbi->forget_list);
-	INIT_WORK(&sbi->forget_work, zuf_forget_work);
+	INIT_DELAYED_WORK(&sbi->forget_work, zuf_forget_work);
 	sbi->timeout_ns = ctx->timeout_ns;
 	sb->s_fs_info = sbi;
 
@@ -479,16 +605,15 @@ int zuf_init_fs_context(struct fs_context *fc)
 void zuf_kill_sb(struct super_block *sb)
 {
 	struct zuf_sb_info *sbi = ZUF_SB(sb);
-	struct zuf_forget *f, *tmp;
 
 	if (sbi)
 		WRITE_ONCE(sbi->destroying, true);
 	kill_anon_super(sb);
 	if (!sbi)
 		return;
-	flush_work(&sbi->forget_work);
-	list_for_each_entry_safe(f, tmp, &sbi->forget_list, list)
-		kfree(f);
+	/* the work sends nothing once destroying is set */
+	cancel_delayed_work_sync(&sbi->forget_work);
+	zuf_forget_free(&sbi->forget_list);
 	if (sbi->sb_id) {
 		struct zuf_args args = {
 			.opcode = ZUFS_OP_DESTROY,

@@ -4,7 +4,9 @@
  * as zuf.ko would send them, against memfs (compiled in): every opcode,
  * then malformed requests (short, bad opcode, bad names, lengths beyond
  * the buffers, unknown superblock, junk in pads) which must give clean
- * errors, and plugins whose replies are broken (-EIO).
+ * errors, plugins whose replies are broken (-EIO), and BATCH_FORGET
+ * (every entry one forget; a malformed batch reaches the plugin not at
+ * all).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -1524,6 +1526,161 @@ static void tiny_table(void **state)
 	assert_int_equal(d_getattr(f, 1, NULL), 0);
 }
 
+/* ---- BATCH_FORGET ---------------------------------------------------------- */
+
+#define REC_MAX	512
+static struct { zus_ino_t ino; uint64_t n; } rec[REC_MAX];
+static unsigned int nrec;
+
+static void rec_forget(struct zus_sb *sb, zus_ino_t ino, uint64_t n)
+{
+	assert_true(nrec < REC_MAX);
+	rec[nrec].ino = ino;
+	rec[nrec].n = n;
+	nrec++;
+}
+
+static const struct zus_fs_ops rec_ops = {
+	.size		= sizeof(struct zus_fs_ops),
+	.mount		= bad_mount,
+	.getattr	= bad_getattr,
+	.forget		= rec_forget,
+};
+
+static const struct zus_plugin rec_plugin = {
+	.size = sizeof(struct zus_plugin),
+	.abi_version = ZUS_ABI_VERSION,
+	.name = "forgetrec",
+	.ops = &rec_ops,
+};
+
+/* A BATCH_FORGET of @n entries; @count is what the in struct says. */
+static int batch(struct fx *f, uint32_t count, uint32_t pad, uint64_t ino,
+		 const struct zufs_forget_one *e, unsigned int n,
+		 struct rq *q)
+{
+	struct zufs_batch_forget_in in = { .count = count, .pad = pad };
+
+	nrec = 0;
+	rq_start(q, ZUFS_OP_BATCH_FORGET, f->sb_id, ino);
+	rq_add(q, &in, sizeof(in));
+	if (n)
+		rq_add(q, e, n * sizeof(*e));
+	return rq_send(f, q);
+}
+
+static void batch_forget(void **state)
+{
+	struct fx *f = *state;
+	struct zufs_forget_one e[300] = {
+		{ .ino = 5, .nlookup = 2 },
+		{ .ino = 9, .nlookup = 1 },
+		{ .ino = 5, .nlookup = 7 },	/* the same inode again adds */
+	};
+	struct zufs_forget_one bad;
+	struct zufs_init_out out;
+	struct zufs_attr a;
+	unsigned int full, i;
+	char junk[8] = { 0 };
+	struct rq q;
+
+	/* memfs: an unlinked file lives until the kernel forgets it */
+	assert_int_equal(d_create(f, ZUFS_OP_MKNOD, f->root, "gone",
+				  S_IFREG | 0644, &a), 0);
+	{
+		struct zufs_name_in in = { .namelen = 4 };
+		struct zufs_forget_one one = { .ino = a.ino, .nlookup = 1 };
+
+		assert_int_equal(named(f, ZUFS_OP_UNLINK, f->root, &in,
+				       sizeof(in), "gone", &q), 0);
+		assert_int_equal(d_getattr(f, a.ino, NULL), 0);
+		assert_int_equal(batch(f, 1, 0, 0, &one, 1, &q), 0);
+		assert_int_equal(q.c.reply_len, 0);
+		assert_int_equal(d_getattr(f, a.ino, NULL), -ENOENT);
+	}
+
+	add_plugin(f, &rec_plugin);
+	assert_int_equal(do_init(f, "forgetrec", "", "", &out), 0);
+	f->sb_id = out.sb_id;
+
+	/* each entry is one forget, in order */
+	assert_int_equal(batch(f, 3, 0, 0, e, 3, &q), 0);
+	assert_int_equal(q.c.reply_len, 0);
+	assert_int_equal(nrec, 3);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(rec[i].ino, e[i].ino);
+		assert_int_equal(rec[i].n, e[i].nlookup);
+	}
+
+	/* as many as the kernel puts in one inline request */
+	full = (zus_proto_max_inline() - sizeof(struct zufs_in_header) -
+		sizeof(struct zufs_batch_forget_in)) / sizeof(e[0]);
+	assert_true(full >= 3 && full <= 300);
+	for (i = 0; i < full; i++) {
+		e[i].ino = 100 + i;
+		e[i].nlookup = 1 + i % 3;
+	}
+	assert_int_equal(batch(f, full, 0, 0, e, full, &q), 0);
+	assert_int_equal(nrec, full);
+	assert_int_equal(rec[full - 1].ino, 100 + full - 1);
+	assert_int_equal(rec[full - 1].n, 1 + (full - 1) % 3);
+
+	/* malformed: nothing reaches the plugin, not even valid entries */
+	assert_int_equal(batch(f, 0, 0, 0, NULL, 0, &q), -EINVAL);
+	assert_int_equal(batch(f, 4, 0, 0, e, 3, &q), -EINVAL);	/* short */
+	assert_int_equal(nrec, 0);
+	assert_int_equal(batch(f, 2, 0, 0, e, 3, &q), -EINVAL);	/* extra */
+	assert_int_equal(nrec, 0);
+	assert_int_equal(batch(f, UINT32_MAX, 0, 0, e, 3, &q), -EINVAL);
+	assert_int_equal(batch(f, 1U << 28, 0, 0, e, 3, &q), -EINVAL);
+	assert_int_equal(batch(f, 3, 1, 0, e, 3, &q), -EINVAL);	/* pad */
+	assert_int_equal(batch(f, 3, 0, 5, e, 3, &q), -EINVAL);	/* ino */
+	assert_int_equal(nrec, 0);
+	bad = e[1];
+	e[1].ino = 0;
+	assert_int_equal(batch(f, 3, 0, 0, e, 3, &q), -EINVAL);
+	assert_int_equal(nrec, 0);
+	e[1] = bad;
+	e[2].nlookup = 0;
+	assert_int_equal(batch(f, 3, 0, 0, e, 3, &q), -EINVAL);
+	assert_int_equal(nrec, 0);
+	e[2].nlookup = 1;
+	/* half an entry more */
+	nrec = 0;
+	rq_start(&q, ZUFS_OP_BATCH_FORGET, f->sb_id, 0);
+	{
+		struct zufs_batch_forget_in in = { .count = 3 };
+
+		rq_add(&q, &in, sizeof(in));
+	}
+	rq_add(&q, e, 3 * sizeof(e[0]));
+	rq_add(&q, junk, sizeof(junk));
+	assert_int_equal(rq_send(f, &q), -EINVAL);
+	assert_int_equal(nrec, 0);
+	/* no buffer may come with it */
+	rq_start(&q, ZUFS_OP_BATCH_FORGET, f->sb_id, 0);
+	{
+		struct zufs_batch_forget_in in = { .count = 1 };
+
+		rq_add(&q, &in, sizeof(in));
+	}
+	rq_add(&q, e, sizeof(e[0]));
+	rq_buf(&q, junk, sizeof(junk), ZUS_BUF_READ);
+	assert_int_equal(rq_send(f, &q), -EINVAL);
+	assert_int_equal(nrec, 0);
+	/* and still fine afterwards */
+	assert_int_equal(batch(f, 1, 0, 0, e, 1, &q), 0);
+	assert_int_equal(nrec, 1);
+
+	/* a plugin without forget: not implemented (the kernel then sends
+	 * single FORGETs, which are not implemented either) */
+	add_plugin(f, &tiny2_plugin);
+	tiny_ops.size = offsetof(struct zus_fs_ops, setattr);
+	assert_int_equal(do_init(f, "tiny2", "", "", &out), 0);
+	f->sb_id = out.sb_id;
+	assert_int_equal(batch(f, 1, 0, 0, e, 1, &q), -ENOSYS);
+}
+
 static void evil_modes(void **state)
 {
 	struct fx *f = *state;
@@ -1740,6 +1897,7 @@ int main(void)
 		T(malformed_fields),
 		T(broken_replies),
 		T(tiny_table),
+		T(batch_forget),
 		T(evil_modes),
 		T(concurrent),
 		cmocka_unit_test(evil_option),

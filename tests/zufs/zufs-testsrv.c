@@ -12,6 +12,10 @@
  * per 4 KiB block, for SEEK_DATA/SEEK_HOLE), O_TMPFILE, copy_file_range
  * and OPEN/RELEASE (file handles checked on every data op).
  *
+ * BATCH_FORGET is served (and counted like every op); modes "enosys"
+ * and "no-batch-forget" (only that op) answer it -ENOSYS, so the kernel
+ * falls back to single FORGETs.
+ *
  * MODE (optional): "enosys" answers -ENOSYS to every optional op; else
  * an evil mode: readdir-slash, readdir-dot, readdir-nul, readdir-type,
  * readdir-ino0, readdir-overrun, read-overcount, lookup-ino0,
@@ -37,7 +41,8 @@
  *
  * Prints "ready" on stdout once the service exists; runs until killed.
  * On SIGUSR1 it prints one line: "counts" and the number of requests of
- * each opcode 1..ZUFS_OP_MAX-1, then "open=" the file handles open.
+ * each opcode 1..ZUFS_OP_MAX-1, "inodes=" the inodes in use (the root
+ * too), then "open=" the file handles open.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -469,10 +474,39 @@ static bool optional_op(uint32_t opcode)
 	case ZUFS_OP_FSYNC: case ZUFS_OP_FALLOCATE: case ZUFS_OP_LSEEK:
 	case ZUFS_OP_COPY_RANGE: case ZUFS_OP_GETXATTR:
 	case ZUFS_OP_SETXATTR: case ZUFS_OP_LISTXATTR:
-	case ZUFS_OP_REMOVEXATTR:
+	case ZUFS_OP_REMOVEXATTR: case ZUFS_OP_BATCH_FORGET:
 		return true;
 	}
 	return false;
+}
+
+/* BATCH_FORGET: every entry checked first, then each one a FORGET */
+static int32_t batch_forget(const struct zufs_in_header *h, size_t len)
+{
+	const struct zufs_batch_forget_in *in = (const void *)(h + 1);
+	const struct zufs_forget_one *e = (const void *)(in + 1);
+	size_t room;
+	uint32_t i;
+
+	if (len < sizeof(*h) + sizeof(*in) || h->ino)
+		return -EINVAL;
+	room = len - sizeof(*h) - sizeof(*in);
+	if (in->pad || !in->count || room % sizeof(*e) ||
+	    room / sizeof(*e) != in->count)
+		return -EINVAL;
+	for (i = 0; i < in->count; i++)
+		if (!e[i].nlookup || !get(e[i].ino) ||
+		    e[i].nlookup > get(e[i].ino)->nlookup)
+			return -EINVAL;
+	for (i = 0; i < in->count; i++) {
+		struct node *n = get(e[i].ino);
+
+		if (!n || e[i].nlookup > n->nlookup)	/* a repeated inode */
+			return -EINVAL;
+		n->nlookup -= e[i].nlookup;
+		maybe_free(n);
+	}
+	return 0;
 }
 
 static int32_t serve(struct ucchan_req *req, size_t *rlen)
@@ -529,6 +563,8 @@ static int32_t serve(struct ucchan_req *req, size_t *rlen)
 		return 5;
 	if (is_evil("enosys") && optional_op(h->opcode))
 		return -ENOSYS;
+	if (is_evil("no-batch-forget") && h->opcode == ZUFS_OP_BATCH_FORGET)
+		return -ENOSYS;
 	n = get(h->ino);
 	switch (h->opcode) {
 	case ZUFS_OP_DESTROY:
@@ -556,6 +592,8 @@ static int32_t serve(struct ucchan_req *req, size_t *rlen)
 		maybe_free(n);
 		return 0;
 	}
+	case ZUFS_OP_BATCH_FORGET:
+		return batch_forget(h, req->len);
 	case ZUFS_OP_GETATTR:
 		if (!n)
 			return -ENOENT;
@@ -1439,7 +1477,7 @@ int main(int argc, char **argv)
 	printf("ready\n");
 	fflush(stdout);
 	for (;;) {
-		unsigned int i;
+		unsigned int i, used;
 
 		if (sigwait(&usr1, &sig))
 			continue;
@@ -1460,7 +1498,9 @@ int main(int argc, char **argv)
 		printf("counts");
 		for (i = 1; i < ZUFS_OP_MAX; i++)
 			printf(" %llu", (unsigned long long)counts[i]);
-		printf(" open=%u\n", nopen);
+		for (i = 1, used = 0; i < NR_INODES; i++)
+			used += nodes[i].used;
+		printf(" inodes=%u open=%u\n", used, nopen);
 		pthread_mutex_unlock(&lock);
 		fflush(stdout);
 	}

@@ -8,6 +8,8 @@
  *        Clarified (no change for a correct server): statuses are
  *        [-511, -1]; ZUFS_CAP_ACL needs ZUFS_CAP_XATTR and stores ACLs
  *        in the VFS's posix_acl xattr format.
+ *   1.1: ZUFS_OP_BATCH_FORGET (optional): many FORGETs in one request.
+ *        A server that answers -ENOSYS gets single FORGETs, as in 1.0.
  *
  * Transport. Every request is one synchronous ucchan call from zuf.ko
  * (an in-kernel ucchan client, one connection per mount) to the service
@@ -54,7 +56,7 @@
 
 /* Protocol version: a different major is incompatible; minor is additive. */
 #define ZUFS_KERNEL_VERSION		1
-#define ZUFS_KERNEL_MINOR_VERSION	0
+#define ZUFS_KERNEL_MINOR_VERSION	1
 
 /* Limits */
 #define ZUFS_NAME_MAX		255	/* bytes in a file name */
@@ -131,6 +133,7 @@ enum zufs_opcode {
 	ZUFS_OP_SETXATTR	= 28,
 	ZUFS_OP_LISTXATTR	= 29,
 	ZUFS_OP_REMOVEXATTR	= 30,
+	ZUFS_OP_BATCH_FORGET	= 31,	/* 1.1 */
 
 	ZUFS_OP_MAX		/* one past the last opcode */
 };
@@ -138,10 +141,10 @@ enum zufs_opcode {
 /*
  * Common request header, at offset 0 of every inline request.
  * @opcode: enum zufs_opcode
- * @len:    total inline request bytes (header + in struct + names)
+ * @len:    total inline request bytes (header + in struct + names or entries)
  * @sb_id:  the superblock, as returned by INIT (0 in INIT itself)
  * @ino:    the inode the op is about (a directory for namespace ops);
- *          0 for INIT, DESTROY, STATFS, SYNC_FS
+ *          0 for INIT, DESTROY, STATFS, SYNC_FS, BATCH_FORGET
  * @uid, @gid: caller's fsuid/fsgid (in the init user namespace)
  * @pid:    caller's tgid, 0 for kernel work (writeback, evict)
  */
@@ -278,6 +281,25 @@ struct zufs_name_in {
 
 /* ---- FORGET: drop nlookup references; reply ignored ------------------ */
 struct zufs_forget_in {
+	__u64 nlookup;
+};
+
+/* ---- BATCH_FORGET (1.1, optional): FORGET of many inodes -------------
+ * Inline: header (ino 0), zufs_batch_forget_in, then count entries of
+ * struct zufs_forget_one (as many as fit in the service's max_inline);
+ * the request length is exactly that. Each entry is one FORGET: ino
+ * nonzero, nlookup nonzero; an inode may appear more than once (the
+ * counts add up). No reply body; the kernel ignores the status, except
+ * -ENOSYS: then it sends single FORGETs for the rest of the mount.
+ * A server validates every entry before it applies any (-EINVAL).
+ */
+struct zufs_batch_forget_in {
+	__u32 count;		/* entries that follow, >= 1 */
+	__u32 pad;
+};
+
+struct zufs_forget_one {
+	__u64 ino;
 	__u64 nlookup;
 };
 

@@ -15,6 +15,7 @@
  *   names      1..255 bytes, no '/' or NUL, not "." or ".." (file
  *              names), 1..255 bytes without NUL (xattr names), each
  *              followed by its NUL;
+ *   entries    (BATCH_FORGET) exactly the count the in struct announces;
  *   buffers    at most one, only for the ops that carry one;
  *   superblock the sb_id is mounted, by this connection; its evil test
  *              mode (zusd --evil) is looked up;
@@ -59,6 +60,7 @@ union zus_in {
 	struct zufs_sync_fs_in sync_fs;
 	struct zufs_name_in name;
 	struct zufs_forget_in forget;
+	struct zufs_batch_forget_in batch_forget;
 	struct zufs_setattr_in setattr;
 	struct zufs_create_in create;
 	struct zufs_symlink_in symlink;
@@ -100,6 +102,7 @@ struct zus_req {
 	union zus_in in;		/* aligned copy of the in struct */
 	const char *name[2];		/* NUL terminated, in the request */
 	size_t namelen[2];
+	const char *entries;		/* BATCH_FORGET's, in the request */
 	struct zus_sb_inst *si;		/* NULL for INIT */
 	struct zus_sb *sb;
 	const struct zus_fs_ops *ops;
@@ -116,6 +119,8 @@ struct zus_req {
  * @nr_names:    names after the in struct (0..2)
  * @name_kind:   enum zus_name_kind of those names
  * @namelen_off: offsets of their __u32 lengths in the in struct
+ * @entry_size:  entries of this size follow the in struct, as many as its
+ *               first __u32 says (BATCH_FORGET); 0: none
  * @op_off:      offset of the plugin op in struct zus_fs_ops (0: none);
  *               a NULL op or one beyond the plugin's table is -ENOSYS
  * @need_ino:    header.ino must be nonzero
@@ -129,6 +134,7 @@ struct zus_opdef {
 	uint8_t nr_names;
 	uint8_t name_kind;
 	uint8_t namelen_off[2];
+	uint16_t entry_size;
 	uint16_t op_off;
 	bool need_ino;
 	bool has_buf;
@@ -507,6 +513,37 @@ static int op_forget(struct zus_req *r)
 {
 	if (r->in.forget.nlookup)
 		r->ops->forget(r->sb, r->h.ino, r->in.forget.nlookup);
+	return 0;
+}
+
+/*
+ * Many FORGETs in one request: every entry is checked before the plugin
+ * sees any (the request is untrusted), then each is the plugin's forget.
+ */
+static int op_batch_forget(struct zus_req *r)
+{
+	const struct zufs_batch_forget_in *in = &r->in.batch_forget;
+	struct zufs_forget_one e;
+	uint32_t i;
+
+	if (!in->count || in->pad || r->h.ino) {
+		proto_err(r, "count %u, pad 0x%x, inode %llu", in->count,
+			  in->pad, (unsigned long long)r->h.ino);
+		return -EINVAL;
+	}
+	for (i = 0; i < in->count; i++) {
+		memcpy(&e, r->entries + i * sizeof(e), sizeof(e));
+		if (!e.ino || !e.nlookup) {
+			proto_err(r, "entry %u: inode %llu, nlookup %llu", i,
+				  (unsigned long long)e.ino,
+				  (unsigned long long)e.nlookup);
+			return -EINVAL;
+		}
+	}
+	for (i = 0; i < in->count; i++) {
+		memcpy(&e, r->entries + i * sizeof(e), sizeof(e));
+		r->ops->forget(r->sb, e.ino, e.nlookup);
+	}
 	return 0;
 }
 
@@ -1069,11 +1106,17 @@ static const struct zus_opdef zus_opdefs[] = {
 	OPN(REMOVEXATTR, "removexattr", op_removexattr, IN(xattr_in), 0,
 	    OPS(removexattr), true, false, NAME_XATTR, 1,
 	    LEN(xattr_in, namelen), 0),
+	[ZUFS_OP_BATCH_FORGET] = { .name = "batch_forget",
+		.in_size = IN(batch_forget_in), .handle = op_batch_forget,
+		.op_off = OPS(forget),
+		.entry_size = sizeof(struct zufs_forget_one) },
 };
 
 /* Every opcode has its entry; the table and the protocol agree. */
 BUILD_BUG_ON(ARRAY_SIZE(zus_opdefs) != ZUFS_OP_MAX);
 BUILD_BUG_ON(sizeof(union zus_in) > 255);
+/* an entry count is the in struct's first __u32 */
+BUILD_BUG_ON(offsetof(struct zufs_batch_forget_in, count) != 0);
 BUILD_BUG_ON(ZUS_NAME_MAX != ZUFS_NAME_MAX);
 BUILD_BUG_ON(ZUS_SYMLINK_MAX != ZUFS_SYMLINK_MAX);
 BUILD_BUG_ON(ZUS_XATTR_NAME_MAX != ZUFS_XATTR_NAME_MAX);
@@ -1193,6 +1236,18 @@ static int decode(struct zus_req *r)
 		r->namelen[i] = len;
 		p += len + 1;
 		want += len + 1;
+	}
+	if (def->entry_size) {
+		uint32_t count;
+
+		memcpy(&count, &r->in, sizeof(count));
+		if (count > (c->req_len - want) / def->entry_size) {
+			proto_err(r, "%u entries in %zu bytes", count,
+				  c->req_len - want);
+			return -EINVAL;
+		}
+		r->entries = p;
+		want += (size_t)count * def->entry_size;
 	}
 	if (c->req_len != want) {
 		proto_err(r, "request of %zu bytes, want %zu", c->req_len, want);
