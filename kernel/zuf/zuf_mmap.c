@@ -1,10 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * zuf - shared mmap. Only mapped files use the page cache: a page is
- * filled by a READ and written back by a WRITE whose buffer is the page
- * itself (a bvec buffer: the server reads/writes the page directly).
+ * zuf - mmap. Only mapped files use the page cache: a page is filled by a
+ * READ and written back by a WRITE whose buffer is the page itself (a
+ * bvec buffer: the server reads/writes the page directly).
  * read(2)/write(2) bypass the page cache and keep it coherent
  * (zuf_file.c); the last close writes dirty pages back.
+ *
+ * Locking (see docs/zuf.md, "Caching and coherence"): truncate,
+ * fallocate and copy_file_range hold the mapping's invalidate lock
+ * exclusive while they write back, ask the server and drop the pages they
+ * changed. A page is read in under the invalidate lock shared
+ * (filemap_fault) and made writable only in zuf_page_mkwrite(), under the
+ * invalidate lock shared too: so no page of such a range is read in or
+ * dirtied through a mapping while the server changes it.
  */
 #include <linux/bvec.h>
 #include <linux/fs.h>
@@ -68,6 +76,44 @@ static int zuf_writepage(struct page *page, struct writeback_control *wbc)
 	return 0;
 }
 
+/*
+ * A write fault on a page already in the page cache (or the first write
+ * through a clean, write-protected pte). Like ext4: under the invalidate
+ * lock shared, so that truncate, fallocate and copy_file_range, which hold
+ * it exclusive, cannot have a page redirtied while they change its bytes
+ * on the server; the page must still be in the mapping and inside i_size
+ * (else the fault is retried and sees the truncation).
+ */
+static vm_fault_t zuf_page_mkwrite(struct vm_fault *vmf)
+{
+	struct folio *folio = page_folio(vmf->page);
+	struct inode *inode = file_inode(vmf->vma->vm_file);
+	struct address_space *mapping = inode->i_mapping;
+	vm_fault_t ret = VM_FAULT_LOCKED;
+
+	sb_start_pagefault(inode->i_sb);
+	filemap_invalidate_lock_shared(mapping);
+	folio_lock(folio);
+	if (folio->mapping != mapping ||
+	    folio_pos(folio) >= i_size_read(inode)) {
+		folio_unlock(folio);
+		ret = VM_FAULT_NOPAGE;
+		goto out;
+	}
+	folio_mark_dirty(folio);
+	folio_wait_stable(folio);
+out:
+	filemap_invalidate_unlock_shared(mapping);
+	sb_end_pagefault(inode->i_sb);
+	return ret;
+}
+
+static const struct vm_operations_struct zuf_vm_ops = {
+	.fault		= filemap_fault,
+	.map_pages	= filemap_map_pages,
+	.page_mkwrite	= zuf_page_mkwrite,
+};
+
 const struct address_space_operations zuf_aops = {
 	.read_folio	= zuf_read_folio,
 	.writepage	= zuf_writepage,
@@ -82,5 +128,7 @@ int zuf_mmap(struct file *file, struct vm_area_struct *vma)
 
 	if (!zuf_has(sbi, ZUFS_CAP_MMAP))
 		return -ENODEV;
-	return generic_file_mmap(file, vma);
+	file_accessed(file);
+	vma->vm_ops = &zuf_vm_ops;
+	return 0;
 }
