@@ -164,7 +164,20 @@ ssize_t zuf_io(struct inode *inode, u64 fh, struct iov_iter *iter,
 				err = -EIO;
 				break;
 			}
-			err = zuf_take_attr(inode, &out.w.attr);
+			/*
+			 * Page-cache writeback (ZUFS_IO_PAGECACHE) runs
+			 * without i_rwsem: replies of concurrent WRITEs, and
+			 * of a write(2) or truncate meanwhile, may arrive in
+			 * any order, so the size (and times) of this reply
+			 * may be older than the inode's. Such a WRITE never
+			 * extends the file (it stops at i_size), so the
+			 * kernel's size stays right; the other attributes
+			 * are marked stale and the next stat asks GETATTR.
+			 */
+			if (flags & ZUFS_IO_PAGECACHE)
+				zuf_attr_stale(inode);
+			else
+				err = zuf_take_attr(inode, &out.w.attr);
 			if (err)
 				break;
 		}

@@ -67,6 +67,11 @@ static int zuf_writepage(struct page *page, struct writeback_control *wbc)
 	folio_start_writeback(folio);
 	folio_unlock(folio);
 
+	/*
+	 * ZUFS_IO_PAGECACHE: zuf_io() does not take the attributes of the
+	 * reply (see there): writeback runs without i_rwsem, so the replies
+	 * of concurrent WRITEs may come back in any order.
+	 */
 	bvec_set_page(&bv, page, len, 0);
 	iov_iter_bvec(&iter, ITER_SOURCE, &bv, 1, len);
 	count = zuf_io(inode, 0, &iter, &pos, len, true, ZUFS_IO_PAGECACHE);
