@@ -58,6 +58,16 @@ static int zuf_writepage(struct page *page, struct writeback_control *wbc)
 	size_t len;
 	ssize_t count;
 
+	/*
+	 * Reclaim must never wait for a user-space server (which may itself
+	 * be waiting for memory): keep the page dirty and active, the
+	 * flusher writes it back. The folio stays locked, as the VM wants
+	 * with AOP_WRITEPAGE_ACTIVATE.
+	 */
+	if (wbc->for_reclaim) {
+		folio_redirty_for_writepage(wbc, folio);
+		return AOP_WRITEPAGE_ACTIVATE;
+	}
 	if (pos >= size) {
 		/* truncated meanwhile: nothing to write */
 		folio_unlock(folio);
@@ -123,6 +133,8 @@ const struct address_space_operations zuf_aops = {
 	.read_folio	= zuf_read_folio,
 	.writepage	= zuf_writepage,
 	.dirty_folio	= filemap_dirty_folio,
+	/* compaction moves dirty pages without writing them back */
+	.migrate_folio	= filemap_migrate_folio,
 	/* read_iter/write_iter do O_DIRECT themselves */
 	.direct_IO	= noop_direct_IO,
 };
