@@ -139,11 +139,23 @@ const struct address_space_operations zuf_aops = {
 	.direct_IO	= noop_direct_IO,
 };
 
+/*
+ * Pages of a mapping are filled by READ with ZUFS_IO_PAGECACHE, which
+ * every server answers (it is a READ; fh is the mapping file's handle).
+ * Only a shared mapping that may be written (VM_MAYWRITE: also a read-only
+ * one that mprotect could make writable) is written back through WRITE,
+ * which the server must have agreed to with ZUFS_CAP_MMAP. Private
+ * mappings (exec, MAP_PRIVATE of any protection: their writes are
+ * copied on write, never written back) and read-only shared mappings of
+ * files opened read-only work on every mount.
+ */
 int zuf_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct zuf_sb_info *sbi = ZUF_SB(file_inode(file)->i_sb);
 
-	if (!zuf_has(sbi, ZUFS_CAP_MMAP))
+	if (!zuf_has(sbi, ZUFS_CAP_MMAP) &&
+	    (vma->vm_flags & (VM_SHARED | VM_MAYWRITE)) ==
+	    (VM_SHARED | VM_MAYWRITE))
 		return -ENODEV;
 	file_accessed(file);
 	vma->vm_ops = &zuf_vm_ops;

@@ -19,7 +19,8 @@
  * getattr-stall, write-overcount, write-offset, status-positive,
  * status-internal, reply-short, acl-garbage, tmpfile-old, seek-beyond,
  * xattr-overcount, list-nonul, readlink-nul, statfs-bad, copy-overcount,
- * open-reserved.
+ * open-reserved. "no-mmap" is no lie: the server does not agree to
+ * ZUFS_CAP_MMAP (and refuses page-cache WRITEs).
  *
  * Prints "ready" on stdout once the service exists; runs until killed.
  * On SIGUSR1 it prints one line: "counts" and the number of requests of
@@ -462,6 +463,8 @@ static int32_t serve(struct ucchan_req *req, size_t *rlen)
 		out->major = ZUFS_KERNEL_VERSION;
 		out->minor = ZUFS_KERNEL_MINOR_VERSION;
 		out->caps = CAPS & in->caps;
+		if (is_evil("no-mmap"))
+			out->caps &= ~(__u64)ZUFS_CAP_MMAP;
 		out->sb_id = 42;
 		out->root = nodes[1].a;
 		*rlen = sizeof(*out);
@@ -822,6 +825,9 @@ static int32_t serve(struct ucchan_req *req, size_t *rlen)
 			return -EINVAL;
 		if (!fh_ok(in->fh, h->ino, in->flags))
 			return -EBADF;
+		/* no-mmap: page-cache writeback was not agreed */
+		if ((in->flags & ZUFS_IO_PAGECACHE) && is_evil("no-mmap"))
+			return -EPROTO;
 		if (in->flags & ZUFS_WRITE_APPEND)
 			off = n->a.size;
 		if (off + in->len > MAX_FILE)
