@@ -64,10 +64,10 @@ m = mmap.mmap(fd, 20000, flags=mmap.MAP_PRIVATE, prot=mmap.PROT_READ)
 assert m[:] == want
 "
 
-cp /bin/busybox bb && cp /usr/bin/true true && chmod 755 bb true
-check "exec a static binary" ./bb true
+cp /bin/busybox busybox && cp /usr/bin/true true && chmod 755 busybox true
+check "exec a static binary" ./busybox true
 check "exec a dynamic binary" ./true
-check "exec output" sh -c "./bb echo zufs | grep -qx zufs"
+check "exec output" sh -c "./busybox echo zufs | grep -qx zufs"
 
 cd / || exit 1
 finish
