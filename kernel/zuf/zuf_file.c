@@ -166,7 +166,20 @@ ssize_t zuf_io(struct inode *inode, u64 fh, struct iov_iter *iter,
 				err = -EIO;
 				break;
 			}
-			err = zuf_take_attr(inode, &out.w.attr);
+			/*
+			 * Page-cache writeback (ZUFS_IO_PAGECACHE) runs
+			 * without i_rwsem: replies of concurrent WRITEs, and
+			 * of a write(2) or truncate meanwhile, may arrive in
+			 * any order, so the size (and times) of this reply
+			 * may be older than the inode's. Such a WRITE never
+			 * extends the file (it stops at i_size), so the
+			 * kernel's size stays right; the other attributes
+			 * are marked stale and the next stat asks GETATTR.
+			 */
+			if (flags & ZUFS_IO_PAGECACHE)
+				zuf_attr_stale(inode);
+			else
+				err = zuf_take_attr(inode, &out.w.attr);
 			if (err)
 				break;
 		}
@@ -235,6 +248,50 @@ static ssize_t zuf_io_bounce(struct inode *inode, u64 fh,
 	return done ? done : ret;
 }
 
+/**
+ * zuf_drop_pages() - drop the cached pages of bytes the server changed
+ * @inode:  the file
+ * @start:  first byte changed
+ * @end:    last byte changed (inclusive)
+ * @locked: the caller holds the invalidate lock exclusive
+ *
+ * After a write(2), copy_file_range or fallocate, the pages of the range
+ * that are cached hold the old bytes: they are unmapped and removed, so
+ * the next fault reads them again. invalidate_inode_pages2_range() keeps
+ * a page that is dirty; a dirty page here was written through a shared
+ * mapping while the server changed the bytes (write(2) cannot hold the
+ * invalidate lock: its buffer may be a mapping of this very file, whose
+ * faults take it). Writing it back would put the old bytes around the
+ * mapped write back on the server; so it is dropped, and the loss of the
+ * mapped write is reported as -EIO to the next fsync/msync, as the
+ * kernel's direct I/O does for stale page cache.
+ */
+static void zuf_drop_pages(struct inode *inode, loff_t start, loff_t end,
+			   bool locked)
+{
+	struct address_space *mapping = inode->i_mapping;
+	pgoff_t first = start >> PAGE_SHIFT, last = end >> PAGE_SHIFT;
+	loff_t lstart = (loff_t)first << PAGE_SHIFT;
+	loff_t lend = ((loff_t)(last + 1) << PAGE_SHIFT) - 1;
+
+	if (start > end || !mapping->nrpages)
+		return;
+	if (!invalidate_inode_pages2_range(mapping, first, last))
+		return;
+	if (!locked)
+		filemap_invalidate_lock(mapping);
+	/* no page of the range can be dirtied now: zuf_page_mkwrite waits */
+	if (invalidate_inode_pages2_range(mapping, first, last)) {
+		pr_warn_ratelimited("zufs: sb %llu: inode %lu: page written through a mapping while the server changed it, dropped\n",
+				    ZUF_SB(inode->i_sb)->sb_id, inode->i_ino);
+		unmap_mapping_range(mapping, lstart, lend - lstart + 1, 0);
+		truncate_inode_pages_range(mapping, lstart, lend);
+		mapping_set_error(mapping, -EIO);
+	}
+	if (!locked)
+		filemap_invalidate_unlock(mapping);
+}
+
 static ssize_t zuf_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
 	struct file *file = iocb->ki_filp;
@@ -266,6 +323,7 @@ static ssize_t zuf_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	struct inode *inode = file_inode(file);
 	struct address_space *mapping = file->f_mapping;
 	u32 flags = 0;
+	size_t count;
 	ssize_t ret;
 	loff_t pos;
 
@@ -283,6 +341,7 @@ static ssize_t zuf_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	if (iocb->ki_flags & IOCB_DSYNC)
 		flags |= ZUFS_IO_SYNC;
 	pos = iocb->ki_pos;
+	count = iov_iter_count(from);
 	if (mapping->nrpages) {
 		ret = filemap_write_and_wait_range(mapping, pos,
 						   pos + iov_iter_count(from) - 1);
@@ -295,9 +354,15 @@ static ssize_t zuf_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	else
 		ret = zuf_io_bounce(inode, zuf_fh(file), from, &iocb->ki_pos,
 				    iov_iter_count(from), true, flags);
-	if (mapping->nrpages)
-		invalidate_inode_pages2_range(mapping, pos >> PAGE_SHIFT,
-					      (iocb->ki_pos - 1) >> PAGE_SHIFT);
+	/*
+	 * Drop the cached pages of what was written: all of the range asked
+	 * for, as a failed call may still have written some of it; an
+	 * append went where the server put it.
+	 */
+	if (ret > 0 && iocb->ki_pos - ret < pos)
+		pos = iocb->ki_pos - ret;
+	zuf_drop_pages(inode, pos, max(iocb->ki_pos, pos + (loff_t)count) - 1,
+		       false);
 out:
 	inode_unlock(inode);
 	if (ret > 0)
@@ -361,20 +426,32 @@ static long zuf_fallocate(struct file *file, int mode, loff_t offset,
 		in.mode |= ZUFS_FALLOC_ZERO_RANGE;
 
 	inode_lock(inode);
+	/*
+	 * Exclusive invalidate lock: no page of the range is read in or
+	 * dirtied through a mapping from the write-back until the cached
+	 * pages are zeroed or dropped (zuf_page_mkwrite, filemap_fault).
+	 */
+	filemap_invalidate_lock(inode->i_mapping);
 	if (!(mode & FALLOC_FL_KEEP_SIZE)) {
 		err = inode_newsize_ok(inode, offset + len);
 		if (err)
 			goto out;
 	}
+	/* also the bytes around the range in its first and last page */
 	err = filemap_write_and_wait_range(inode->i_mapping, offset, end);
 	if (err)
 		goto out;
 	err = zuf_call(sbi, &args);
 	if (!err)
 		err = zuf_take_attr(inode, &out.attr);
+	/*
+	 * The server zeroed the range (or may have, if the call failed):
+	 * zero the partial pages and drop the others, unmapped first.
+	 */
 	if (mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE))
 		truncate_pagecache_range(inode, offset, end);
 out:
+	filemap_invalidate_unlock(inode->i_mapping);
 	inode_unlock(inode);
 	return err;
 }
@@ -455,6 +532,8 @@ static ssize_t zuf_copy_file_range(struct file *file_in, loff_t pos_in,
 		return zuf_splice_copy(file_in, pos_in, file_out, pos_out, len);
 
 	inode_lock(inode_out);
+	/* as for fallocate: no page of the destination read in or dirtied */
+	filemap_invalidate_lock(inode_out->i_mapping);
 	ret = file_remove_privs(file_out);
 	if (ret)
 		goto out;
@@ -475,8 +554,14 @@ static ssize_t zuf_copy_file_range(struct file *file_in, loff_t pos_in,
 	}
 	if (ret < 0)
 		zuf_attr_stale(inode_out);
-	truncate_pagecache_range(inode_out, pos_out, pos_out + len - 1);
+	/*
+	 * The destination's cached pages hold the old bytes: drop them
+	 * (whole pages; truncate_pagecache_range() would zero the copied
+	 * part of the first and last page and keep them).
+	 */
+	zuf_drop_pages(inode_out, pos_out, pos_out + len - 1, true);
 out:
+	filemap_invalidate_unlock(inode_out->i_mapping);
 	inode_unlock(inode_out);
 	if (ret == -EOPNOTSUPP && zuf_no_op(sbi, ZUFS_OP_COPY_RANGE))
 		return zuf_splice_copy(file_in, pos_in, file_out, pos_out, len);

@@ -299,6 +299,7 @@ int zuf_setattr(zuf_idmap_t *idmap, struct dentry *dentry,
 		.in = &in,
 		.out = &out,
 	};
+	struct address_space *mapping = inode->i_mapping;
 	unsigned int valid = attr->ia_valid;
 	int err;
 
@@ -322,10 +323,6 @@ int zuf_setattr(zuf_idmap_t *idmap, struct dentry *dentry,
 			return S_ISDIR(inode->i_mode) ? -EISDIR : -EINVAL;
 		in.valid |= ZUFS_SET_SIZE;
 		in.size = attr->ia_size;
-		/* dirty mmap pages must reach the server before it cuts */
-		err = filemap_write_and_wait(inode->i_mapping);
-		if (err)
-			return err;
 	}
 	if (valid & ATTR_ATIME) {
 		in.valid |= ZUFS_SET_ATIME;
@@ -345,14 +342,41 @@ int zuf_setattr(zuf_idmap_t *idmap, struct dentry *dentry,
 	if (!in.valid)
 		return 0;
 
+	if (valid & ATTR_SIZE) {
+		/*
+		 * Exclusive invalidate lock until the page cache is cut:
+		 * dirty mmap pages reach the server before it cuts, and
+		 * none is redirtied (zuf_page_mkwrite) or read in
+		 * (filemap_fault) meanwhile, so no writeback of an old page
+		 * can extend the file again and no page beyond the new end
+		 * survives. All of the file is written back: a page being
+		 * written back beyond the new end would be as bad.
+		 */
+		filemap_invalidate_lock(mapping);
+		err = filemap_write_and_wait(mapping);
+		if (err)
+			goto out;
+	}
 	err = zuf_call(ZUF_SB(inode->i_sb), &args);
-	if (err)
-		return err;
-	err = zuf_take_attr(inode, &out.attr);
-	if (err)
-		return err;
+	if (!err)
+		err = zuf_take_attr(inode, &out.attr);
+	if (valid & ATTR_SIZE) {
+		/*
+		 * Also when the call failed, as the server may have cut:
+		 * then whole pages only (a partial page zeroed here could
+		 * hide bytes the server still has).
+		 */
+		truncate_pagecache(inode, err ? round_down(attr->ia_size,
+							   PAGE_SIZE) :
+				   out.attr.size);
+		if (err)
+			zuf_attr_stale(inode);
+	}
+out:
 	if (valid & ATTR_SIZE)
-		truncate_pagecache(inode, out.attr.size);
+		filemap_invalidate_unlock(mapping);
+	if (err)
+		return err;
 	if (valid & ATTR_MODE)
 		return posix_acl_chmod(idmap, zuf_acl_obj(dentry),
 				       inode->i_mode);

@@ -24,6 +24,8 @@
  * status-internal, reply-short, acl-garbage, tmpfile-old, seek-beyond,
  * xattr-overcount, list-nonul, readlink-nul, statfs-bad, copy-overcount,
  * open-reserved;
+ *   no-mmap: no lie: the server does not agree to ZUFS_CAP_MMAP (and
+ *     refuses page-cache WRITEs);
  *   mkdir-same: the first MKDIR of a name starting with "same" creates a
  *     directory, every later one answers that directory again (and the
  *     first SETXATTR of its ACLs waits, up to 5 s, for the SETXATTR of
@@ -552,6 +554,8 @@ static int32_t serve(struct ucchan_req *req, size_t *rlen)
 		out->major = ZUFS_KERNEL_VERSION;
 		out->minor = ZUFS_KERNEL_MINOR_VERSION;
 		out->caps = CAPS & in->caps;
+		if (is_evil("no-mmap"))
+			out->caps &= ~(__u64)ZUFS_CAP_MMAP;
 		out->sb_id = 42;
 		out->root = nodes[1].a;
 		*rlen = sizeof(*out);
@@ -928,6 +932,9 @@ static int32_t serve(struct ucchan_req *req, size_t *rlen)
 			return -EINVAL;
 		if (!fh_ok(in->fh, h->ino, in->flags))
 			return -EBADF;
+		/* no-mmap: page-cache writeback was not agreed */
+		if ((in->flags & ZUFS_IO_PAGECACHE) && is_evil("no-mmap"))
+			return -EPROTO;
 		if (in->flags & ZUFS_WRITE_APPEND)
 			off = n->a.size;
 		if (off + in->len > MAX_FILE)
