@@ -36,7 +36,9 @@
  *            superblock
  * @lossy:    a timed-out call cannot make the kernel's caches wrong (the
  *            inodes of a FORGET are gone from the kernel whether or not
- *            the server performs it): the mount stays alive
+ *            the server performs it; an op that only reads changes
+ *            nothing, and its late writes into a buffer go to ucchan's
+ *            private copies): the mount stays alive
  */
 struct zuf_opdef {
 	const char *name;
@@ -49,6 +51,10 @@ struct zuf_opdef {
 #define ZUF_OP(op, in, out, opt) \
 	[ZUFS_OP_##op] = { .name = #op, .in_size = (in), .out_size = (out), \
 			   .optional = (opt) }
+/* an op that only reads: a late completion changes nothing we cache */
+#define ZUF_OP_RO(op, in, out, opt) \
+	[ZUFS_OP_##op] = { .name = #op, .in_size = (in), .out_size = (out), \
+			   .optional = (opt), .lossy = true }
 #define ZUF_OP_LOSSY(op, in) \
 	[ZUFS_OP_##op] = { .name = #op, .in_size = (in), .optional = true, \
 			   .lossy = true }
@@ -58,12 +64,12 @@ static const struct zuf_opdef zuf_opdefs[] = {
 	ZUF_OP(INIT, sizeof(struct zufs_init_in),
 	       sizeof(struct zufs_init_out), false),
 	ZUF_OP(DESTROY, 0, 0, false),
-	ZUF_OP(STATFS, 0, sizeof(struct zufs_statfs_out), false),
+	ZUF_OP_RO(STATFS, 0, sizeof(struct zufs_statfs_out), false),
 	ZUF_OP(SYNC_FS, sizeof(struct zufs_sync_fs_in), 0, true),
 	ZUF_OP(LOOKUP, sizeof(struct zufs_name_in),
 	       sizeof(struct zufs_entry_out), false),
 	ZUF_OP_LOSSY(FORGET, sizeof(struct zufs_forget_in)),
-	ZUF_OP(GETATTR, 0, sizeof(struct zufs_entry_out), false),
+	ZUF_OP_RO(GETATTR, 0, sizeof(struct zufs_entry_out), false),
 	ZUF_OP(SETATTR, sizeof(struct zufs_setattr_in),
 	       sizeof(struct zufs_entry_out), false),
 	ZUF_OP(MKNOD, sizeof(struct zufs_create_in),
@@ -72,8 +78,8 @@ static const struct zuf_opdef zuf_opdefs[] = {
 	       sizeof(struct zufs_entry_out), false),
 	ZUF_OP(SYMLINK, sizeof(struct zufs_symlink_in),
 	       sizeof(struct zufs_entry_out), true),
-	ZUF_OP(READLINK, sizeof(struct zufs_readlink_in),
-	       sizeof(struct zufs_readlink_out), true),
+	ZUF_OP_RO(READLINK, sizeof(struct zufs_readlink_in),
+	          sizeof(struct zufs_readlink_out), true),
 	ZUF_OP(LINK, sizeof(struct zufs_link_in),
 	       sizeof(struct zufs_entry_out), true),
 	ZUF_OP(UNLINK, sizeof(struct zufs_name_in), 0, false),
@@ -81,27 +87,27 @@ static const struct zuf_opdef zuf_opdefs[] = {
 	ZUF_OP(RENAME, sizeof(struct zufs_rename_in), 0, true),
 	ZUF_OP(TMPFILE, sizeof(struct zufs_tmpfile_in),
 	       sizeof(struct zufs_entry_out), true),
-	ZUF_OP(READDIR, sizeof(struct zufs_readdir_in),
-	       sizeof(struct zufs_readdir_out), false),
+	ZUF_OP_RO(READDIR, sizeof(struct zufs_readdir_in),
+	          sizeof(struct zufs_readdir_out), false),
 	ZUF_OP(OPEN, sizeof(struct zufs_open_in),
 	       sizeof(struct zufs_open_out), true),
 	ZUF_OP(RELEASE, sizeof(struct zufs_release_in), 0, true),
-	ZUF_OP(READ, sizeof(struct zufs_io_in),
-	       sizeof(struct zufs_read_out), false),
+	ZUF_OP_RO(READ, sizeof(struct zufs_io_in),
+	          sizeof(struct zufs_read_out), false),
 	ZUF_OP(WRITE, sizeof(struct zufs_io_in),
 	       sizeof(struct zufs_write_out), false),
 	ZUF_OP(FSYNC, sizeof(struct zufs_fsync_in), 0, true),
 	ZUF_OP(FALLOCATE, sizeof(struct zufs_fallocate_in),
 	       sizeof(struct zufs_entry_out), true),
-	ZUF_OP(LSEEK, sizeof(struct zufs_lseek_in),
-	       sizeof(struct zufs_lseek_out), true),
+	ZUF_OP_RO(LSEEK, sizeof(struct zufs_lseek_in),
+	          sizeof(struct zufs_lseek_out), true),
 	ZUF_OP(COPY_RANGE, sizeof(struct zufs_copy_range_in),
 	       sizeof(struct zufs_copy_range_out), true),
-	ZUF_OP(GETXATTR, sizeof(struct zufs_xattr_in),
-	       sizeof(struct zufs_xattr_out), true),
+	ZUF_OP_RO(GETXATTR, sizeof(struct zufs_xattr_in),
+	          sizeof(struct zufs_xattr_out), true),
 	ZUF_OP(SETXATTR, sizeof(struct zufs_xattr_in), 0, true),
-	ZUF_OP(LISTXATTR, sizeof(struct zufs_xattr_in),
-	       sizeof(struct zufs_xattr_out), true),
+	ZUF_OP_RO(LISTXATTR, sizeof(struct zufs_xattr_in),
+	          sizeof(struct zufs_xattr_out), true),
 	ZUF_OP(REMOVEXATTR, sizeof(struct zufs_xattr_in), 0, true),
 	ZUF_OP_LOSSY(BATCH_FORGET, sizeof(struct zufs_batch_forget_in)),
 };
@@ -199,14 +205,17 @@ int zuf_check_attr(struct zuf_sb_info *sbi, const struct zufs_attr *attr)
  * A timed-out call may still be performed by the server, later: for data
  * and namespace ops the kernel can then no longer trust what it caches
  * (a late WRITE could even overwrite newer data or undo a truncate), so
- * the mount is marked dead. A lossy op (FORGET) just fails.
+ * the mount is marked dead. A lossy op (FORGET, an op that only reads)
+ * just fails.
  */
 static int zuf_call_error(struct zuf_sb_info *sbi, int err, u32 opcode)
 {
 	if (err == -ETIMEDOUT && zuf_opdefs[opcode].lossy) {
 		pr_warn_ratelimited("zufs: sb %llu: %s timed out: dropped\n",
 				    sbi->sb_id, zuf_op_name(opcode));
-		return -ETIMEDOUT;
+		if (opcode == ZUFS_OP_FORGET || opcode == ZUFS_OP_BATCH_FORGET)
+			return -ETIMEDOUT;
+		return -EIO;	/* a read that failed; the mount lives on */
 	}
 	switch (err) {
 	case -EINTR:	/* fatal signal: the caller is dying anyway */
@@ -255,6 +264,35 @@ static u64 zuf_call_timeout(struct zuf_sb_info *sbi,
 	if (!bound || (t && t < bound))
 		return t;
 	return bound;
+}
+
+/*
+ * ucchan's written() callback: how many bytes of a server-written buffer
+ * the reply says were produced, so that a bounced buffer (a kernel buffer,
+ * or user memory a long-term pin refused) is copied back only that far.
+ * The reply is not validated yet: a wrong count is clamped by ucchan to
+ * the buffer, and the caller rejects the reply afterwards.
+ */
+static size_t zuf_written(const struct ucchan_kcall *kc, unsigned int i)
+{
+	const struct zuf_args *args = kc->priv;
+	const struct zuf_opdef *def = &zuf_opdefs[args->opcode];
+
+	if (kc->status || kc->reply_len != def->out_size)
+		return 0;
+	switch (args->opcode) {
+	case ZUFS_OP_READ:
+		return ((const struct zufs_read_out *)kc->reply)->count;
+	case ZUFS_OP_READDIR:
+		return ((const struct zufs_readdir_out *)kc->reply)->len;
+	case ZUFS_OP_READLINK:
+		return ((const struct zufs_readlink_out *)kc->reply)->len;
+	case ZUFS_OP_GETXATTR:
+	case ZUFS_OP_LISTXATTR:
+		return ((const struct zufs_xattr_out *)kc->reply)->size;
+	default:
+		return SIZE_MAX;
+	}
 }
 
 /**
@@ -337,6 +375,8 @@ int zuf_call(struct zuf_sb_info *sbi, struct zuf_args *args)
 	kc.reply_cap = def->out_size;
 	kc.bufs = args->bufs;
 	kc.nr_bufs = args->nr_bufs;
+	kc.written = zuf_written;
+	kc.priv = args;
 	kc.timeout_ns = zuf_call_timeout(sbi, args);
 	err = ucchan_call(sbi->conn, &kc);
 	if (req != stack_req)
