@@ -1447,6 +1447,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	opts.name = argv[1];
+	/* a small window: zuf must split I/O to what it carries */
+	if (getenv("ZUFS_TESTSRV_WINDOW"))
+		opts.window_size = strtoull(getenv("ZUFS_TESTSRV_WINDOW"),
+					    NULL, 0);
 	if (argc > 2)
 		evil = argv[2];
 	if (!strncmp(evil, "fuzz", 4) && (!evil[4] || evil[4] == ':')) {
