@@ -571,11 +571,15 @@ static void gen_struct(unsigned long cmd, void *arena, bool *poisoned)
 		else
 			pool_name(u->c.name, below(NAME_POOL));
 		if (poison) {
-			switch (below(4)) {
+			switch (below(6)) {
 			case 0: u->c.flags = 1u << below(32); break;
 			case 1: u->c.client_id = 1; break;
 			case 2: u->c.pad = 1; break;
-			default: u->c.reserved[below(2)] = 1;
+			case 3: u->c.creator_uid = 1 + below(9); break;
+			case 4: u->c.creator_flags = 1u << below(32); break;
+			default:
+				u->c.reserved[below(sizeof(u->c.reserved) /
+						    sizeof(u->c.reserved[0]))] = 1;
 			}
 			*poisoned = true;
 		}
