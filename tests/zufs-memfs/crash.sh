@@ -45,6 +45,10 @@ signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGUSR1])
 fd = os.open(d + "/held", os.O_CREAT | os.O_RDWR, 0o644)
 os.pwrite(fd, b"h" * 3 * 4096, 0)
 m = mmap.mmap(fd, 3 * 4096, mmap.MAP_SHARED)
+# no read-ahead: page 2 must not be in the page cache when zusd dies
+# (cached pages stay readable through the mapping; a page never read
+# must fail with SIGBUS, not hang)
+m.madvise(mmap.MADV_RANDOM)
 _ = m[0]                         # page 0 faulted in now
 print("ready", flush=True)
 signal.sigwait([signal.SIGUSR1])
