@@ -1867,7 +1867,7 @@ static void test_pin_limit(void)
 	pid = fork();
 	if (pid == 0)
 		_exit(as_nobody(nobody_pin_call, &held, 4 * PG));
-	for (i = 0; !w0.holding && !w1.holding && i < 5000; i++)
+	for (i = 0; !w0.holding && !w1.holding && i < 60000; i++)
 		usleep(1000);
 	/* the holding child is the grandchild: kill the whole uid's calls */
 	r = system("pkill -KILL -U 65534 ucchan-abi");
