@@ -13,21 +13,22 @@
 #     dead service's name; once unmounted it can (and is refused again).
 . "$(dirname "$0")/lib.sh"
 
-NSRV_PID=
+nsrv_pid=
 start_nobody() {	# start_nobody SERVICE [EVIL]: zufs-testsrv as uid 65534
 	coproc NSRV { exec setpriv --reuid=65534 --regid=65534 --clear-groups \
 		"$ZUFS_TESTSRV" "$@" 2>&1; }
-	NSRV_PID=$NSRV_PID
+	# bash unsets NSRV_PID (and NSRV) once the coprocess has exited
+	nsrv_pid=${NSRV_PID:-}
 	local line=
-	read -r -t 20 line <&"${NSRV[0]}" || true
+	[ -n "${NSRV[0]:-}" ] && read -r -t 20 line <&"${NSRV[0]}"
 	NSRV_LINE=$line
 	[ "$line" = ready ]
 }
 stop_nobody() {
-	[ -n "$NSRV_PID" ] || return 0
-	kill -9 "$NSRV_PID" 2>/dev/null
-	wait "$NSRV_PID" 2>/dev/null
-	NSRV_PID=
+	[ -n "$nsrv_pid" ] || return 0
+	kill -9 "$nsrv_pid" 2>/dev/null
+	wait "$nsrv_pid" 2>/dev/null
+	nsrv_pid=
 }
 trap 'stop_nobody; cleanup' EXIT
 
@@ -37,7 +38,7 @@ MNT=$(mktemp -d /tmp/zufs-mnt.XXXXXX)
 # 1. a user's server, named before root's starts
 check "uid 65534 creates service zufs_t_trust" start_nobody zufs_t_trust
 fails_with "root's mount refuses a server created by uid 65534" \
-	"Operation not permitted\|not permitted" \
+	"Operation not permitted\|not permitted\|permission denied" \
 	mount -t zufs -o service=zufs_t_trust,fs=testfs x "$MNT"
 check "the refusal names the check" sh -c \
 	'dmesg | grep -q "service zufs_t_trust: creator uid 65534 lacks CAP_SYS_ADMIN: untrusted"'
@@ -92,7 +93,7 @@ check "umount the dead mount" umount "$MNT"
 check "the name is free once nothing refers to the dead server" \
 	start_nobody zufs_t_root
 fails_with "and root's mount refuses the new owner" \
-	"Operation not permitted\|not permitted" \
+	"Operation not permitted\|not permitted\|permission denied" \
 	mount -t zufs -o service=zufs_t_root,fs=testfs x "$MNT"
 stop_nobody
 rmdir "$MNT"
