@@ -190,7 +190,6 @@ struct ucchan_callst {
 	u32 reply_len;
 	int error;			/* set by the worker side: -EPROTO */
 	bool user;			/* a user call (UCCHAN_IOC_CALL) */
-	bool revoked;			/* no caller memory left in the window */
 	unsigned long win_used;		/* window pages of the call */
 	unsigned long charged;		/* pages charged to ->user_charged */
 	struct user_struct *user_charged; /* RLIMIT_MEMLOCK account */

@@ -912,7 +912,6 @@ void ucchan_call_revoke(struct ucchan_chan *chan, struct ucchan_callst *cs)
 		b->kind = sh[i] ? UCCHAN_MBUF_BOUNCED : UCCHAN_MBUF_SCRATCH;
 	}
 	chan->faulted = true;	/* the reply zaps the copies again */
-	cs->revoked = true;
 	mutex_unlock(&chan->map_mutex);
 
 	/* no PTE of the worker maps the caller's pages after this */
