@@ -7,6 +7,7 @@
 #define ZUS_I_H
 
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
@@ -18,11 +19,41 @@
 /* ---- log.c ---------------------------------------------------------- */
 
 extern int zus_log_level;		/* messages above it are dropped */
+void zus_log(int level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void zus_vlog(int level, const char *fmt, va_list ap);
 #define zus_err(...)	zus_log(ZUS_LOG_ERR, __VA_ARGS__)
 #define zus_warn(...)	zus_log(ZUS_LOG_WARNING, __VA_ARGS__)
 #define zus_info(...)	zus_log(ZUS_LOG_INFO, __VA_ARGS__)
 #define zus_dbg(...)	do { if (zus_log_level >= ZUS_LOG_DEBUG) \
 				zus_log(ZUS_LOG_DEBUG, __VA_ARGS__); } while (0)
+
+/* ---- host.c: struct zus_host, what plugins get ------------------------ */
+
+/* The table handed to every plugin's init() and kept in every zus_sb. */
+extern const struct zus_host zus_host;
+
+/* ---- check.c: plugin replies, checked the same way on every transport - */
+
+#define ZUS_MAX_ERRNO		511	/* statuses a plugin may return */
+#define ZUS_MAX_FILE_SIZE	((uint64_t)INT64_MAX)	/* MAX_LFS_FILESIZE */
+#define ZUS_NSEC_PER_SEC	1000000000L
+
+/* An int/ssize_t result of a plugin: >= 0, or -1..-ZUS_MAX_ERRNO. */
+bool zus_errno_ok(int64_t ret);
+/* S_IFREG, S_IFDIR, S_IFLNK, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK */
+bool zus_type_valid(uint32_t type);
+/* ZUS_DT_* */
+bool zus_dt_valid(unsigned int type);
+/* A file name: 1..ZUS_NAME_MAX bytes, no '/', no NUL, not "." or "..". */
+bool zus_name_valid(const char *name, size_t namelen);
+/*
+ * Attributes a plugin returned. want_ino: the inode they must be of (0:
+ * any); want_type: the S_IFMT they must have (0: any). NULL when they are
+ * fine, else why not (for the log).
+ */
+const char *zus_attr_invalid(const struct zus_attr *a, zus_ino_t want_ino,
+			     uint32_t want_type);
 
 /* ---- plugin.c: the loader ------------------------------------------- */
 
@@ -34,25 +65,39 @@ struct zus_loaded_plugin {
 	 * size: ops it did not know about (or left NULL) are NULL here and
 	 * answer -ENOSYS. */
 	struct zus_fs_ops ops;
+	/* After zus_plugin_init(): what the plugin asked for, with want
+	 * reduced to what the transport can do (the agreed ZUS_CAP_*). */
+	struct zus_conn conn;
+	void *fs_priv;			/* what init() stored */
+	bool inited;			/* init() ran: destroy() at unload */
 	char path[];
 };
 
 /*
- * Validate what an entry point returned and wrap it: ABI version, sizes,
- * name, ops table (at least ZUS_FS_OPS_MIN_SIZE, .mount set).
+ * Validate what an entry point returned and wrap it: ABI version (an ABI 1
+ * plugin is refused with a message that says so), sizes, name, ops table
+ * (at least ZUS_FS_OPS_MIN_SIZE, .mount set).
  * -EPROTONOSUPPORT: other ABI version; -EINVAL: malformed; -ENOMEM.
  */
 int zus_plugin_wrap(const struct zus_plugin *p, void *dl, const char *path,
 		    struct zus_loaded_plugin **out);
-/*
- * Load a plugin by path (contains '/') or by name (searched in
- * $ZUS_PLUGIN_PATH, then dirs[] in order). -ENOENT: not found;
- * -ENOEXEC: not a plugin (dlopen failed, no entry point); and the errors
- * of zus_plugin_wrap().
- */
 int zus_plugin_load(const char *spec, const char *const *dirs,
 		    struct zus_loaded_plugin **out);
+/*
+ * Start a loaded plugin for a transport: fill lp->conn with the defaults
+ * and capable (ZUS_CAP_* the transport supports), call the plugin's init,
+ * check its answer (limits in range; every wanted capability has its ops:
+ * else -EINVAL and a message) and mask want with capable (a dropped
+ * capability is logged). Once per plugin. -errno of init is returned.
+ */
+int zus_plugin_init(struct zus_loaded_plugin *lp, unsigned int transport,
+		    uint64_t capable);
+/* destroy() if init ran, then dlclose(). */
 void zus_plugin_unload(struct zus_loaded_plugin *lp);
+/* Is op (a member of struct zus_fs_ops) there? */
+#define ZUS_HAS_OP(ops, op) \
+	((ops)->size >= offsetof(struct zus_fs_ops, op) + sizeof(void *) && \
+	 (ops)->op)
 bool zus_fs_name_valid(const char *name);
 
 /* ---- evil.c: broken replies on purpose (zusd --evil) ----------------- */
@@ -88,22 +133,34 @@ int zus_op_by_name(const char *name);
 
 /* ---- server.c: plugins and superblocks ------------------------------ */
 
+struct zus_sb_inst;
+
+/*
+ * What a transport does for the host on behalf of one superblock: the
+ * notifications (host->notify_*) go here. NULL members: -ENOSYS.
+ */
+struct zus_transport {
+	unsigned int id;		/* ZUS_TRANSPORT_* */
+	int (*inval_inode)(struct zus_sb_inst *si, zus_ino_t ino,
+			   int64_t off, int64_t len);
+	int (*inval_entry)(struct zus_sb_inst *si, zus_ino_t dir,
+			   const char *name, size_t namelen);
+};
+
 struct zus_sb_inst {
 	struct zus_sb sb;		/* what the plugin sees */
 	struct zus_loaded_plugin *lp;
 	const struct zus_fs_ops *ops;	/* == &lp->ops */
 	uint64_t client_id;		/* connection that mounted it */
 	zus_ino_t root;
+	const struct zus_transport *transport;
+	void *tpriv;			/* the transport's, per superblock */
 	struct zus_evil evil;		/* test mode; all zero normally */
 };
 
-struct zus_server {
-	struct zus_loaded_plugin *plugins;
-	pthread_rwlock_t sb_lock;	/* readers: requests; writer: (u)mount */
-	struct zus_sb_inst **sbs;
-	size_t nr_sbs, cap_sbs;
-	uint64_t next_sb_id;
-};
+/* A request context for an op on si (fh 0 and no ZUS_CTX_FH: no open). */
+void zus_ctx_init(struct zus_ctx *ctx, struct zus_sb_inst *si, uint32_t uid,
+		  uint32_t gid, uint32_t pid);
 
 int zus_server_init(struct zus_server *srv);
 /* Unmounts whatever is still mounted, unloads the plugins. */
@@ -112,10 +169,19 @@ void zus_server_fini(struct zus_server *srv);
 int zus_server_add_plugin(struct zus_server *srv, struct zus_loaded_plugin *lp);
 struct zus_loaded_plugin *zus_server_find_plugin(struct zus_server *srv,
 						 const char *fsname);
-/* Create a superblock: calls the plugin's mount. Returns its sb_id. */
+/*
+ * Create a superblock: calls the plugin's mount with mount_flags
+ * (ZUS_MOUNT_*) and a context of the mounter (uid/gid/pid). The plugin
+ * must have been started (zus_plugin_init) for transport t->id. Returns
+ * its sb_id and root; *sip (if not NULL) is the superblock, valid until
+ * it is unmounted.
+ */
 int zus_server_mount(struct zus_server *srv, const char *fsname,
 		     const char *source, const char *options,
-		     uint64_t client_id, uint64_t *sb_id, zus_ino_t *root);
+		     unsigned int mount_flags, uint32_t uid, uint32_t gid,
+		     uint32_t pid, uint64_t client_id,
+		     const struct zus_transport *t, uint64_t *sb_id,
+		     zus_ino_t *root, struct zus_sb_inst **sip);
 /* Remove and destroy a superblock (the plugin's umount). -ENOENT. */
 int zus_server_umount(struct zus_server *srv, uint64_t sb_id);
 /* Unmount every superblock of a connection that went away. */
@@ -125,7 +191,7 @@ size_t zus_server_nr_mounts(struct zus_server *srv);
 struct zus_sb_inst *zus_server_sb_locked(struct zus_server *srv,
 					 uint64_t sb_id);
 
-/* ---- dir.c: readdir reply building ---------------------------------- */
+/* ---- dir.c: readdir reply building (host->dir_emit) ------------------ */
 
 struct zus_dir_ctx {
 	char *buf;			/* reply buffer the records go to */
@@ -133,6 +199,7 @@ struct zus_dir_ctx {
 	uint32_t count;
 	uint64_t last_cookie;
 	bool full;			/* an entry did not fit */
+	void *tpriv;			/* the transport's (fuse: the req) */
 	uint32_t evil;			/* ZUS_EVIL_* of the superblock */
 	/* Encode one (validated) entry at buf + used; return bytes used or
 	 * 0 when it does not fit. Set by the dispatcher: protocol format. */
@@ -141,7 +208,17 @@ struct zus_dir_ctx {
 			 uint64_t cookie);
 };
 
-/* ---- dispatch.c ----------------------------------------------------- */
+/* dir_emit of struct zus_host. */
+int zus_dir_emit(struct zus_dir_ctx *ctx, const char *name, size_t namelen,
+		 zus_ino_t ino, unsigned int type, uint64_t cookie);
+/*
+ * What a plugin's readdir returned, checked: ZUS_DIR_EOF, 0 after a full
+ * reply, or -errno. Sets *eof. Returns 0 or the -errno to answer (-EIO
+ * for a broken reply, logged).
+ */
+int zus_readdir_result(const struct zus_dir_ctx *ctx, int ret, bool *eof);
+
+/* ---- dispatch.c: the zufs transport (zuf.ko's requests) -------------- */
 
 struct zus_buf {
 	void *addr;
