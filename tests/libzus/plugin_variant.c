@@ -3,6 +3,9 @@
  * plugin_variant.c - test plugins for the loader, one per VARIANT:
  *   good      a correct plugin (fs "tgood")
  *   badabi    abi_version from the future
+ *   abi1      a plugin of ABI 1 (refused with a message naming ABI 1)
+ *   badwant   init wants ZUS_CAP_XATTR without the xattr ops
+ *   initfail  init refuses to start (-EPERM)
  *   noentry   no zus_plugin_entry symbol
  *   smallops  ops table smaller than ZUS_FS_OPS_MIN_SIZE
  *   oldops    ops table that ends after .getattr (an "old" plugin); the
@@ -16,7 +19,8 @@
  *             thread, as a plugin may, that writes which of SIGTERM,
  *             SIGINT, SIGHUP it has blocked to $PV_SIGMASK_FILE
  *             (zusd-cli.sh: zusd blocks them before it loads plugins)
- * They do not link libzus (nothing here calls it).
+ * They link nothing of ours (plugins never do: the host gives init its
+ * services).
  */
 #include <errno.h>
 #include <stddef.h>
@@ -37,18 +41,37 @@
 #define V_null		8
 #define V_hang		9
 #define V_sigmask	10
+#define V_abi1		11
+#define V_badwant	12
+#define V_initfail	13
 #define CAT_(a, b)	a##b
 #define CAT(a, b)	CAT_(a, b)
 #define IS(v)		(CAT(V_, VARIANT) == CAT(V_, v))
 
-static __attribute__((unused)) int t_mount(struct zus_sb *sb, const char *source, const char *options,
-		   zus_ino_t *root)
+static __attribute__((unused)) int t_init(const struct zus_host *host,
+					 struct zus_conn *conn, void **priv)
+{
+#if IS(badwant)
+	conn->want |= ZUS_CAP_XATTR;
+#endif
+#if IS(initfail)
+	host->log(ZUS_LOG_ERR, "pv_initfail: refusing to start");
+	return -EPERM;
+#endif
+	return 0;
+}
+
+static __attribute__((unused)) int t_mount(const struct zus_ctx *ctx,
+					  const char *source,
+					  const char *options,
+					  unsigned int flags, zus_ino_t *root)
 {
 	*root = 1;
 	return 0;
 }
 
-static int t_getattr(struct zus_sb *sb, zus_ino_t ino, struct zus_attr *a)
+static int t_getattr(const struct zus_ctx *ctx, zus_ino_t ino,
+		     struct zus_attr *a)
 {
 	a->ino = ino;
 	a->mode = 040755;
@@ -56,13 +79,13 @@ static int t_getattr(struct zus_sb *sb, zus_ino_t ino, struct zus_attr *a)
 	return 0;
 }
 
-static int t_readdir(struct zus_sb *sb, zus_ino_t dir, uint64_t cookie,
-		     struct zus_dir_ctx *ctx)
+static int t_readdir(const struct zus_ctx *ctx, zus_ino_t dir,
+		     uint64_t cookie, struct zus_dir_ctx *dctx)
 {
 	return -EUCLEAN;	/* must never be reached for "oldops" */
 }
 
-static __attribute__((unused)) int t_lookup_hang(struct zus_sb *sb,
+static __attribute__((unused)) int t_lookup_hang(const struct zus_ctx *ctx,
 		zus_ino_t dir, const char *name, size_t namelen,
 		struct zus_attr *attr)
 {
@@ -111,6 +134,9 @@ static const struct zus_fs_ops t_ops = {
 #if !IS(nomount)
 	.mount		= t_mount,
 #endif
+#if IS(badwant) || IS(initfail)
+	.init		= t_init,
+#endif
 	.getattr	= t_getattr,
 	.readdir	= t_readdir,
 #if IS(hang)
@@ -122,6 +148,8 @@ static const struct zus_plugin t_plugin __attribute__((unused)) = {
 	.size		= sizeof(struct zus_plugin),
 #if IS(badabi)
 	.abi_version	= ZUS_ABI_VERSION + 98,
+#elif IS(abi1)
+	.abi_version	= 1,
 #else
 	.abi_version	= ZUS_ABI_VERSION,
 #endif

@@ -85,6 +85,40 @@ static void wrong_abi(void **state)
 	assert_null(lp);
 }
 
+/* ABI 1 is refused (no compatibility layer), and says so. */
+static void abi1_refused(void **state)
+{
+	struct zus_loaded_plugin *lp = NULL;
+
+	assert_int_equal(load("abi1", &lp), -EPROTONOSUPPORT);
+	assert_null(lp);
+}
+
+/* init: a wanted capability without its ops refuses the plugin; an init
+ * that fails refuses it too; the transport's capable masks want. */
+static void init_checks(void **state)
+{
+	struct zus_loaded_plugin *lp = NULL;
+
+	assert_int_equal(load("badwant", &lp), 0);
+	assert_int_equal(zus_plugin_init(lp, ZUS_TRANSPORT_ZUFS,
+					 ZUS_CAP_ALL), -EINVAL);
+	zus_plugin_unload(lp);
+	assert_int_equal(load("initfail", &lp), 0);
+	assert_int_equal(zus_plugin_init(lp, ZUS_TRANSPORT_ZUFS,
+					 ZUS_CAP_ALL), -EPERM);
+	zus_plugin_unload(lp);
+	/* no init op: defaults, nothing wanted; once only */
+	assert_int_equal(load("good", &lp), 0);
+	assert_int_equal(zus_plugin_init(lp, ZUS_TRANSPORT_FUSE,
+					 ZUS_CAP_XATTR), 0);
+	assert_int_equal(lp->conn.transport, ZUS_TRANSPORT_FUSE);
+	assert_int_equal(lp->conn.want, 0);
+	assert_int_equal(zus_plugin_init(lp, ZUS_TRANSPORT_FUSE,
+					 ZUS_CAP_XATTR), -EALREADY);
+	zus_plugin_unload(lp);
+}
+
 static void missing_entry(void **state)
 {
 	struct zus_loaded_plugin *lp = NULL;
@@ -160,26 +194,44 @@ static void wrap_sizes(void **state)
 
 static void server_plugins_and_mounts(void **state)
 {
+	static const struct zus_transport tr = { .id = ZUS_TRANSPORT_ZUFS };
+	static const struct zus_transport fuse_tr = {
+		.id = ZUS_TRANSPORT_FUSE,
+	};
 	struct zus_loaded_plugin *lp = NULL, *lp2 = NULL;
+	struct zus_sb_inst *si = NULL;
 	struct zus_server srv;
 	uint64_t sb1, sb2;
 	zus_ino_t root;
 
 	assert_int_equal(zus_server_init(&srv), 0);
 	assert_int_equal(load("good", &lp), 0);
+	/* not started (no zus_plugin_init): cannot be mounted */
 	assert_int_equal(zus_server_add_plugin(&srv, lp), 0);
+	assert_int_equal(zus_server_mount(&srv, "tgood", "src", "", 0, 0, 0,
+					  0, 7, &tr, &sb1, &root, NULL), -EIO);
+	assert_int_equal(zus_plugin_init(lp, ZUS_TRANSPORT_ZUFS,
+					 ZUS_CAP_ALL), 0);
 	/* Two plugins for one fs name: refused. */
 	assert_int_equal(load("good", &lp2), 0);
 	assert_int_equal(zus_server_add_plugin(&srv, lp2), -EEXIST);
 	zus_plugin_unload(lp2);
 
-	assert_int_equal(zus_server_mount(&srv, "nosuchfs", "", "", 7, &sb1,
-					  &root), -ENODEV);
-	assert_int_equal(zus_server_mount(&srv, "tgood", "src", "", 7, &sb1,
-					  &root), 0);
+	assert_int_equal(zus_server_mount(&srv, "nosuchfs", "", "", 0, 0, 0,
+					  0, 7, &tr, &sb1, &root, NULL), -ENODEV);
+	/* a transport the plugin was not started for */
+	assert_int_equal(zus_server_mount(&srv, "tgood", "src", "", 0, 0, 0,
+					  0, 7, &fuse_tr, &sb1, &root, NULL),
+			 -EIO);
+	assert_int_equal(zus_server_mount(&srv, "tgood", "src", "", 0, 0, 0,
+					  0, 7, &tr, &sb1, &root, &si), 0);
 	assert_int_equal(root, 1);
-	assert_int_equal(zus_server_mount(&srv, "tgood", "src", "", 8, &sb2,
-					  &root), 0);
+	assert_ptr_equal(si->sb.host, &zus_host);
+	assert_int_equal(si->sb.sb_id, sb1);
+	assert_int_equal(zus_server_mount(&srv, "tgood", "src", "",
+					  ZUS_MOUNT_RDONLY, 0, 0, 0, 8, &tr,
+					  &sb2, &root, &si), 0);
+	assert_int_equal(si->sb.mount_flags, ZUS_MOUNT_RDONLY);
 	assert_int_not_equal(sb1, sb2);
 	assert_int_equal(zus_server_nr_mounts(&srv), 2);
 	assert_int_equal(zus_server_umount(&srv, sb1), 0);
@@ -198,6 +250,8 @@ int main(void)
 		cmocka_unit_test(good_by_path),
 		cmocka_unit_test(good_by_name),
 		cmocka_unit_test(not_found),
+		cmocka_unit_test(abi1_refused),
+		cmocka_unit_test(init_checks),
 		cmocka_unit_test(wrong_abi),
 		cmocka_unit_test(missing_entry),
 		cmocka_unit_test(not_elf),

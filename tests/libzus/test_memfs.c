@@ -24,8 +24,13 @@ struct fx {
 	struct zus_server srv;
 	struct zus_sb_inst *si;
 	struct zus_sb *sb;
+	struct zus_ctx ctx;		/* what every op gets */
 	const struct zus_fs_ops *op;
 	zus_ino_t root;
+};
+
+static const struct zus_transport test_transport = {
+	.id = ZUS_TRANSPORT_ZUFS,
 };
 
 static int mount_memfs(struct fx *f, const char *options)
@@ -38,13 +43,16 @@ static int mount_memfs(struct fx *f, const char *options)
 	assert_int_equal(zus_server_init(&f->srv), 0);
 	assert_int_equal(zus_plugin_wrap(zus_plugin_entry(), NULL, "memfs.c",
 					 &lp), 0);
+	assert_int_equal(zus_plugin_init(lp, ZUS_TRANSPORT_ZUFS,
+					 zus_zufs_capable()), 0);
 	assert_int_equal(zus_server_add_plugin(&f->srv, lp), 0);
-	err = zus_server_mount(&f->srv, "memfs", "none", options, 1, &sb_id,
-			       &f->root);
+	err = zus_server_mount(&f->srv, "memfs", "none", options, 0, 1000,
+			       100, 42, 1, &test_transport, &sb_id, &f->root,
+			       &f->si);
 	if (err)
 		return err;
-	f->si = zus_server_sb_locked(&f->srv, sb_id);
 	f->sb = &f->si->sb;
+	zus_ctx_init(&f->ctx, f->si, 1000, 100, 42);
 	f->op = f->si->ops;
 	return 0;
 }
@@ -75,9 +83,9 @@ static zus_ino_t mk(struct fx *f, zus_ino_t dir, const char *name,
 	int err;
 
 	if (S_ISDIR(mode))
-		err = f->op->mkdir(f->sb, dir, name, strlen(name), &ni, &a);
+		err = f->op->mkdir(&f->ctx, dir, name, strlen(name), &ni, &a);
 	else
-		err = f->op->mknod(f->sb, dir, name, strlen(name), &ni, &a);
+		err = f->op->mknod(&f->ctx, dir, name, strlen(name), &ni, &a);
 	assert_int_equal(err, 0);
 	assert_int_equal(a.mode, mode);
 	assert_int_equal(a.uid, 1000);
@@ -88,7 +96,7 @@ static struct zus_attr attr(struct fx *f, zus_ino_t ino)
 {
 	struct zus_attr a;
 
-	assert_int_equal(f->op->getattr(f->sb, ino, &a), 0);
+	assert_int_equal(f->op->getattr(&f->ctx, ino, &a), 0);
 	return a;
 }
 
@@ -96,12 +104,12 @@ static int lookup(struct fx *f, zus_ino_t dir, const char *name,
 		  zus_ino_t *ino)
 {
 	struct zus_attr a;
-	int err = f->op->lookup(f->sb, dir, name, strlen(name), &a);
+	int err = f->op->lookup(&f->ctx, dir, name, strlen(name), &a);
 
 	if (!err && ino)
 		*ino = a.ino;
 	if (!err)
-		f->op->forget(f->sb, a.ino, 1);	/* keep counts balanced */
+		f->op->forget(&f->ctx, a.ino, 1);	/* keep counts balanced */
 	return err;
 }
 
@@ -127,8 +135,10 @@ static size_t collect_encode(struct zus_dir_ctx *ctx, const char *name,
 	struct collect *c = (struct collect *)ctx;
 	struct ent *e;
 
-	if (ctx->count >= c->max)
+	if (ctx->count >= c->max) {
+		ctx->full = true;
 		return 0;
+	}
 	e = &c->ents[ctx->count];
 	snprintf(e->name, sizeof(e->name), "%.*s", (int)namelen, name);
 	e->ino = ino;
@@ -141,10 +151,14 @@ static size_t collect_encode(struct zus_dir_ctx *ctx, const char *name,
 static size_t rd(struct fx *f, zus_ino_t dir, uint64_t cookie, size_t max,
 		 struct collect *c)
 {
+	int ret;
+
 	memset(c, 0, sizeof(*c));
 	c->ctx.encode = collect_encode;
 	c->max = max;
-	assert_int_equal(f->op->readdir(f->sb, dir, cookie, &c->ctx), 0);
+	ret = f->op->readdir(&f->ctx, dir, cookie, &c->ctx);
+	/* the end is explicit: ZUS_DIR_EOF, or 0 when the reply was full */
+	assert_int_equal(ret, c->ctx.full ? 0 : ZUS_DIR_EOF);
 	return c->ctx.count;
 }
 
@@ -163,37 +177,37 @@ static void link_counts(void **state)
 	file = mk(f, f->root, "f", S_IFREG | 0644);
 	assert_int_equal(attr(f, file).nlink, 1);
 
-	assert_int_equal(f->op->link(f->sb, file, d, "g", 1, &a), 0);
+	assert_int_equal(f->op->link(&f->ctx, file, d, "g", 1, &a), 0);
 	assert_int_equal(a.nlink, 2);
 	assert_int_equal(a.ino, file);
-	assert_int_equal(f->op->link(f->sb, file, d, "g", 1, &a), -EEXIST);
-	assert_int_equal(f->op->link(f->sb, d, f->root, "dl", 2, &a), -EPERM);
+	assert_int_equal(f->op->link(&f->ctx, file, d, "g", 1, &a), -EEXIST);
+	assert_int_equal(f->op->link(&f->ctx, d, f->root, "dl", 2, &a), -EPERM);
 
-	assert_int_equal(f->op->unlink(f->sb, f->root, "f", 1), 0);
+	assert_int_equal(f->op->unlink(&f->ctx, f->root, "f", 1), 0);
 	assert_int_equal(attr(f, file).nlink, 1);
-	assert_int_equal(f->op->unlink(f->sb, d, "g", 1), 0);
+	assert_int_equal(f->op->unlink(&f->ctx, d, "g", 1), 0);
 	/* No name left, but the kernel still holds it (2 lookups):
 	 * an open unlinked file. */
 	assert_int_equal(attr(f, file).nlink, 0);
-	f->op->forget(f->sb, file, 1);
-	assert_int_equal(f->op->getattr(f->sb, file, &a), 0);
-	f->op->forget(f->sb, file, 1);
-	assert_int_equal(f->op->getattr(f->sb, file, &a), -ENOENT);
+	f->op->forget(&f->ctx, file, 1);
+	assert_int_equal(f->op->getattr(&f->ctx, file, &a), 0);
+	f->op->forget(&f->ctx, file, 1);
+	assert_int_equal(f->op->getattr(&f->ctx, file, &a), -ENOENT);
 
 	/* Directory rules. */
 	mk(f, d, "x", S_IFREG | 0600);
-	assert_int_equal(f->op->rmdir(f->sb, f->root, "d", 1), -ENOTEMPTY);
-	assert_int_equal(f->op->unlink(f->sb, f->root, "d", 1), -EISDIR);
-	assert_int_equal(f->op->rmdir(f->sb, d, "x", 1), -ENOTDIR);
-	assert_int_equal(f->op->unlink(f->sb, d, "x", 1), 0);
-	assert_int_equal(f->op->unlink(f->sb, d, "x", 1), -ENOENT);
-	assert_int_equal(f->op->rmdir(f->sb, f->root, "d", 1), 0);
+	assert_int_equal(f->op->rmdir(&f->ctx, f->root, "d", 1), -ENOTEMPTY);
+	assert_int_equal(f->op->unlink(&f->ctx, f->root, "d", 1), -EISDIR);
+	assert_int_equal(f->op->rmdir(&f->ctx, d, "x", 1), -ENOTDIR);
+	assert_int_equal(f->op->unlink(&f->ctx, d, "x", 1), 0);
+	assert_int_equal(f->op->unlink(&f->ctx, d, "x", 1), -ENOENT);
+	assert_int_equal(f->op->rmdir(&f->ctx, f->root, "d", 1), 0);
 	assert_int_equal(attr(f, f->root).nlink, 2);
 	/* A removed directory takes no new entries. */
 	struct zus_new_inode ni = { .mode = S_IFREG | 0600 };
-	assert_int_equal(f->op->mknod(f->sb, d, "y", 1, &ni, &a), -ENOENT);
+	assert_int_equal(f->op->mknod(&f->ctx, d, "y", 1, &ni, &a), -ENOENT);
 	assert_int_equal(lookup(f, f->root, "d", NULL), -ENOENT);
-	assert_int_equal(f->op->mkdir(f->sb, file, "z", 1, &ni, &a), -ENOENT);
+	assert_int_equal(f->op->mkdir(&f->ctx, file, "z", 1, &ni, &a), -ENOENT);
 }
 
 static void create_errors(void **state)
@@ -203,10 +217,10 @@ static void create_errors(void **state)
 	struct zus_attr a;
 	zus_ino_t file = mk(f, f->root, "f", S_IFREG | 0644);
 
-	assert_int_equal(f->op->mknod(f->sb, f->root, "f", 1, &ni, &a), -EEXIST);
-	assert_int_equal(f->op->mknod(f->sb, file, "x", 1, &ni, &a), -ENOTDIR);
-	assert_int_equal(f->op->lookup(f->sb, file, "x", 1, &a), -ENOTDIR);
-	assert_int_equal(f->op->lookup(f->sb, f->root, "nope", 4, &a), -ENOENT);
+	assert_int_equal(f->op->mknod(&f->ctx, f->root, "f", 1, &ni, &a), -EEXIST);
+	assert_int_equal(f->op->mknod(&f->ctx, file, "x", 1, &ni, &a), -ENOTDIR);
+	assert_int_equal(f->op->lookup(&f->ctx, file, "x", 1, &a), -ENOTDIR);
+	assert_int_equal(f->op->lookup(&f->ctx, f->root, "nope", 4, &a), -ENOENT);
 }
 
 static void rename_cases(void **state)
@@ -221,52 +235,52 @@ static void rename_cases(void **state)
 	struct zus_attr at;
 
 	/* Plain move across directories. */
-	assert_int_equal(f->op->rename(f->sb, a, "f1", 2, b, "g1", 2, 0), 0);
+	assert_int_equal(f->op->rename(&f->ctx, a, "f1", 2, b, "g1", 2, 0), 0);
 	assert_int_equal(lookup(f, a, "f1", NULL), -ENOENT);
 	assert_int_equal(lookup(f, b, "g1", &ino), 0);
 	assert_int_equal(ino, f1);
 
 	/* NOREPLACE onto an existing name. */
-	assert_int_equal(f->op->rename(f->sb, b, "g1", 2, b, "f2", 2,
+	assert_int_equal(f->op->rename(&f->ctx, b, "g1", 2, b, "f2", 2,
 				       ZUS_RENAME_NOREPLACE), -EEXIST);
 	/* Replace: f2's inode loses its only name; freed once forgotten. */
-	assert_int_equal(f->op->rename(f->sb, b, "g1", 2, b, "f2", 2, 0), 0);
+	assert_int_equal(f->op->rename(&f->ctx, b, "g1", 2, b, "f2", 2, 0), 0);
 	assert_int_equal(lookup(f, b, "f2", &ino), 0);
 	assert_int_equal(ino, f1);
 	assert_int_equal(attr(f, f2).nlink, 0);
-	f->op->forget(f->sb, f2, 1);
-	assert_int_equal(f->op->getattr(f->sb, f2, &at), -ENOENT);
+	f->op->forget(&f->ctx, f2, 1);
+	assert_int_equal(f->op->getattr(&f->ctx, f2, &at), -ENOENT);
 
 	/* Type mismatches and non-empty targets. */
-	assert_int_equal(f->op->rename(f->sb, a, "sub", 3, b, "f2", 2, 0),
+	assert_int_equal(f->op->rename(&f->ctx, a, "sub", 3, b, "f2", 2, 0),
 			 -ENOTDIR);
-	assert_int_equal(f->op->rename(f->sb, b, "f2", 2, a, "sub", 3, 0),
+	assert_int_equal(f->op->rename(&f->ctx, b, "f2", 2, a, "sub", 3, 0),
 			 -EISDIR);
 	mk(f, sub, "busy", S_IFREG | 0644);
-	assert_int_equal(f->op->rename(f->sb, f->root, "b", 1, a, "sub", 3, 0),
+	assert_int_equal(f->op->rename(&f->ctx, f->root, "b", 1, a, "sub", 3, 0),
 			 -ENOTEMPTY);
 	/* A directory into itself or below itself. */
-	assert_int_equal(f->op->rename(f->sb, f->root, "a", 1, sub, "a", 1, 0),
+	assert_int_equal(f->op->rename(&f->ctx, f->root, "a", 1, sub, "a", 1, 0),
 			 -EINVAL);
-	assert_int_equal(f->op->rename(f->sb, f->root, "a", 1, a, "x", 1, 0),
+	assert_int_equal(f->op->rename(&f->ctx, f->root, "a", 1, a, "x", 1, 0),
 			 -EINVAL);
-	assert_int_equal(f->op->rename(f->sb, a, "nope", 4, b, "x", 1, 0),
+	assert_int_equal(f->op->rename(&f->ctx, a, "nope", 4, b, "x", 1, 0),
 			 -ENOENT);
-	assert_int_equal(f->op->rename(f->sb, a, "sub", 3, b, "x", 1,
+	assert_int_equal(f->op->rename(&f->ctx, a, "sub", 3, b, "x", 1,
 				       ZUS_RENAME_EXCHANGE), -ENOENT);
-	assert_int_equal(f->op->rename(f->sb, a, "sub", 3, b, "x", 1,
+	assert_int_equal(f->op->rename(&f->ctx, a, "sub", 3, b, "x", 1,
 				       ZUS_RENAME_WHITEOUT), -EINVAL);
 
 	/* Moving a directory moves its ".." link. */
 	assert_int_equal(attr(f, a).nlink, 3);
 	assert_int_equal(attr(f, b).nlink, 2);
-	assert_int_equal(f->op->rename(f->sb, a, "sub", 3, b, "sub", 3, 0), 0);
+	assert_int_equal(f->op->rename(&f->ctx, a, "sub", 3, b, "sub", 3, 0), 0);
 	assert_int_equal(attr(f, a).nlink, 2);
 	assert_int_equal(attr(f, b).nlink, 3);
 
 	/* EXCHANGE a file and a directory across directories. */
 	mk(f, a, "file", S_IFREG | 0644);
-	assert_int_equal(f->op->rename(f->sb, a, "file", 4, b, "sub", 3,
+	assert_int_equal(f->op->rename(&f->ctx, a, "file", 4, b, "sub", 3,
 				       ZUS_RENAME_EXCHANGE), 0);
 	assert_int_equal(lookup(f, a, "file", &ino), 0);
 	assert_int_equal(ino, sub);
@@ -283,12 +297,12 @@ static void rename_cases(void **state)
 	}
 
 	/* Hard links of one inode: rename is a no-op, both names stay. */
-	assert_int_equal(f->op->link(f->sb, f1, a, "l2", 2, &at), 0);
-	assert_int_equal(f->op->rename(f->sb, a, "l2", 2, b, "f2", 2, 0), 0);
+	assert_int_equal(f->op->link(&f->ctx, f1, a, "l2", 2, &at), 0);
+	assert_int_equal(f->op->rename(&f->ctx, a, "l2", 2, b, "f2", 2, 0), 0);
 	assert_int_equal(lookup(f, a, "l2", NULL), 0);
 	assert_int_equal(lookup(f, b, "f2", NULL), 0);
 	/* Same name onto itself. */
-	assert_int_equal(f->op->rename(f->sb, a, "l2", 2, a, "l2", 2, 0), 0);
+	assert_int_equal(f->op->rename(&f->ctx, a, "l2", 2, a, "l2", 2, 0), 0);
 }
 
 static void readdir_cookies(void **state)
@@ -332,7 +346,7 @@ static void readdir_cookies(void **state)
 		for (int k = 0; k < 40; k++)	/* a seen one */
 			if (present[k] && seen[k]) {
 				snprintf(name, sizeof(name), "e%d", k);
-				assert_int_equal(f->op->unlink(f->sb, d, name,
+				assert_int_equal(f->op->unlink(&f->ctx, d, name,
 							       strlen(name)), 0);
 				present[k] = false;
 				break;
@@ -340,7 +354,7 @@ static void readdir_cookies(void **state)
 		for (int k = 39; k >= 0; k--)	/* an unseen one */
 			if (present[k] && !seen[k]) {
 				snprintf(name, sizeof(name), "e%d", k);
-				assert_int_equal(f->op->unlink(f->sb, d, name,
+				assert_int_equal(f->op->unlink(&f->ctx, d, name,
 							       strlen(name)), 0);
 				present[k] = false;
 				break;
@@ -373,78 +387,78 @@ static void sparse_files(void **state)
 	struct zus_attr a;
 
 	memset(buf, 'x', sizeof(buf));
-	assert_int_equal(f->op->write(f->sb, file, buf, 4096, 0, 0), 4096);
-	assert_int_equal(f->op->write(f->sb, file, buf, 100, MB, 0), 100);
+	assert_int_equal(f->op->write(&f->ctx, file, buf, 4096, 0, 0), 4096);
+	assert_int_equal(f->op->write(&f->ctx, file, buf, 100, MB, 0), 100);
 	a = attr(f, file);
 	assert_int_equal(a.size, MB + 100);
 	assert_int_equal(a.blocks, 2 * 8);	/* two 4 KiB pages */
 
-	assert_int_equal(f->op->lseek(f->sb, file, 0, ZUS_SEEK_DATA), 0);
-	assert_int_equal(f->op->lseek(f->sb, file, 0, ZUS_SEEK_HOLE), 4096);
-	assert_int_equal(f->op->lseek(f->sb, file, 5000, ZUS_SEEK_DATA), MB);
-	assert_int_equal(f->op->lseek(f->sb, file, MB, ZUS_SEEK_HOLE), MB + 100);
-	assert_int_equal(f->op->lseek(f->sb, file, MB + 100, ZUS_SEEK_DATA),
+	assert_int_equal(f->op->lseek(&f->ctx, file, 0, ZUS_SEEK_DATA), 0);
+	assert_int_equal(f->op->lseek(&f->ctx, file, 0, ZUS_SEEK_HOLE), 4096);
+	assert_int_equal(f->op->lseek(&f->ctx, file, 5000, ZUS_SEEK_DATA), MB);
+	assert_int_equal(f->op->lseek(&f->ctx, file, MB, ZUS_SEEK_HOLE), MB + 100);
+	assert_int_equal(f->op->lseek(&f->ctx, file, MB + 100, ZUS_SEEK_DATA),
 			 -ENXIO);
 	/* Holes read as zeros; reads stop at EOF. */
-	assert_int_equal(f->op->read(f->sb, file, buf, 8192, 8192), 8192);
+	assert_int_equal(f->op->read(&f->ctx, file, buf, 8192, 8192), 8192);
 	assert_memory_equal(buf, zero, 8192);
-	assert_int_equal(f->op->read(f->sb, file, buf, 8192, MB), 100);
-	assert_int_equal(f->op->read(f->sb, file, buf, 10, MB + 100), 0);
+	assert_int_equal(f->op->read(&f->ctx, file, buf, 8192, MB), 100);
+	assert_int_equal(f->op->read(&f->ctx, file, buf, 10, MB + 100), 0);
 
 	/* Punch the first page: data now starts at 1 MiB. */
-	assert_int_equal(f->op->fallocate(f->sb, file, ZUS_FALLOC_PUNCH_HOLE,
+	assert_int_equal(f->op->fallocate(&f->ctx, file, ZUS_FALLOC_PUNCH_HOLE,
 					  0, 4096), -EOPNOTSUPP);
-	assert_int_equal(f->op->fallocate(f->sb, file, ZUS_FALLOC_PUNCH_HOLE |
+	assert_int_equal(f->op->fallocate(&f->ctx, file, ZUS_FALLOC_PUNCH_HOLE |
 					  ZUS_FALLOC_KEEP_SIZE, 0, 4096), 0);
-	assert_int_equal(f->op->lseek(f->sb, file, 0, ZUS_SEEK_DATA), MB);
+	assert_int_equal(f->op->lseek(&f->ctx, file, 0, ZUS_SEEK_DATA), MB);
 	assert_int_equal(attr(f, file).blocks, 8);
 	assert_int_equal(attr(f, file).size, MB + 100);
 	/* Partial punch inside a page zeroes bytes, keeps the page. */
-	assert_int_equal(f->op->fallocate(f->sb, file, ZUS_FALLOC_PUNCH_HOLE |
+	assert_int_equal(f->op->fallocate(&f->ctx, file, ZUS_FALLOC_PUNCH_HOLE |
 					  ZUS_FALLOC_KEEP_SIZE, MB + 10, 20), 0);
-	assert_int_equal(f->op->read(f->sb, file, buf, 100, MB), 100);
+	assert_int_equal(f->op->read(&f->ctx, file, buf, 100, MB), 100);
 	assert_int_equal(buf[9], 'x');
 	assert_memory_equal(buf + 10, zero, 20);
 	assert_int_equal(buf[30], 'x');
 
 	/* Preallocation beyond EOF with KEEP_SIZE keeps the size. */
-	assert_int_equal(f->op->fallocate(f->sb, file, ZUS_FALLOC_KEEP_SIZE,
+	assert_int_equal(f->op->fallocate(&f->ctx, file, ZUS_FALLOC_KEEP_SIZE,
 					  2 * MB, 8192), 0);
 	assert_int_equal(attr(f, file).size, MB + 100);
 	assert_int_equal(attr(f, file).blocks, 3 * 8);
-	assert_int_equal(f->op->fallocate(f->sb, file, 0, 2 * MB, 8192), 0);
+	assert_int_equal(f->op->fallocate(&f->ctx, file, 0, 2 * MB, 8192), 0);
 	assert_int_equal(attr(f, file).size, 2 * MB + 8192);
 
 	/* Truncate down then up: the tail reads back as zeros. */
 	sa.valid = ZUS_SET_SIZE;
 	sa.size = MB + 50;
-	assert_int_equal(f->op->setattr(f->sb, file, &sa, &a), 0);
+	assert_int_equal(f->op->setattr(&f->ctx, file, &sa, &a), 0);
 	assert_int_equal(a.size, MB + 50);
 	assert_int_equal(a.blocks, 8);
 	sa.size = MB + 100;
-	assert_int_equal(f->op->setattr(f->sb, file, &sa, &a), 0);
-	assert_int_equal(f->op->read(f->sb, file, buf, 100, MB), 100);
+	assert_int_equal(f->op->setattr(&f->ctx, file, &sa, &a), 0);
+	assert_int_equal(f->op->read(&f->ctx, file, buf, 100, MB), 100);
 	assert_int_equal(buf[49], 'x');
 	assert_memory_equal(buf + 50, zero, 50);
 
 	/* A truncate (even to the same size) drops preallocation beyond
 	 * EOF too: it used to stay allocated until the file went. */
-	assert_int_equal(f->op->fallocate(f->sb, file, ZUS_FALLOC_KEEP_SIZE,
+	assert_int_equal(f->op->fallocate(&f->ctx, file, ZUS_FALLOC_KEEP_SIZE,
 					  4 * MB, 4096), 0);
 	assert_int_equal(attr(f, file).blocks, 16);
-	assert_int_equal(f->op->setattr(f->sb, file, &sa, &a), 0);
+	assert_int_equal(f->op->setattr(&f->ctx, file, &sa, &a), 0);
 	assert_int_equal(a.size, MB + 100);
 	assert_int_equal(a.blocks, 8);
 
 	/* Append writes at EOF. */
-	assert_int_equal(f->op->write(f->sb, file, "abc", 3, 0,
+	assert_int_equal(f->op->write(&f->ctx, file, "abc", 3, 0,
 				      ZUS_WRITE_APPEND), 3);
 	assert_int_equal(attr(f, file).size, MB + 103);
 	/* Not a file. */
-	assert_int_equal(f->op->read(f->sb, f->root, buf, 1, 0), -EISDIR);
-	assert_int_equal(f->op->write(f->sb, f->root, buf, 1, 0, 0), -EISDIR);
+	assert_int_equal(f->op->read(&f->ctx, f->root, buf, 1, 0), -EISDIR);
+	assert_int_equal(f->op->write(&f->ctx, f->root, buf, 1, 0, 0), -EISDIR);
 	sa.size = 0;
-	assert_int_equal(f->op->setattr(f->sb, f->root, &sa, &a), -EISDIR);
+	assert_int_equal(f->op->setattr(&f->ctx, f->root, &sa, &a), -EISDIR);
 }
 
 static bool list_has(const char *list, ssize_t len, const char *name)
@@ -467,38 +481,38 @@ static void xattrs(void **state)
 	ssize_t n;
 
 	for (size_t i = 0; i < 4; i++)
-		assert_int_equal(f->op->setxattr(f->sb, file, names[i], "value",
+		assert_int_equal(f->op->setxattr(&f->ctx, file, names[i], "value",
 						 5, 0), 0);
-	n = f->op->listxattr(f->sb, file, NULL, 0);
+	n = f->op->listxattr(&f->ctx, file, NULL, 0);
 	assert_int_equal(n, 7 + 10 + 17 + 24);
-	assert_int_equal(f->op->listxattr(f->sb, file, small, sizeof(small)),
+	assert_int_equal(f->op->listxattr(&f->ctx, file, small, sizeof(small)),
 			 -ERANGE);
-	assert_int_equal(f->op->listxattr(f->sb, file, buf, sizeof(buf)), n);
+	assert_int_equal(f->op->listxattr(&f->ctx, file, buf, sizeof(buf)), n);
 	for (size_t i = 0; i < 4; i++)
 		assert_true(list_has(buf, n, names[i]));
 
-	assert_int_equal(f->op->getxattr(f->sb, file, "user.a", NULL, 0), 5);
-	assert_int_equal(f->op->getxattr(f->sb, file, "user.a", small, 4),
+	assert_int_equal(f->op->getxattr(&f->ctx, file, "user.a", NULL, 0), 5);
+	assert_int_equal(f->op->getxattr(&f->ctx, file, "user.a", small, 4),
 			 -ERANGE);
-	assert_int_equal(f->op->getxattr(f->sb, file, "user.a", buf, 256), 5);
+	assert_int_equal(f->op->getxattr(&f->ctx, file, "user.a", buf, 256), 5);
 	assert_memory_equal(buf, "value", 5);
-	assert_int_equal(f->op->getxattr(f->sb, file, "user.zz", buf, 256),
+	assert_int_equal(f->op->getxattr(&f->ctx, file, "user.zz", buf, 256),
 			 -ENODATA);
 
-	assert_int_equal(f->op->setxattr(f->sb, file, "user.a", "v2", 2,
+	assert_int_equal(f->op->setxattr(&f->ctx, file, "user.a", "v2", 2,
 					 ZUS_XATTR_CREATE), -EEXIST);
-	assert_int_equal(f->op->setxattr(f->sb, file, "user.new", "v", 1,
+	assert_int_equal(f->op->setxattr(&f->ctx, file, "user.new", "v", 1,
 					 ZUS_XATTR_REPLACE), -ENODATA);
-	assert_int_equal(f->op->setxattr(f->sb, file, "user.a", "v2", 2,
+	assert_int_equal(f->op->setxattr(&f->ctx, file, "user.a", "v2", 2,
 					 ZUS_XATTR_REPLACE), 0);
-	assert_int_equal(f->op->getxattr(f->sb, file, "user.a", buf, 256), 2);
+	assert_int_equal(f->op->getxattr(&f->ctx, file, "user.a", buf, 256), 2);
 	/* Empty values are values. */
-	assert_int_equal(f->op->setxattr(f->sb, file, "user.empty", "", 0, 0), 0);
-	assert_int_equal(f->op->getxattr(f->sb, file, "user.empty", buf, 256), 0);
+	assert_int_equal(f->op->setxattr(&f->ctx, file, "user.empty", "", 0, 0), 0);
+	assert_int_equal(f->op->getxattr(&f->ctx, file, "user.empty", buf, 256), 0);
 
-	assert_int_equal(f->op->removexattr(f->sb, file, "trusted.b"), 0);
-	assert_int_equal(f->op->removexattr(f->sb, file, "trusted.b"), -ENODATA);
-	n = f->op->listxattr(f->sb, file, buf, sizeof(buf));
+	assert_int_equal(f->op->removexattr(&f->ctx, file, "trusted.b"), 0);
+	assert_int_equal(f->op->removexattr(&f->ctx, file, "trusted.b"), -ENODATA);
+	n = f->op->listxattr(&f->ctx, file, buf, sizeof(buf));
 	assert_false(list_has(buf, n, "trusted.b"));
 	assert_true(list_has(buf, n, "user.a"));
 	assert_true(list_has(buf, n, "user.empty"));
@@ -513,43 +527,43 @@ static void special_files(void **state)
 	struct zus_statfs st1, st2;
 	char buf[64];
 
-	assert_int_equal(f->op->mknod(f->sb, f->root, "null", 4, &ni, &a), 0);
+	assert_int_equal(f->op->mknod(&f->ctx, f->root, "null", 4, &ni, &a), 0);
 	assert_int_equal(a.rdev, makedev(1, 3));
 	ni.mode = S_IFIFO | 0644;
-	assert_int_equal(f->op->mknod(f->sb, f->root, "fifo", 4, &ni, &a), 0);
+	assert_int_equal(f->op->mknod(&f->ctx, f->root, "fifo", 4, &ni, &a), 0);
 	assert_int_equal(a.rdev, 0);		/* only devices have one */
 	ni.mode = S_IFSOCK | 0644;
-	assert_int_equal(f->op->mknod(f->sb, f->root, "sock", 4, &ni, &a), 0);
+	assert_int_equal(f->op->mknod(&f->ctx, f->root, "sock", 4, &ni, &a), 0);
 	assert_true(S_ISSOCK(attr(f, a.ino).mode));
 
 	ni.mode = S_IFLNK | 0777;
-	assert_int_equal(f->op->symlink(f->sb, f->root, "ln", 2, "../target",
+	assert_int_equal(f->op->symlink(&f->ctx, f->root, "ln", 2, "../target",
 					9, &ni, &a), 0);
 	assert_int_equal(a.size, 9);
-	assert_int_equal(f->op->readlink(f->sb, a.ino, buf, sizeof(buf)), 9);
+	assert_int_equal(f->op->readlink(&f->ctx, a.ino, buf, sizeof(buf)), 9);
 	assert_memory_equal(buf, "../target", 9);
-	assert_int_equal(f->op->readlink(f->sb, a.ino, buf, 3), -ERANGE);
-	assert_int_equal(f->op->readlink(f->sb, f->root, buf, 64), -EINVAL);
+	assert_int_equal(f->op->readlink(&f->ctx, a.ino, buf, 3), -ERANGE);
+	assert_int_equal(f->op->readlink(&f->ctx, f->root, buf, 64), -EINVAL);
 
 	/* tmpfile: no name, lives while referenced; link gives it one. */
-	assert_int_equal(f->op->statfs(f->sb, &st1), 0);
+	assert_int_equal(f->op->statfs(&f->ctx, &st1), 0);
 	ni.mode = S_IFREG | 0600;
-	assert_int_equal(f->op->tmpfile(f->sb, f->root, &ni, &a), 0);
+	assert_int_equal(f->op->tmpfile(&f->ctx, f->root, &ni, &a), 0);
 	assert_int_equal(a.nlink, 0);
-	assert_int_equal(f->op->write(f->sb, a.ino, "tmp", 3, 0, 0), 3);
-	assert_int_equal(f->op->statfs(f->sb, &st2), 0);
+	assert_int_equal(f->op->write(&f->ctx, a.ino, "tmp", 3, 0, 0), 3);
+	assert_int_equal(f->op->statfs(&f->ctx, &st2), 0);
 	assert_int_equal(st2.ffree, st1.ffree - 1);
 	assert_int_equal(st2.bfree, st1.bfree - 1);
-	assert_int_equal(f->op->link(f->sb, a.ino, f->root, "kept", 4, &b), 0);
+	assert_int_equal(f->op->link(&f->ctx, a.ino, f->root, "kept", 4, &b), 0);
 	assert_int_equal(b.nlink, 1);
-	f->op->forget(f->sb, a.ino, 2);
+	f->op->forget(&f->ctx, a.ino, 2);
 	assert_int_equal(lookup(f, f->root, "kept", NULL), 0);
 	/* An unnamed tmpfile is freed at forget, its space returned. */
-	assert_int_equal(f->op->tmpfile(f->sb, f->root, &ni, &a), 0);
-	assert_int_equal(f->op->write(f->sb, a.ino, "tmp", 3, 0, 0), 3);
-	f->op->forget(f->sb, a.ino, 1);
-	assert_int_equal(f->op->getattr(f->sb, a.ino, &b), -ENOENT);
-	assert_int_equal(f->op->statfs(f->sb, &st1), 0);
+	assert_int_equal(f->op->tmpfile(&f->ctx, f->root, &ni, &a), 0);
+	assert_int_equal(f->op->write(&f->ctx, a.ino, "tmp", 3, 0, 0), 3);
+	f->op->forget(&f->ctx, a.ino, 1);
+	assert_int_equal(f->op->getattr(&f->ctx, a.ino, &b), -ENOENT);
+	assert_int_equal(f->op->statfs(&f->ctx, &st1), 0);
 	assert_int_equal(st1.ffree, st2.ffree);	/* only "kept" remains */
 	assert_int_equal(st1.bfree, st2.bfree);
 }
@@ -565,7 +579,7 @@ static void timestamps(void **state)
 
 	sa.mtime.tv_sec = 1000;
 	sa.atime.tv_sec = 2000;
-	assert_int_equal(f->op->setattr(f->sb, d, &sa, &a), 0);
+	assert_int_equal(f->op->setattr(&f->ctx, d, &sa, &a), 0);
 	assert_int_equal(a.mtime.tv_sec, 1000);
 	assert_int_equal(a.atime.tv_sec, 2000);
 	assert_int_equal(a.mode, S_IFDIR | 0700);	/* type kept */
@@ -575,7 +589,7 @@ static void timestamps(void **state)
 	assert_true(attr(f, d).mtime.tv_sec > 1000);	/* dir changed */
 
 	sa.valid = ZUS_SET_MTIME | ZUS_SET_MTIME_NOW;
-	assert_int_equal(f->op->setattr(f->sb, d, &sa, &a), 0);
+	assert_int_equal(f->op->setattr(&f->ctx, d, &sa, &a), 0);
 	assert_true(a.mtime.tv_sec > 1000);
 }
 
@@ -593,10 +607,10 @@ static void limits(void **state)
 	file = mk(&f2, f2.root, "f", S_IFREG | 0644);
 	/* The entry "f" takes a few bytes of the budget: one page fits, a
 	 * short write, then ENOSPC. */
-	assert_int_equal(f2.op->write(f2.sb, file, buf, sizeof(buf), 0, 0),
+	assert_int_equal(f2.op->write(&f2.ctx, file, buf, sizeof(buf), 0, 0),
 			 4096);
-	assert_int_equal(f2.op->write(f2.sb, file, buf, 10, 4096, 0), -ENOSPC);
-	assert_int_equal(f2.op->statfs(f2.sb, &st), 0);
+	assert_int_equal(f2.op->write(&f2.ctx, file, buf, 10, 4096, 0), -ENOSPC);
+	assert_int_equal(f2.op->statfs(&f2.ctx, &st), 0);
 	assert_int_equal(st.blocks, 2);
 	assert_int_equal(st.bfree, 0);
 	mk(&f2, f2.root, "g", S_IFREG | 0644);
@@ -604,7 +618,7 @@ static void limits(void **state)
 		struct zus_new_inode ni = { .mode = S_IFREG | 0644 };
 		struct zus_attr a;
 
-		assert_int_equal(f2.op->mknod(f2.sb, f2.root, "h", 1, &ni, &a),
+		assert_int_equal(f2.op->mknod(&f2.ctx, f2.root, "h", 1, &ni, &a),
 				 -ENOSPC);
 	}
 	zus_server_fini(&f2.srv);
@@ -616,7 +630,7 @@ static uint64_t bfree(struct fx *f)
 {
 	struct zus_statfs st;
 
-	assert_int_equal(f->op->statfs(f->sb, &st), 0);
+	assert_int_equal(f->op->statfs(&f->ctx, &st), 0);
 	return st.bfree;
 }
 
@@ -642,7 +656,7 @@ static int fill_xattrs(struct fx *f, zus_ino_t ino)
 
 	memset(val, 'v', sizeof(val));
 	for (k = 0; k < 10000; k++) {
-		err = f->op->setxattr(f->sb, ino, nth(name, "user.x", k, 20),
+		err = f->op->setxattr(&f->ctx, ino, nth(name, "user.x", k, 20),
 				      val, sizeof(val), ZUS_XATTR_CREATE);
 		if (err)
 			break;
@@ -656,7 +670,7 @@ static void drop_xattrs(struct fx *f, zus_ino_t ino, int n)
 	char name[256];
 
 	for (int k = 0; k < n; k++)
-		assert_int_equal(f->op->removexattr(f->sb, ino,
+		assert_int_equal(f->op->removexattr(&f->ctx, ino,
 					nth(name, "user.x", k, 20)), 0);
 }
 
@@ -668,11 +682,11 @@ static int fill_links(struct fx *f, zus_ino_t ino)
 	int k, err;
 
 	for (k = 0; k < 10000; k++) {
-		err = f->op->link(f->sb, ino, f->root, nth(name, "l", k, 200),
+		err = f->op->link(&f->ctx, ino, f->root, nth(name, "l", k, 200),
 				  200, &a);
 		if (err)
 			break;
-		f->op->forget(f->sb, ino, 1);
+		f->op->forget(&f->ctx, ino, 1);
 	}
 	assert_int_equal(err, -ENOSPC);
 	return k;
@@ -683,7 +697,7 @@ static void drop_names(struct fx *f, const char *prefix, int len, int n)
 	char name[256];
 
 	for (int k = 0; k < n; k++)
-		assert_int_equal(f->op->unlink(f->sb, f->root,
+		assert_int_equal(f->op->unlink(&f->ctx, f->root,
 				 nth(name, prefix, k, len), (size_t)len), 0);
 }
 
@@ -698,11 +712,11 @@ static int fill_symlinks(struct fx *f)
 	memset(target, 't', 1000);
 	target[1000] = 0;
 	for (k = 0; k < 10000; k++) {
-		err = f->op->symlink(f->sb, f->root, nth(name, "s", k, 8), 8,
+		err = f->op->symlink(&f->ctx, f->root, nth(name, "s", k, 8), 8,
 				     target, 1000, &ni, &a);
 		if (err)
 			break;
-		f->op->forget(f->sb, a.ino, 1);	/* the name keeps it */
+		f->op->forget(&f->ctx, a.ino, 1);	/* the name keeps it */
 	}
 	assert_int_equal(err, -ENOSPC);
 	return k;
@@ -728,10 +742,10 @@ static void metadata_space(void **state)
 	assert_int_equal(bfree(f), 0);
 	/* a larger value does not fit, an equal one replaces in place */
 	memset(name, 'w', 200);
-	assert_int_equal(f->op->setxattr(f->sb, f->root, nth(name, "user.x",
+	assert_int_equal(f->op->setxattr(&f->ctx, f->root, nth(name, "user.x",
 					 0, 20), buf, 200, ZUS_XATTR_REPLACE),
 			 -ENOSPC);
-	assert_int_equal(f->op->setxattr(f->sb, f->root, nth(name, "user.x",
+	assert_int_equal(f->op->setxattr(&f->ctx, f->root, nth(name, "user.x",
 					 0, 20), buf, 100, ZUS_XATTR_REPLACE),
 			 0);
 	drop_xattrs(f, f->root, n);
@@ -746,16 +760,16 @@ static void metadata_space(void **state)
 	assert_true(n > 0 && n < 8192 / 200);
 	assert_int_equal(bfree(f), 0);
 	/* full: a file page does not fit either */
-	assert_int_equal(f->op->write(f->sb, file, buf, 1, 0, 0), -ENOSPC);
+	assert_int_equal(f->op->write(&f->ctx, file, buf, 1, 0, 0), -ENOSPC);
 	/* a rename to a name of the same length needs no more space */
-	assert_int_equal(f->op->rename(f->sb, f->root, nth(name, "l", 0, 200),
+	assert_int_equal(f->op->rename(&f->ctx, f->root, nth(name, "l", 0, 200),
 				       200, f->root, "l-renamed-to-200-chars"
 				       "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 				       "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 				       "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 				       "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 				       "xxxxxxxxxxxxxxxxxx", 200, 0), 0);
-	assert_int_equal(f->op->rename(f->sb, f->root,
+	assert_int_equal(f->op->rename(&f->ctx, f->root,
 				       "l-renamed-to-200-chars"
 				       "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 				       "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
@@ -766,8 +780,8 @@ static void metadata_space(void **state)
 	drop_names(f, "l", 200, n);
 	assert_int_equal(fill_links(f, file), n);
 	drop_names(f, "l", 200, n);
-	assert_int_equal(f->op->unlink(f->sb, f->root, "f", 1), 0);
-	f->op->forget(f->sb, file, 1);
+	assert_int_equal(f->op->unlink(&f->ctx, f->root, "f", 1), 0);
+	f->op->forget(&f->ctx, file, 1);
 	assert_int_equal(bfree(f), 2);
 
 	/* symlink targets */
@@ -783,9 +797,9 @@ static void metadata_space(void **state)
 	/* back at the start: the whole budget holds file data again */
 	assert_int_equal(bfree(f), 2);
 	file = mk(f, f->root, "g", S_IFREG | 0644);
-	assert_int_equal(f->op->write(f->sb, file, buf, 4096, 0, 0), 4096);
-	assert_int_equal(f->op->unlink(f->sb, f->root, "g", 1), 0);
-	f->op->forget(f->sb, file, 1);
+	assert_int_equal(f->op->write(&f->ctx, file, buf, 4096, 0, 0), 4096);
+	assert_int_equal(f->op->unlink(&f->ctx, f->root, "g", 1), 0);
+	f->op->forget(&f->ctx, file, 1);
 	assert_int_equal(bfree(f), 2);
 	(void)a;
 	zus_server_fini(&f->srv);
@@ -807,15 +821,15 @@ static void *hammer(void *arg)
 	memset(buf, t->id, sizeof(buf));
 	for (int i = 0; i < 300; i++) {
 		snprintf(name, sizeof(name), "t%d-%d", t->id, i % 16);
-		if (f->op->mknod(f->sb, f->root, name, strlen(name), &ni,
+		if (f->op->mknod(&f->ctx, f->root, name, strlen(name), &ni,
 				 &a) == 0) {
-			if (f->op->write(f->sb, a.ino, buf, sizeof(buf),
+			if (f->op->write(&f->ctx, a.ino, buf, sizeof(buf),
 					 i * 100, 0) != sizeof(buf))
 				return (void *)1;
-			f->op->forget(f->sb, a.ino, 1);
+			f->op->forget(&f->ctx, a.ino, 1);
 		}
 		if (i % 3 == 0)
-			f->op->unlink(f->sb, f->root, name, strlen(name));
+			f->op->unlink(&f->ctx, f->root, name, strlen(name));
 	}
 	return NULL;
 }

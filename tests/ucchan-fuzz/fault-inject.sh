@@ -9,6 +9,10 @@
 #   - failslab and fail_page_alloc (and fail_usercopy when present) fail
 #     allocations of the workload's processes only (task-filter +
 #     /proc/PID/make-it-fail), GFP_KERNEL ones included, order 0 included;
+#     a process becomes a target once it is loaded (LD_PRELOAD of
+#     fault-self.so), never while exec reads it from the VM's 9p root: the
+#     9p client does not survive a failed allocation (all later 9p requests
+#     fail with EINVAL), and the guest's root is 9p;
 #   - workload 1: ucchan-ping servers and clients (inline, mapped at odd
 #     offsets, registered buffers), in rounds where the client fails, the
 #     server fails, both fail;
@@ -21,12 +25,13 @@
 # The runner adds the rest: no kernel report (KASAN, lockdep, WARN, ...)
 # in the log, and ucchan.ko/zuf.ko unload at the end.
 #
-# Environment: UCCHAN_PING (required), UCCHAN_FUZZ (optional: the fuzzer,
+# Environment: UCCHAN_PING, FAULT_SELF (required), UCCHAN_FUZZ (optional: the fuzzer,
 # 30000 ioctls with failures), ZUSD, ZMFS_DIR (optional; the zufs part is
 # skipped without them), ZUFS_FAULT_ROUNDS (default 2), ZUFS_FAULT_PROB
 # (percent, default 5); ZUFS_* variables pass through vm-run.
 set -u
 PING=${UCCHAN_PING:?UCCHAN_PING not set}
+FAULT_SELF=${FAULT_SELF:?FAULT_SELF not set}
 DBG=/sys/kernel/debug
 ROUNDS=${ZUFS_FAULT_ROUNDS:-2}
 PROB=${ZUFS_FAULT_PROB:-5}
@@ -105,13 +110,14 @@ injected_total() {
 	echo $n
 }
 
-# failing CMD...: run CMD with make-it-fail set (inherited by its threads
-# and children), SIGKILLed after 120 s; prints the exit status (output goes
-# to $WORK/failing.log). A process the SIGKILL cannot end (stuck in the
+# failing CMD...: run CMD with make-it-fail set once it is loaded
+# (inherited by its threads and children; CMD must not exec from 9p),
+# SIGKILLed after 120 s; prints the exit status (output goes to
+# $WORK/failing.log). A process the SIGKILL cannot end (stuck in the
 # kernel) hangs the test, and the runner's timeout fails it.
 failing() {
-	timeout -s KILL 120 sh -c 'echo 1 >/proc/self/make-it-fail && exec "$@"' \
-		sh "$@" >>"$WORK/failing.log" 2>&1
+	timeout -s KILL 120 env LD_PRELOAD="$FAULT_SELF" "$@" \
+		>>"$WORK/failing.log" 2>&1
 	echo $?
 }
 
@@ -121,7 +127,7 @@ start_server() {
 	local name=$1 f=$2 log=$WORK/$1.log i
 	shift 2
 	if [ "$f" = 1 ]; then
-		( echo 1 >/proc/self/make-it-fail && exec "$PING" --serve "$name" "$@" ) \
+		LD_PRELOAD="$FAULT_SELF" "$PING" --serve "$name" "$@" \
 			>"$log" 2>&1 &
 	else
 		"$PING" --serve "$name" "$@" >"$log" 2>&1 &
@@ -287,18 +293,13 @@ if [ -n "${ZUSD:-}" ] && [ -x "${ZUSD:-}" ] && [ -n "${ZMFS_DIR:-}" ] &&
 	if mount_memfs; then
 		pass "zufs: memfs mounted"
 		inject_on "$PROB"
-		# shellcheck disable=SC2016 # expanded by the inner sh
-		rc=$(failing sh -c '
-			cd "$1" || exit 2
-			for i in $(seq 100); do
-				mkdir -p "d$((i % 7))" &&
-				echo "data $i" >"d$((i % 7))/f$i" &&
-				cat "d$((i % 7))/f$i" >/dev/null &&
-				dd if=/dev/zero of="big$((i % 3))" bs=64k count=4 2>/dev/null
-				ls -l "d$((i % 7))" >/dev/null
-				[ $((i % 5)) = 0 ] && rm -rf "d$((i % 7))"
-			done
-			exit 0' sh "$MNT")
+		# one process that does all the file work itself (no exec
+		# from 9p under injection): the random data workload
+		if [ -x "${ZMFS_RANDIO:-}" ]; then
+			rc=$(failing "$ZMFS_RANDIO" -s 0xfa17 -n 3000 -l 262144 -q "$MNT/rand")
+		else
+			rc="skipped (no ZMFS_RANDIO)"
+		fi
 		echo "zufs file workload with failures: exit $rc"
 		# now zusd's own threads fail, while a clean client works
 		for t in /proc/"$ZUSD_PID"/task/*; do

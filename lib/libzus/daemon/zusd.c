@@ -337,7 +337,9 @@ static const struct ucchan_server_ops zusd_ucchan_ops = {
 
 /* ---- main ------------------------------------------------------------- */
 
-static int load_plugins(struct zusd *d)
+/* Load every --plugin and start it for a transport (its init()). */
+static int load_plugins(struct zusd *d, unsigned int transport,
+			uint64_t capable)
 {
 	const char *dirs[3] = { NULL, NULL, NULL };
 	unsigned int nd = 0;
@@ -357,7 +359,9 @@ static int load_plugins(struct zusd *d)
 		int err = zus_plugin_load(d->plugins[i], dirs, &lp);
 
 		if (!err) {
-			err = zus_server_add_plugin(&d->srv, lp);
+			err = zus_plugin_init(lp, transport, capable);
+			if (!err)
+				err = zus_server_add_plugin(&d->srv, lp);
 			if (err)
 				zus_plugin_unload(lp);
 		}
@@ -529,7 +533,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	ret = 1;
-	if (load_plugins(&d))
+	if (load_plugins(&d, ZUS_TRANSPORT_ZUFS, zus_zufs_capable()))
 		goto out_srv;
 
 	uopts.name = d.service;

@@ -56,6 +56,9 @@
 #define MEMFS_LINK_MAX	65000U
 #define MEMFS_ROOT_INO	1
 
+/* The host's services (logging, readdir replies, options), from init. */
+static const struct zus_host *host;
+
 /* One page of file data, at page index pgoff. */
 struct memfs_page {
 	uint64_t pgoff;
@@ -498,54 +501,49 @@ static struct memfs_inode *get_dir(struct memfs_sb *m, zus_ino_t ino, int *err)
 
 /* ---- superblock ops --------------------------------------------------- */
 
-static int parse_size(const char *s, uint64_t *out)
+/* host->opt_parse calls this for each option. */
+static int memfs_opt(void *arg, const char *key, const char *value)
 {
-	char *end;
-	unsigned long long v;
+	struct memfs_sb *m = arg;
+	uint64_t v;
+	int err;
 
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || end == s)
+	if (!strcmp(key, "size") && value) {
+		err = host->parse_size(value, &v);
+		if (!err && !v)
+			err = -EINVAL;
+		if (!err)
+			m->max_pages = (v + MEMFS_PAGE - 1) / MEMFS_PAGE;
+	} else if (!strcmp(key, "nr_inodes") && value) {
+		err = host->parse_size(value, &m->max_inodes);
+	} else {
+		host->log(ZUS_LOG_ERR, "memfs: unknown option '%s'", key);
 		return -EINVAL;
-	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
 	}
-	if (*end)
-		return -EINVAL;
-	*out = v;
+	if (err)
+		host->log(ZUS_LOG_ERR, "memfs: bad value '%s' of %s", value,
+			  key);
+	return err ? -EINVAL : 0;
+}
+
+/* init: once per zusd, before any mount: what memfs can do. */
+static int memfs_init(const struct zus_host *h, struct zus_conn *conn,
+		      void **fs_priv)
+{
+	(void)fs_priv;
+	host = h;
+	conn->want = ZUS_CAP_XATTR | ZUS_CAP_ACL | ZUS_CAP_MMAP |
+		     ZUS_CAP_FALLOCATE | ZUS_CAP_TMPFILE |
+		     ZUS_CAP_COPY_RANGE | ZUS_CAP_SEEK_DATA |
+		     ZUS_CAP_RENAME_EXCHANGE;
+	conn->max_file_size = MEMFS_MAX_SIZE;
 	return 0;
 }
 
-/* Options: size=BYTES[kmg] (default: half of RAM), nr_inodes=N. */
-static int parse_options(struct memfs_sb *m, const char *options)
-{
-	char *opts = strdup(options), *tok, *save = NULL;
-	int err = 0;
-
-	if (!opts)
-		return -ENOMEM;
-	for (tok = strtok_r(opts, ",", &save); tok && !err;
-	     tok = strtok_r(NULL, ",", &save)) {
-		uint64_t v;
-
-		if (!strncmp(tok, "size=", 5)) {
-			err = parse_size(tok + 5, &v);
-			m->max_pages = (v + MEMFS_PAGE - 1) / MEMFS_PAGE;
-		} else if (!strncmp(tok, "nr_inodes=", 10)) {
-			err = parse_size(tok + 10, &m->max_inodes);
-		} else {
-			zus_log(ZUS_LOG_ERR, "memfs: unknown option '%s'", tok);
-			err = -EINVAL;
-		}
-	}
-	free(opts);
-	return err;
-}
-
-static int memfs_mount(struct zus_sb *sb, const char *source,
-		       const char *options, zus_ino_t *root)
+/* Options: size=BYTES[kmgt] (default: half of RAM), nr_inodes=N. */
+static int memfs_mount(const struct zus_ctx *ctx, const char *source,
+		       const char *options, unsigned int flags,
+		       zus_ino_t *root)
 {
 	struct zus_new_inode rootni = { .mode = S_IFDIR | 0755 };
 	struct memfs_sb *m = calloc(1, sizeof(*m));
@@ -560,7 +558,9 @@ static int memfs_mount(struct zus_sb *sb, const char *source,
 	else
 		m->max_pages = 1ULL << 18;
 	m->max_inodes = m->max_pages;
-	err = parse_options(m, options);
+	(void)source;
+	(void)flags;
+	err = host->opt_parse(options, memfs_opt, m);
 	if (err)
 		goto out_free;
 	m->hash_size = 64;
@@ -576,7 +576,7 @@ static int memfs_mount(struct zus_sb *sb, const char *source,
 	if (!r)
 		goto out_hash;
 	r->dir.parent = r->ino;
-	sb->priv = m;
+	ctx->sb->priv = m;
 	*root = r->ino;
 	return 0;
 
@@ -599,8 +599,9 @@ static void memfs_umount(struct zus_sb *sb)
 	free(m);
 }
 
-static int memfs_statfs(struct zus_sb *sb, struct zus_statfs *st)
+static int memfs_statfs(const struct zus_ctx *ctx, struct zus_statfs *st)
 {
+	struct zus_sb *sb = ctx->sb;
 	struct memfs_sb *m = MSB(sb);
 
 	pthread_rwlock_rdlock(&m->lock);
@@ -616,9 +617,10 @@ static int memfs_statfs(struct zus_sb *sb, struct zus_statfs *st)
 
 /* ---- inode ops -------------------------------------------------------- */
 
-static int memfs_lookup(struct zus_sb *sb, zus_ino_t dirino, const char *name,
+static int memfs_lookup(const struct zus_ctx *ctx, zus_ino_t dirino, const char *name,
 			size_t namelen, struct zus_attr *attr)
 {
+	struct zus_sb *sb = ctx->sb;
 	struct memfs_sb *m = MSB(sb);
 	struct memfs_inode *dir, *i;
 	struct memfs_dirent *d;
@@ -641,8 +643,9 @@ static int memfs_lookup(struct zus_sb *sb, zus_ino_t dirino, const char *name,
 	return err;
 }
 
-static void memfs_forget(struct zus_sb *sb, zus_ino_t ino, uint64_t nlookup)
+static void memfs_forget(const struct zus_ctx *ctx, zus_ino_t ino, uint64_t nlookup)
 {
+	struct zus_sb *sb = ctx->sb;
 	struct memfs_sb *m = MSB(sb);
 	struct memfs_inode *i;
 
@@ -655,9 +658,10 @@ static void memfs_forget(struct zus_sb *sb, zus_ino_t ino, uint64_t nlookup)
 	pthread_rwlock_unlock(&m->lock);
 }
 
-static int memfs_getattr(struct zus_sb *sb, zus_ino_t ino,
+static int memfs_getattr(const struct zus_ctx *ctx, zus_ino_t ino,
 			 struct zus_attr *attr)
 {
+	struct zus_sb *sb = ctx->sb;
 	struct memfs_sb *m = MSB(sb);
 	struct memfs_inode *i;
 
@@ -669,9 +673,10 @@ static int memfs_getattr(struct zus_sb *sb, zus_ino_t ino,
 	return i ? 0 : -ENOENT;
 }
 
-static int memfs_setattr(struct zus_sb *sb, zus_ino_t ino,
+static int memfs_setattr(const struct zus_ctx *ctx, zus_ino_t ino,
 			 const struct zus_setattr *sa, struct zus_attr *attr)
 {
+	struct zus_sb *sb = ctx->sb;
 	struct memfs_sb *m = MSB(sb);
 	struct memfs_inode *i;
 	int err = 0;
@@ -775,30 +780,34 @@ out:
 	return err;
 }
 
-static int memfs_mknod(struct zus_sb *sb, zus_ino_t dir, const char *name,
+static int memfs_mknod(const struct zus_ctx *ctx, zus_ino_t dir, const char *name,
 		       size_t namelen, const struct zus_new_inode *ni,
 		       struct zus_attr *attr)
 {
+	struct zus_sb *sb = ctx->sb;
 	return create_common(sb, dir, name, namelen, ni, NULL, attr);
 }
 
-static int memfs_mkdir(struct zus_sb *sb, zus_ino_t dir, const char *name,
+static int memfs_mkdir(const struct zus_ctx *ctx, zus_ino_t dir, const char *name,
 		       size_t namelen, const struct zus_new_inode *ni,
 		       struct zus_attr *attr)
 {
+	struct zus_sb *sb = ctx->sb;
 	return create_common(sb, dir, name, namelen, ni, NULL, attr);
 }
 
-static int memfs_symlink(struct zus_sb *sb, zus_ino_t dir, const char *name,
+static int memfs_symlink(const struct zus_ctx *ctx, zus_ino_t dir, const char *name,
 			 size_t namelen, const char *target, size_t targetlen,
 			 const struct zus_new_inode *ni, struct zus_attr *attr)
 {
+	struct zus_sb *sb = ctx->sb;
 	return create_common(sb, dir, name, namelen, ni, target, attr);
 }
 
-static int memfs_tmpfile(struct zus_sb *sb, zus_ino_t dirino,
+static int memfs_tmpfile(const struct zus_ctx *ctx, zus_ino_t dirino,
 			 const struct zus_new_inode *ni, struct zus_attr *attr)
 {
+	struct zus_sb *sb = ctx->sb;
 	struct memfs_sb *m = MSB(sb);
 	struct memfs_inode *i = NULL;
 	int err = 0;
@@ -815,9 +824,10 @@ static int memfs_tmpfile(struct zus_sb *sb, zus_ino_t dirino,
 	return err;
 }
 
-static ssize_t memfs_readlink(struct zus_sb *sb, zus_ino_t ino, char *buf,
+static ssize_t memfs_readlink(const struct zus_ctx *ctx, zus_ino_t ino, char *buf,
 			      size_t size)
 {
+	struct zus_sb *sb = ctx->sb;
 	struct memfs_sb *m = MSB(sb);
 	struct memfs_inode *i;
 	ssize_t ret;
@@ -838,9 +848,10 @@ static ssize_t memfs_readlink(struct zus_sb *sb, zus_ino_t ino, char *buf,
 	return ret;
 }
 
-static int memfs_link(struct zus_sb *sb, zus_ino_t ino, zus_ino_t newdir,
+static int memfs_link(const struct zus_ctx *ctx, zus_ino_t ino, zus_ino_t newdir,
 		      const char *name, size_t namelen, struct zus_attr *attr)
 {
+	struct zus_sb *sb = ctx->sb;
 	struct memfs_sb *m = MSB(sb);
 	struct memfs_inode *dir, *i;
 	int err = 0;
@@ -917,15 +928,17 @@ out:
 	return err;
 }
 
-static int memfs_unlink(struct zus_sb *sb, zus_ino_t dir, const char *name,
+static int memfs_unlink(const struct zus_ctx *ctx, zus_ino_t dir, const char *name,
 			size_t namelen)
 {
+	struct zus_sb *sb = ctx->sb;
 	return remove_common(sb, dir, name, namelen, false);
 }
 
-static int memfs_rmdir(struct zus_sb *sb, zus_ino_t dir, const char *name,
+static int memfs_rmdir(const struct zus_ctx *ctx, zus_ino_t dir, const char *name,
 		       size_t namelen)
 {
+	struct zus_sb *sb = ctx->sb;
 	return remove_common(sb, dir, name, namelen, true);
 }
 
@@ -949,10 +962,11 @@ static void retarget(struct memfs_dirent *d, const struct memfs_inode *i)
 	d->type = mode_to_dt(i->mode);
 }
 
-static int memfs_rename(struct zus_sb *sb, zus_ino_t olddirino,
+static int memfs_rename(const struct zus_ctx *ctx, zus_ino_t olddirino,
 			const char *oldname, size_t oldlen, zus_ino_t newdirino,
 			const char *newname, size_t newlen, unsigned int flags)
 {
+	struct zus_sb *sb = ctx->sb;
 	struct memfs_sb *m = MSB(sb);
 	struct memfs_inode *od, *nd, *oi, *ni = NULL;
 	struct memfs_dirent *odent, *ndent;
@@ -1079,13 +1093,14 @@ out:
  * Entries are kept in id order and ids only grow, so "the entries after
  * cookie" are those with id > cookie, whatever was added or removed since.
  */
-static int memfs_readdir(struct zus_sb *sb, zus_ino_t dirino, uint64_t cookie,
-			 struct zus_dir_ctx *ctx)
+static int memfs_readdir(const struct zus_ctx *ctx, zus_ino_t dirino,
+			 uint64_t cookie, struct zus_dir_ctx *dctx)
 {
+	struct zus_sb *sb = ctx->sb;
 	struct memfs_sb *m = MSB(sb);
 	struct memfs_inode *dir;
 	struct memfs_dirent *d;
-	int err = 0;
+	int err = ZUS_DIR_EOF;
 
 	pthread_rwlock_rdlock(&m->lock);
 	dir = iget(m, dirino);
@@ -1097,9 +1112,11 @@ static int memfs_readdir(struct zus_sb *sb, zus_ino_t dirino, uint64_t cookie,
 		for (d = dir->dir.head; d; d = d->next) {
 			if (d->id <= cookie)
 				continue;
-			if (zus_dir_emit(ctx, d->name, d->namelen, d->ino,
-					 d->type, d->id))
-				break;	/* full */
+			if (host->dir_emit(dctx, d->name, d->namelen, d->ino,
+					   d->type, d->id)) {
+				err = 0;	/* full: asked again */
+				break;
+			}
 		}
 	pthread_rwlock_unlock(&m->lock);
 	return err;
@@ -1107,9 +1124,10 @@ static int memfs_readdir(struct zus_sb *sb, zus_ino_t dirino, uint64_t cookie,
 
 /* ---- file data -------------------------------------------------------- */
 
-static ssize_t memfs_read(struct zus_sb *sb, zus_ino_t ino, void *buf,
+static ssize_t memfs_read(const struct zus_ctx *ctx, zus_ino_t ino, void *buf,
 			  size_t len, uint64_t off)
 {
+	struct zus_sb *sb = ctx->sb;
 	struct memfs_sb *m = MSB(sb);
 	struct memfs_inode *i;
 	ssize_t ret = 0;
@@ -1143,9 +1161,10 @@ out:
 	return ret;
 }
 
-static ssize_t memfs_write(struct zus_sb *sb, zus_ino_t ino, const void *buf,
+static ssize_t memfs_write(const struct zus_ctx *ctx, zus_ino_t ino, const void *buf,
 			   size_t len, uint64_t off, unsigned int flags)
 {
+	struct zus_sb *sb = ctx->sb;
 	struct memfs_sb *m = MSB(sb);
 	struct memfs_inode *i;
 	ssize_t ret = 0;
@@ -1191,9 +1210,10 @@ out:
 	return ret;
 }
 
-static int memfs_fallocate(struct zus_sb *sb, zus_ino_t ino, unsigned int mode,
+static int memfs_fallocate(const struct zus_ctx *ctx, zus_ino_t ino, unsigned int mode,
 			   uint64_t off, uint64_t len)
 {
+	struct zus_sb *sb = ctx->sb;
 	struct memfs_sb *m = MSB(sb);
 	struct memfs_inode *i;
 	uint64_t end = off + len;
@@ -1233,9 +1253,10 @@ out:
 	return err;
 }
 
-static int64_t memfs_lseek(struct zus_sb *sb, zus_ino_t ino, uint64_t off,
+static int64_t memfs_lseek(const struct zus_ctx *ctx, zus_ino_t ino, uint64_t off,
 			   int whence)
 {
+	struct zus_sb *sb = ctx->sb;
 	struct memfs_sb *m = MSB(sb);
 	struct memfs_inode *i;
 	int64_t ret;
@@ -1279,14 +1300,16 @@ static int64_t memfs_lseek(struct zus_sb *sb, zus_ino_t ino, uint64_t off,
  * holes (a hole in the source punches the destination). Overlapping
  * ranges of one file are refused (the kernel never sends them).
  */
-static ssize_t memfs_copy_range(struct zus_sb *sb, zus_ino_t ino_in,
-				uint64_t off_in, zus_ino_t ino_out,
-				uint64_t off_out, size_t len)
+static ssize_t memfs_copy_range(const struct zus_ctx *ctx, zus_ino_t ino_in,
+				uint64_t fh_in, uint64_t off_in,
+				zus_ino_t ino_out, uint64_t off_out, size_t len)
 {
+	struct zus_sb *sb = ctx->sb;
 	struct memfs_sb *m = MSB(sb);
 	struct memfs_inode *in, *out;
 	ssize_t ret = 0;
 
+	(void)fh_in;		/* memfs keeps no per-open state */
 	pthread_rwlock_wrlock(&m->lock);
 	in = iget(m, ino_in);
 	out = iget(m, ino_out);
@@ -1365,9 +1388,10 @@ static struct memfs_xattr *xattr_find(const struct memfs_inode *i,
 	return NULL;
 }
 
-static ssize_t memfs_getxattr(struct zus_sb *sb, zus_ino_t ino,
+static ssize_t memfs_getxattr(const struct zus_ctx *ctx, zus_ino_t ino,
 			      const char *name, void *buf, size_t size)
 {
+	struct zus_sb *sb = ctx->sb;
 	struct memfs_sb *m = MSB(sb);
 	struct memfs_inode *i;
 	struct memfs_xattr *x;
@@ -1392,9 +1416,10 @@ static ssize_t memfs_getxattr(struct zus_sb *sb, zus_ino_t ino,
 	return ret;
 }
 
-static int memfs_setxattr(struct zus_sb *sb, zus_ino_t ino, const char *name,
+static int memfs_setxattr(const struct zus_ctx *ctx, zus_ino_t ino, const char *name,
 			  const void *value, size_t size, unsigned int flags)
 {
+	struct zus_sb *sb = ctx->sb;
 	struct memfs_sb *m = MSB(sb);
 	struct memfs_inode *i;
 	struct memfs_xattr *x;
@@ -1454,9 +1479,10 @@ out:
 	return err;
 }
 
-static ssize_t memfs_listxattr(struct zus_sb *sb, zus_ino_t ino, char *buf,
+static ssize_t memfs_listxattr(const struct zus_ctx *ctx, zus_ino_t ino, char *buf,
 			       size_t size)
 {
+	struct zus_sb *sb = ctx->sb;
 	struct memfs_sb *m = MSB(sb);
 	struct memfs_inode *i;
 	struct memfs_xattr *x;
@@ -1489,9 +1515,10 @@ out:
 	return ret;
 }
 
-static int memfs_removexattr(struct zus_sb *sb, zus_ino_t ino,
+static int memfs_removexattr(const struct zus_ctx *ctx, zus_ino_t ino,
 			     const char *name)
 {
+	struct zus_sb *sb = ctx->sb;
 	struct memfs_sb *m = MSB(sb);
 	struct memfs_inode *i;
 	struct memfs_xattr **pp, *x;
@@ -1524,6 +1551,7 @@ out:
 
 static const struct zus_fs_ops memfs_ops = {
 	.size		= sizeof(struct zus_fs_ops),
+	.init		= memfs_init,
 	.mount		= memfs_mount,
 	.umount		= memfs_umount,
 	.statfs		= memfs_statfs,

@@ -30,6 +30,7 @@
  * so the superblock cannot be unmounted under it.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -40,10 +41,6 @@
 #include <linux/zufs.h>
 
 #include "zus_i.h"
-
-#define ZUS_MAX_ERRNO		511	/* zufs statuses: -1..-511 */
-#define ZUS_MAX_FILE_SIZE	((uint64_t)INT64_MAX)	/* MAX_LFS_FILESIZE */
-#define ZUS_NSEC_PER_SEC	1000000000L
 
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 #define BUILD_BUG_ON(c)		_Static_assert(!(c), #c)
@@ -106,6 +103,7 @@ struct zus_req {
 	struct zus_sb_inst *si;		/* NULL for INIT */
 	struct zus_sb *sb;
 	const struct zus_fs_ops *ops;
+	struct zus_ctx ctx;		/* what the plugin's op receives */
 	union zus_out out;		/* encoded here, copied to the reply */
 	size_t out_len;			/* what goes out on status 0 */
 	bool locked;			/* holding srv->sb_lock (read) */
@@ -163,32 +161,11 @@ static bool is_zero(const void *p, size_t n)
 	return true;
 }
 
-/* An int/ssize_t result of the plugin: >= 0, or an errno the kernel takes. */
-static bool errno_ok(int64_t ret)
-{
-	return ret >= 0 || ret >= -ZUS_MAX_ERRNO;
-}
-
 static int bad_errno(struct zus_req *r, int64_t ret)
 {
 	plugin_err(r, "returned %lld, not 0 or -errno: broken plugin",
 		   (long long)ret);
 	return -EIO;
-}
-
-static bool type_valid(uint32_t type)
-{
-	switch (type) {
-	case S_IFREG: case S_IFDIR: case S_IFLNK: case S_IFCHR:
-	case S_IFBLK: case S_IFIFO: case S_IFSOCK:
-		return true;
-	}
-	return false;
-}
-
-static bool ts_valid(const struct timespec *ts)
-{
-	return ts->tv_nsec >= 0 && ts->tv_nsec < ZUS_NSEC_PER_SEC;
 }
 
 /*
@@ -200,26 +177,8 @@ static int put_attr(struct zus_req *r, const struct zus_attr *a,
 		    struct zufs_attr *z)
 {
 	uint32_t type = a->mode & S_IFMT;
-	const char *why = NULL;
+	const char *why = zus_attr_invalid(a, want_ino, want_type);
 
-	if (!a->ino)
-		why = "inode number 0";
-	else if (want_ino && a->ino != want_ino)
-		why = "attributes of another inode";
-	else if (a->mode & ~(uint32_t)(S_IFMT | 07777))
-		why = "mode bits beyond S_IFMT|07777";
-	else if (!type_valid(type))
-		why = "invalid file type";
-	else if (want_type && type != want_type)
-		why = "wrong file type";
-	else if (!ts_valid(&a->atime) || !ts_valid(&a->mtime) ||
-		 !ts_valid(&a->ctime))
-		why = "nanoseconds out of range";
-	else if (a->size > ZUS_MAX_FILE_SIZE)
-		why = "size beyond 2^63-1";
-	else if ((type == S_IFCHR || type == S_IFBLK) &&
-		 (major(a->rdev) >= (1U << 12) || minor(a->rdev) >= (1U << 20)))
-		why = "device number beyond 12:20 bits";
 	if (why) {
 		plugin_err(r, "bad attributes of inode %llu (mode 0%o): %s",
 			   (unsigned long long)a->ino, a->mode, why);
@@ -258,7 +217,7 @@ static int entry_reply(struct zus_req *r, int ret, const struct zus_attr *a,
 		       zus_ino_t want_ino, uint32_t want_type)
 {
 	if (ret)
-		return errno_ok(ret) ? ret : bad_errno(r, ret);
+		return zus_errno_ok(ret) ? ret : bad_errno(r, ret);
 	ret = put_attr(r, a, want_ino, want_type, &r->out.entry.attr);
 	if (!ret && a->ino == r->h.ino && r->def->nr_names) {
 		plugin_err(r, "an entry names its own directory");
@@ -267,7 +226,7 @@ static int entry_reply(struct zus_req *r, int ret, const struct zus_attr *a,
 	if (ret && a->ino && r->ops->size >= offsetof(struct zus_fs_ops,
 						      forget) + sizeof(void *) &&
 	    r->ops->forget)
-		r->ops->forget(r->sb, a->ino, 1);
+		r->ops->forget(&r->ctx, a->ino, 1);
 	return ret;
 }
 
@@ -283,9 +242,9 @@ static int getattr_after(struct zus_req *r, zus_ino_t ino,
 		return -EIO;
 	}
 	memset(&a, 0, sizeof(a));
-	ret = r->ops->getattr(r->sb, ino, &a);
+	ret = r->ops->getattr(&r->ctx, ino, &a);
 	if (ret)
-		return errno_ok(ret) ? ret : bad_errno(r, ret);
+		return zus_errno_ok(ret) ? ret : bad_errno(r, ret);
 	return put_attr(r, &a, ino, 0, z);
 }
 
@@ -319,13 +278,22 @@ static int get_buf(struct zus_req *r, uint64_t len, unsigned int flag,
 	return 0;
 }
 
+/* The request is about an open of the file: the plugin gets its handle. */
+static void ctx_fh(struct zus_req *r, uint64_t fh)
+{
+	if (fh) {
+		r->ctx.fh = fh;
+		r->ctx.flags |= ZUS_CTX_FH;
+	}
+}
+
 static int new_inode_in(struct zus_req *r, const struct zufs_new_inode *z,
 			struct zus_new_inode *ni)
 {
 	uint32_t type = z->mode & S_IFMT;
 
 	if (z->pad || (z->mode & ~(uint32_t)(S_IFMT | 07777)) ||
-	    !type_valid(type) ||
+	    !zus_type_valid(type) ||
 	    ((type == S_IFCHR || type == S_IFBLK) ?
 	     (z->rdev_major >= (1U << 12) || z->rdev_minor >= (1U << 20)) :
 	     (z->rdev_major || z->rdev_minor))) {
@@ -343,32 +311,44 @@ static int new_inode_in(struct zus_req *r, const struct zufs_new_inode *z,
 
 /* ---- superblock ----------------------------------------------------------- */
 
-#define HAS_OP(ops, op) \
-	((ops)->size >= offsetof(struct zus_fs_ops, op) + sizeof(void *) && \
-	 (ops)->op)
+/* Plugin capabilities (ZUS_CAP_*) and the kernel's (ZUFS_CAP_*). */
+static const struct {
+	uint64_t zus, zufs;
+} cap_map[] = {
+	{ ZUS_CAP_XATTR, ZUFS_CAP_XATTR },
+	{ ZUS_CAP_ACL, ZUFS_CAP_ACL },
+	{ ZUS_CAP_MMAP, ZUFS_CAP_MMAP },
+	{ ZUS_CAP_FALLOCATE, ZUFS_CAP_FALLOCATE },
+	{ ZUS_CAP_TMPFILE, ZUFS_CAP_TMPFILE },
+	{ ZUS_CAP_COPY_RANGE, ZUFS_CAP_COPY_RANGE },
+	{ ZUS_CAP_SEEK_DATA, ZUFS_CAP_SEEK_DATA },
+	{ ZUS_CAP_RENAME_EXCHANGE, ZUFS_CAP_RENAME_EXCHANGE },
+	{ ZUS_CAP_OPEN, ZUFS_CAP_OPEN },
+};
 
-/* The capabilities a plugin's ops table gives, before the kernel's mask. */
-static uint64_t plugin_caps(const struct zus_fs_ops *ops)
+/* What this dispatcher can serve: the transport's zus_conn.capable. */
+uint64_t zus_zufs_capable(void)
 {
 	uint64_t caps = 0;
 
-	if (HAS_OP(ops, getxattr) || HAS_OP(ops, setxattr) ||
-	    HAS_OP(ops, listxattr) || HAS_OP(ops, removexattr))
-		caps |= ZUFS_CAP_XATTR | ZUFS_CAP_ACL;
-	if (HAS_OP(ops, write))
-		caps |= ZUFS_CAP_MMAP;
-	if (HAS_OP(ops, fallocate))
-		caps |= ZUFS_CAP_FALLOCATE;
-	if (HAS_OP(ops, tmpfile))
-		caps |= ZUFS_CAP_TMPFILE;
-	if (HAS_OP(ops, copy_range))
-		caps |= ZUFS_CAP_COPY_RANGE;
-	if (HAS_OP(ops, lseek))
-		caps |= ZUFS_CAP_SEEK_DATA;
-	if (HAS_OP(ops, rename))
-		caps |= ZUFS_CAP_RENAME_EXCHANGE;
+	for (size_t i = 0; i < ARRAY_SIZE(cap_map); i++)
+		caps |= cap_map[i].zus;
 	return caps;
 }
+
+static uint64_t zufs_caps(uint64_t want)
+{
+	uint64_t caps = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cap_map); i++)
+		if (want & cap_map[i].zus)
+			caps |= cap_map[i].zufs;
+	return caps;
+}
+
+static const struct zus_transport zufs_transport = {
+	.id = ZUS_TRANSPORT_ZUFS,
+};
 
 static int op_init(struct zus_req *r)
 {
@@ -402,24 +382,27 @@ static int op_init(struct zus_req *r)
 		return -ENODEV;
 	}
 	ret = zus_server_mount(r->srv, in->fs_name, r->name[0], r->name[1],
-			       r->c->client_id, &sb_id, &root);
+			       (in->flags & ZUFS_INIT_RDONLY) ?
+			       ZUS_MOUNT_RDONLY : 0, r->h.uid, r->h.gid,
+			       r->h.pid, r->c->client_id, &zufs_transport,
+			       &sb_id, &root, &si);
 	if (ret)
-		return errno_ok(ret) ? ret : -EIO;
+		return zus_errno_ok(ret) ? ret : -EIO;
 
 	/* The root's attributes, with the superblock visible to nobody else
 	 * yet but this connection (whose only call is this one). */
 	pthread_rwlock_rdlock(&r->srv->sb_lock);
-	si = zus_server_sb_locked(r->srv, sb_id);
 	r->si = si;
 	r->sb = &si->sb;
 	r->ops = si->ops;
+	zus_ctx_init(&r->ctx, si, r->h.uid, r->h.gid, r->h.pid);
 	memset(&a, 0, sizeof(a));
 	ret = -EIO;
 	if (!r->ops->getattr) {
 		plugin_err(r, "has no getattr");
 	} else {
-		ret = r->ops->getattr(r->sb, root, &a);
-		if (ret && !errno_ok(ret))
+		ret = r->ops->getattr(&r->ctx, root, &a);
+		if (ret && !zus_errno_ok(ret))
 			ret = bad_errno(r, ret);
 		if (!ret)
 			ret = put_attr(r, &a, root, S_IFDIR, &out->root);
@@ -431,9 +414,13 @@ static int op_init(struct zus_req *r)
 	}
 	out->major = ZUFS_KERNEL_VERSION;
 	out->minor = ZUFS_KERNEL_MINOR_VERSION;
-	out->caps = plugin_caps(r->ops) & in->caps;
+	out->caps = zufs_caps(lp->conn.want) & in->caps;
 	out->sb_id = sb_id;
-	out->time_gran = 1;
+	out->time_gran = lp->conn.time_gran ? lp->conn.time_gran : 1;
+	out->blksize = lp->conn.blksize;
+	out->max_file_size = lp->conn.max_file_size;
+	out->max_io = lp->conn.max_io > UINT32_MAX ? UINT32_MAX :
+		      (uint32_t)lp->conn.max_io;
 	zus_info("sb %llu: caps 0x%llx (kernel offered 0x%llx), kernel protocol %u.%u",
 		 (unsigned long long)sb_id, (unsigned long long)out->caps,
 		 (unsigned long long)in->caps, in->major, in->minor);
@@ -460,9 +447,9 @@ static int op_statfs(struct zus_req *r)
 	int ret;
 
 	memset(&st, 0, sizeof(st));
-	ret = r->ops->statfs(r->sb, &st);
+	ret = r->ops->statfs(&r->ctx, &st);
 	if (ret)
-		return errno_ok(ret) ? ret : bad_errno(r, ret);
+		return zus_errno_ok(ret) ? ret : bad_errno(r, ret);
 	if (st.bfree > st.blocks || st.bavail > st.bfree ||
 	    st.ffree > st.files || st.namelen > ZUS_NAME_MAX) {
 		plugin_err(r, "inconsistent statfs (blocks %llu bfree %llu bavail %llu files %llu ffree %llu namelen %u)",
@@ -491,8 +478,8 @@ static int op_sync_fs(struct zus_req *r)
 
 	if (in->wait > 1 || in->pad)
 		return -EINVAL;
-	ret = r->ops->sync_fs(r->sb, in->wait);
-	return ret > 0 || !errno_ok(ret) ? bad_errno(r, ret) : ret;
+	ret = r->ops->sync_fs(&r->ctx, in->wait);
+	return ret > 0 || !zus_errno_ok(ret) ? bad_errno(r, ret) : ret;
 }
 
 /* ---- inodes --------------------------------------------------------------- */
@@ -505,14 +492,14 @@ static int op_lookup(struct zus_req *r)
 	if (r->in.name.pad)
 		return -EINVAL;
 	memset(&a, 0, sizeof(a));
-	ret = r->ops->lookup(r->sb, r->h.ino, r->name[0], r->namelen[0], &a);
+	ret = r->ops->lookup(&r->ctx, r->h.ino, r->name[0], r->namelen[0], &a);
 	return entry_reply(r, ret, &a, 0, 0);
 }
 
 static int op_forget(struct zus_req *r)
 {
 	if (r->in.forget.nlookup)
-		r->ops->forget(r->sb, r->h.ino, r->in.forget.nlookup);
+		r->ops->forget(&r->ctx, r->h.ino, r->in.forget.nlookup);
 	return 0;
 }
 
@@ -542,7 +529,7 @@ static int op_batch_forget(struct zus_req *r)
 	}
 	for (i = 0; i < in->count; i++) {
 		memcpy(&e, r->entries + i * sizeof(e), sizeof(e));
-		r->ops->forget(r->sb, e.ino, e.nlookup);
+		r->ops->forget(&r->ctx, e.ino, e.nlookup);
 	}
 	return 0;
 }
@@ -553,9 +540,9 @@ static int op_getattr(struct zus_req *r)
 	int ret;
 
 	memset(&a, 0, sizeof(a));
-	ret = r->ops->getattr(r->sb, r->h.ino, &a);
+	ret = r->ops->getattr(&r->ctx, r->h.ino, &a);
 	if (ret)
-		return errno_ok(ret) ? ret : bad_errno(r, ret);
+		return zus_errno_ok(ret) ? ret : bad_errno(r, ret);
 	return put_attr(r, &a, r->h.ino, 0, &r->out.entry.attr);
 }
 
@@ -587,9 +574,9 @@ static int op_setattr(struct zus_req *r)
 	sa.ctime.tv_sec = (int64_t)in->ctime;
 	sa.ctime.tv_nsec = in->ctimensec;
 	memset(&a, 0, sizeof(a));
-	ret = r->ops->setattr(r->sb, r->h.ino, &sa, &a);
+	ret = r->ops->setattr(&r->ctx, r->h.ino, &sa, &a);
 	if (ret)
-		return errno_ok(ret) ? ret : bad_errno(r, ret);
+		return zus_errno_ok(ret) ? ret : bad_errno(r, ret);
 	return put_attr(r, &a, r->h.ino, 0, &r->out.entry.attr);
 }
 
@@ -609,10 +596,10 @@ static int op_mknod_mkdir(struct zus_req *r)
 		return -EINVAL;
 	memset(&a, 0, sizeof(a));
 	if (dir)
-		ret = r->ops->mkdir(r->sb, r->h.ino, r->name[0], r->namelen[0],
+		ret = r->ops->mkdir(&r->ctx, r->h.ino, r->name[0], r->namelen[0],
 				    &ni, &a);
 	else
-		ret = r->ops->mknod(r->sb, r->h.ino, r->name[0], r->namelen[0],
+		ret = r->ops->mknod(&r->ctx, r->h.ino, r->name[0], r->namelen[0],
 				    &ni, &a);
 	return entry_reply(r, ret, &a, 0, type);
 }
@@ -636,7 +623,7 @@ static int op_symlink(struct zus_req *r)
 	if (memchr(target, '\0', in->targetlen))
 		return -EINVAL;
 	memset(&a, 0, sizeof(a));
-	ret = r->ops->symlink(r->sb, r->h.ino, r->name[0], r->namelen[0],
+	ret = r->ops->symlink(&r->ctx, r->h.ino, r->name[0], r->namelen[0],
 			      target, in->targetlen, &ni, &a);
 	return entry_reply(r, ret, &a, 0, S_IFLNK);
 }
@@ -650,9 +637,9 @@ static int op_readlink(struct zus_req *r)
 	if (in->pad || !in->size || in->size > ZUFS_SYMLINK_MAX ||
 	    get_buf(r, in->size, ZUS_BUF_WRITE, &buf))
 		return -EINVAL;
-	ret = r->ops->readlink(r->sb, r->h.ino, buf, in->size);
+	ret = r->ops->readlink(&r->ctx, r->h.ino, buf, in->size);
 	if (ret < 0)
-		return errno_ok(ret) ? (int)ret : bad_errno(r, ret);
+		return zus_errno_ok(ret) ? (int)ret : bad_errno(r, ret);
 	if (ret == 0 || (size_t)ret > in->size ||
 	    memchr(buf, '\0', (size_t)ret)) {
 		plugin_err(r, "readlink length %zd (buffer %u) or a NUL in the target",
@@ -672,7 +659,7 @@ static int op_link(struct zus_req *r)
 	if (in->pad || !in->ino)
 		return -EINVAL;
 	memset(&a, 0, sizeof(a));
-	ret = r->ops->link(r->sb, in->ino, r->h.ino, r->name[0], r->namelen[0],
+	ret = r->ops->link(&r->ctx, in->ino, r->h.ino, r->name[0], r->namelen[0],
 			   &a);
 	return entry_reply(r, ret, &a, in->ino, 0);
 }
@@ -684,10 +671,10 @@ static int op_unlink_rmdir(struct zus_req *r)
 	if (r->in.name.pad)
 		return -EINVAL;
 	if (r->h.opcode == ZUFS_OP_RMDIR)
-		ret = r->ops->rmdir(r->sb, r->h.ino, r->name[0], r->namelen[0]);
+		ret = r->ops->rmdir(&r->ctx, r->h.ino, r->name[0], r->namelen[0]);
 	else
-		ret = r->ops->unlink(r->sb, r->h.ino, r->name[0], r->namelen[0]);
-	return ret > 0 || !errno_ok(ret) ? bad_errno(r, ret) : ret;
+		ret = r->ops->unlink(&r->ctx, r->h.ino, r->name[0], r->namelen[0]);
+	return ret > 0 || !zus_errno_ok(ret) ? bad_errno(r, ret) : ret;
 }
 
 static int op_rename(struct zus_req *r)
@@ -699,9 +686,9 @@ static int op_rename(struct zus_req *r)
 	    (in->flags & ~(ZUFS_RENAME_NOREPLACE | ZUFS_RENAME_EXCHANGE)) ||
 	    in->flags == (ZUFS_RENAME_NOREPLACE | ZUFS_RENAME_EXCHANGE))
 		return -EINVAL;
-	ret = r->ops->rename(r->sb, r->h.ino, r->name[0], r->namelen[0],
+	ret = r->ops->rename(&r->ctx, r->h.ino, r->name[0], r->namelen[0],
 			     in->newdir, r->name[1], r->namelen[1], in->flags);
-	return ret > 0 || !errno_ok(ret) ? bad_errno(r, ret) : ret;
+	return ret > 0 || !zus_errno_ok(ret) ? bad_errno(r, ret) : ret;
 }
 
 static int op_tmpfile(struct zus_req *r)
@@ -714,7 +701,7 @@ static int op_tmpfile(struct zus_req *r)
 	    (ni.mode & S_IFMT) != S_IFREG)
 		return -EINVAL;
 	memset(&a, 0, sizeof(a));
-	ret = r->ops->tmpfile(r->sb, r->h.ino, &ni, &a);
+	ret = r->ops->tmpfile(&r->ctx, r->h.ino, &ni, &a);
 	return entry_reply(r, ret, &a, 0, S_IFREG);
 }
 
@@ -762,6 +749,7 @@ static int op_readdir(struct zus_req *r)
 {
 	const struct zufs_readdir_in *in = &r->in.readdir;
 	struct zus_dir_ctx ctx;
+	bool eof;
 	void *buf;
 	int ret;
 
@@ -773,22 +761,52 @@ static int op_readdir(struct zus_req *r)
 	ctx.cap = in->size;
 	ctx.encode = dirent_encode;
 	ctx.evil = r->si->evil.flags;
-	ret = r->ops->readdir(r->sb, r->h.ino, in->cookie, &ctx);
+	ctx_fh(r, in->fh);
+	ret = r->ops->readdir(&r->ctx, r->h.ino, in->cookie, &ctx);
+	ret = zus_readdir_result(&ctx, ret, &eof);
 	if (ret)
-		return ret > 0 || !errno_ok(ret) ? bad_errno(r, ret) : ret;
+		return ret;
 	r->out.readdir.len = (uint32_t)ctx.used;
-	/* The plugin stopped without filling the reply: it had no more. */
-	r->out.readdir.flags = ctx.full ? 0 : ZUFS_READDIR_EOF;
+	r->out.readdir.flags = eof ? ZUFS_READDIR_EOF : 0;
 	return 0;
 }
 
 /* ---- file data ------------------------------------------------------------ */
 
+/* open(2) flags a plugin may see (O_CREAT, O_EXCL, O_NOCTTY and O_TRUNC
+ * are the kernel's business). */
+#define ZUS_OPEN_FLAGS_OK \
+	(O_ACCMODE | O_APPEND | O_NONBLOCK | O_DSYNC | O_DIRECT | \
+	 O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | \
+	 O_SYNC | O_PATH | O_TMPFILE | FASYNC)
+
 static int op_open(struct zus_req *r)
 {
-	/* No open op in the plugin API: the table has none, so never here. */
-	(void)r;
-	return -ENOSYS;
+	const struct zufs_open_in *in = &r->in.open;
+	struct zus_open_out o;
+	int ret;
+
+	if (in->pad || (in->flags & ~(uint32_t)ZUS_OPEN_FLAGS_OK))
+		return -EINVAL;
+	memset(&o, 0, sizeof(o));
+	ret = r->ops->open(&r->ctx, r->h.ino, in->flags, &o);
+	if (ret)
+		return ret > 0 || !zus_errno_ok(ret) ? bad_errno(r, ret) : ret;
+	/* ZUS_OPEN_* are hints for page-cache transports: zuf caches file
+	 * data only for mmap and keeps no per-open cache policy. */
+	r->out.open.fh = o.fh;
+	return 0;
+}
+
+static int op_release(struct zus_req *r)
+{
+	const struct zufs_release_in *in = &r->in.release;
+
+	if (in->pad || (in->flags & ~(uint32_t)ZUS_OPEN_FLAGS_OK))
+		return -EINVAL;
+	ctx_fh(r, in->fh);
+	r->ops->release(&r->ctx, r->h.ino, in->flags);
+	return 0;
 }
 
 static int io_in_check(const struct zufs_io_in *in, bool write)
@@ -812,10 +830,11 @@ static int op_read(struct zus_req *r)
 	if (io_in_check(in, false) ||
 	    get_buf(r, in->len, ZUS_BUF_WRITE, &buf))
 		return -EINVAL;
-	ret = in->len ? r->ops->read(r->sb, r->h.ino, buf, in->len, in->offset)
+	ctx_fh(r, in->fh);
+	ret = in->len ? r->ops->read(&r->ctx, r->h.ino, buf, in->len, in->offset)
 		      : 0;
 	if (ret < 0)
-		return errno_ok(ret) ? (int)ret : bad_errno(r, ret);
+		return zus_errno_ok(ret) ? (int)ret : bad_errno(r, ret);
 	if ((uint64_t)ret > in->len) {
 		plugin_err(r, "read %zd bytes of %llu", ret,
 			   (unsigned long long)in->len);
@@ -836,12 +855,13 @@ static int op_write(struct zus_req *r)
 
 	if (io_in_check(in, true) || get_buf(r, in->len, ZUS_BUF_READ, &buf))
 		return -EINVAL;
+	ctx_fh(r, in->fh);
 	if (in->flags & ZUFS_WRITE_APPEND)
 		flags |= ZUS_WRITE_APPEND;
-	ret = in->len ? r->ops->write(r->sb, r->h.ino, buf, in->len,
+	ret = in->len ? r->ops->write(&r->ctx, r->h.ino, buf, in->len,
 				      in->offset, flags) : 0;
 	if (ret < 0)
-		return errno_ok(ret) ? (int)ret : bad_errno(r, ret);
+		return zus_errno_ok(ret) ? (int)ret : bad_errno(r, ret);
 	if ((uint64_t)ret > in->len) {
 		plugin_err(r, "wrote %zd bytes of %llu", ret,
 			   (unsigned long long)in->len);
@@ -873,8 +893,9 @@ static int op_fsync(struct zus_req *r)
 
 	if (in->pad || in->datasync > 1)
 		return -EINVAL;
-	ret = r->ops->fsync(r->sb, r->h.ino, in->datasync);
-	return ret > 0 || !errno_ok(ret) ? bad_errno(r, ret) : ret;
+	ctx_fh(r, in->fh);
+	ret = r->ops->fsync(&r->ctx, r->h.ino, in->datasync);
+	return ret > 0 || !zus_errno_ok(ret) ? bad_errno(r, ret) : ret;
 }
 
 static int op_fallocate(struct zus_req *r)
@@ -892,9 +913,10 @@ static int op_fallocate(struct zus_req *r)
 	    in->len > ZUS_MAX_FILE_SIZE - in->offset)
 		return -EFBIG;
 	/* ZUFS_FALLOC_* and ZUS_FALLOC_* share their values (checked below). */
-	ret = r->ops->fallocate(r->sb, r->h.ino, in->mode, in->offset, in->len);
+	ctx_fh(r, in->fh);
+	ret = r->ops->fallocate(&r->ctx, r->h.ino, in->mode, in->offset, in->len);
 	if (ret)
-		return ret > 0 || !errno_ok(ret) ? bad_errno(r, ret) : ret;
+		return ret > 0 || !zus_errno_ok(ret) ? bad_errno(r, ret) : ret;
 	return getattr_after(r, r->h.ino, &r->out.entry.attr);
 }
 
@@ -906,9 +928,10 @@ static int op_lseek(struct zus_req *r)
 	if (in->pad || in->offset > ZUS_MAX_FILE_SIZE ||
 	    (in->whence != ZUFS_SEEK_DATA && in->whence != ZUFS_SEEK_HOLE))
 		return -EINVAL;
-	ret = r->ops->lseek(r->sb, r->h.ino, in->offset, (int)in->whence);
+	ctx_fh(r, in->fh);
+	ret = r->ops->lseek(&r->ctx, r->h.ino, in->offset, (int)in->whence);
 	if (ret < 0)
-		return errno_ok(ret) ? (int)ret : bad_errno(r, ret);
+		return zus_errno_ok(ret) ? (int)ret : bad_errno(r, ret);
 	if ((uint64_t)ret < in->offset) {
 		plugin_err(r, "lseek from %llu returned %lld",
 			   (unsigned long long)in->offset, (long long)ret);
@@ -929,10 +952,11 @@ static int op_copy_range(struct zus_req *r)
 	    in->off_in > ZUS_MAX_FILE_SIZE || in->off_out > ZUS_MAX_FILE_SIZE ||
 	    in->len > (uint64_t)SSIZE_MAX)
 		return -EINVAL;
-	ret = r->ops->copy_range(r->sb, r->h.ino, in->off_in, in->ino_out,
-				 in->off_out, in->len);
+	ctx_fh(r, in->fh_out);
+	ret = r->ops->copy_range(&r->ctx, r->h.ino, in->fh_in, in->off_in,
+				 in->ino_out, in->off_out, in->len);
 	if (ret < 0)
-		return errno_ok(ret) ? (int)ret : bad_errno(r, ret);
+		return zus_errno_ok(ret) ? (int)ret : bad_errno(r, ret);
 	if ((uint64_t)ret > in->len) {
 		plugin_err(r, "copied %zd bytes of %llu", ret,
 			   (unsigned long long)in->len);
@@ -968,9 +992,9 @@ static int op_getxattr(struct zus_req *r)
 	if (xattr_in_check(r, true) ||
 	    get_buf(r, in->size, ZUS_BUF_WRITE, &buf))
 		return -EINVAL;
-	ret = r->ops->getxattr(r->sb, r->h.ino, r->name[0], buf, in->size);
+	ret = r->ops->getxattr(&r->ctx, r->h.ino, r->name[0], buf, in->size);
 	if (ret < 0)
-		return errno_ok(ret) ? (int)ret : bad_errno(r, ret);
+		return zus_errno_ok(ret) ? (int)ret : bad_errno(r, ret);
 	if (ret > ZUFS_XATTR_SIZE_MAX || (in->size && (size_t)ret > in->size)) {
 		plugin_err(r, "xattr length %zd (buffer %u)", ret, in->size);
 		return -EIO;
@@ -989,9 +1013,9 @@ static int op_setxattr(struct zus_req *r)
 	    (in->flags & ~(ZUFS_XATTR_CREATE | ZUFS_XATTR_REPLACE)) ||
 	    get_buf(r, in->size, ZUS_BUF_READ, &buf))
 		return -EINVAL;
-	ret = r->ops->setxattr(r->sb, r->h.ino, r->name[0], buf ? buf : "",
+	ret = r->ops->setxattr(&r->ctx, r->h.ino, r->name[0], buf ? buf : "",
 			       in->size, in->flags);
-	return ret > 0 || !errno_ok(ret) ? bad_errno(r, ret) : ret;
+	return ret > 0 || !zus_errno_ok(ret) ? bad_errno(r, ret) : ret;
 }
 
 static int op_listxattr(struct zus_req *r)
@@ -1003,9 +1027,9 @@ static int op_listxattr(struct zus_req *r)
 	if (xattr_in_check(r, false) ||
 	    get_buf(r, in->size, ZUS_BUF_WRITE, (void **)&buf))
 		return -EINVAL;
-	ret = r->ops->listxattr(r->sb, r->h.ino, buf, in->size);
+	ret = r->ops->listxattr(&r->ctx, r->h.ino, buf, in->size);
 	if (ret < 0)
-		return errno_ok(ret) ? (int)ret : bad_errno(r, ret);
+		return zus_errno_ok(ret) ? (int)ret : bad_errno(r, ret);
 	if (ret > ZUFS_XATTR_SIZE_MAX || (in->size && (size_t)ret > in->size) ||
 	    (in->size && ret && buf[ret - 1] != '\0')) {
 		plugin_err(r, "xattr list of %zd bytes (buffer %u), or not NUL terminated",
@@ -1022,8 +1046,8 @@ static int op_removexattr(struct zus_req *r)
 
 	if (xattr_in_check(r, true) || r->in.xattr.size || r->c->nr_bufs)
 		return -EINVAL;
-	ret = r->ops->removexattr(r->sb, r->h.ino, r->name[0]);
-	return ret > 0 || !errno_ok(ret) ? bad_errno(r, ret) : ret;
+	ret = r->ops->removexattr(&r->ctx, r->h.ino, r->name[0]);
+	return ret > 0 || !zus_errno_ok(ret) ? bad_errno(r, ret) : ret;
 }
 
 /* ---- the table ------------------------------------------------------------ */
@@ -1081,10 +1105,12 @@ static const struct zus_opdef zus_opdefs[] = {
 	   OPS(tmpfile), true, false),
 	OP(READDIR, "readdir", op_readdir, IN(readdir_in), IN(readdir_out),
 	   OPS(readdir), true, true),
-	/* OPEN/RELEASE: the plugin API has no open (see writing-a-plugin.md):
-	 * ZUFS_CAP_OPEN is never agreed, so the kernel never sends them. */
-	OP(OPEN, "open", op_open, IN(open_in), IN(open_out), 0, true, false),
-	OP(RELEASE, "release", op_open, IN(release_in), 0, 0, true, false),
+	/* OPEN/RELEASE: sent only when ZUFS_CAP_OPEN was agreed, i.e. the
+	 * plugin wants ZUS_CAP_OPEN (and so has open and release). */
+	OP(OPEN, "open", op_open, IN(open_in), IN(open_out), OPS(open), true,
+	   false),
+	OP(RELEASE, "release", op_release, IN(release_in), 0, OPS(release),
+	   true, false),
 	OP(READ, "read", op_read, IN(io_in), IN(read_out), OPS(read), true,
 	   true),
 	OP(WRITE, "write", op_write, IN(io_in), IN(write_out), OPS(write), true,
@@ -1361,6 +1387,9 @@ int32_t zus_dispatch(struct zus_server *srv, struct zus_call *c)
 		}
 		r.sb = &r.si->sb;
 		r.ops = r.si->ops;
+		zus_ctx_init(&r.ctx, r.si, r.h.uid, r.h.gid, r.h.pid);
+		if (!r.h.pid)
+			r.ctx.flags |= ZUS_CTX_KERNEL;
 		if (r.def->op_off &&
 		    (r.ops->size < r.def->op_off + sizeof(void *) ||
 		     !*(void *const *)((const char *)r.ops + r.def->op_off))) {

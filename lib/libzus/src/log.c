@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * log.c - the logger plugins and zusd share: one line per message on
- * stderr, filtered by level. Under systemd (JOURNAL_STREAM set) lines carry
+ * log.c - the logger of zusd, and of plugins through host->log: one line
+ * per message on stderr, filtered by level. Under systemd (JOURNAL_STREAM set) lines carry
  * a "<N>" priority prefix the journal understands; otherwise a level name.
  */
 #include <stdarg.h>
@@ -19,11 +19,10 @@ static const char *const level_names[] = {
 	[ZUS_LOG_INFO] = "info", [ZUS_LOG_DEBUG] = "debug",
 };
 
-ZUS_EXPORT void zus_log(int level, const char *fmt, ...)
+void zus_vlog(int level, const char *fmt, va_list ap)
 {
 	static int journal = -1;
 	char line[1024];
-	va_list ap;
 
 	if (level < 0)
 		level = 0;
@@ -34,12 +33,19 @@ ZUS_EXPORT void zus_log(int level, const char *fmt, ...)
 	if (journal < 0)
 		journal = getenv("JOURNAL_STREAM") != NULL;
 
-	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
 	/* One fprintf per line: stdio locks the stream, lines do not mix. */
 	if (journal)
 		fprintf(stderr, "<%d>%s\n", level, line);
 	else
 		fprintf(stderr, "zusd: %s: %s\n", level_names[level], line);
+}
+
+void zus_log(int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	zus_vlog(level, fmt, ap);
+	va_end(ap);
 }

@@ -54,8 +54,12 @@ int zus_plugin_wrap(const struct zus_plugin *p, void *dl, const char *path,
 		return -EINVAL;
 	}
 	if (p->abi_version != ZUS_ABI_VERSION) {
-		zus_err("%s: plugin ABI version %u, this zusd speaks %u", path,
-			p->abi_version, ZUS_ABI_VERSION);
+		if (p->abi_version == 1)
+			zus_err("%s: built for zus plugin ABI 1; this zusd loads ABI %u plugins only: rebuild it against zus.h of ABI %u (docs/writing-a-plugin.md, \"Porting from ABI 1\")",
+				path, ZUS_ABI_VERSION, ZUS_ABI_VERSION);
+		else
+			zus_err("%s: plugin ABI version %u, this zusd speaks %u",
+				path, p->abi_version, ZUS_ABI_VERSION);
 		return -EPROTONOSUPPORT;
 	}
 	if (!p->name || !zus_fs_name_valid(p->name)) {
@@ -163,8 +167,134 @@ int zus_plugin_load(const char *spec, const char *const *dirs,
 	return err;
 }
 
+/* The ops each capability needs (zus.h). */
+static const struct {
+	uint64_t cap;
+	const char *name;
+	size_t ops[4];
+} cap_ops[] = {
+	{ ZUS_CAP_XATTR, "XATTR", { offsetof(struct zus_fs_ops, getxattr),
+		offsetof(struct zus_fs_ops, setxattr),
+		offsetof(struct zus_fs_ops, listxattr),
+		offsetof(struct zus_fs_ops, removexattr) } },
+	{ ZUS_CAP_FALLOCATE, "FALLOCATE",
+		{ offsetof(struct zus_fs_ops, fallocate) } },
+	{ ZUS_CAP_TMPFILE, "TMPFILE", { offsetof(struct zus_fs_ops, tmpfile) } },
+	{ ZUS_CAP_COPY_RANGE, "COPY_RANGE",
+		{ offsetof(struct zus_fs_ops, copy_range) } },
+	{ ZUS_CAP_SEEK_DATA, "SEEK_DATA", { offsetof(struct zus_fs_ops, lseek) } },
+	{ ZUS_CAP_OPEN, "OPEN", { offsetof(struct zus_fs_ops, open),
+		offsetof(struct zus_fs_ops, release) } },
+	{ ZUS_CAP_RENAME_EXCHANGE, "RENAME_EXCHANGE",
+		{ offsetof(struct zus_fs_ops, rename) } },
+	{ ZUS_CAP_MMAP, "MMAP", { offsetof(struct zus_fs_ops, write) } },
+};
+
+static bool has_op_at(const struct zus_fs_ops *ops, size_t off)
+{
+	return ops->size >= off + sizeof(void *) &&
+	       *(void *const *)((const char *)ops + off);
+}
+
+static int conn_check(const struct zus_loaded_plugin *lp,
+		      const struct zus_conn *c)
+{
+	const char *path = lp->path;
+
+	if (c->want & ~ZUS_CAP_ALL) {
+		zus_err("%s: init wants unknown capabilities 0x%llx", path,
+			(unsigned long long)(c->want & ~ZUS_CAP_ALL));
+		return -EINVAL;
+	}
+	if ((c->want & ZUS_CAP_ACL) && !(c->want & ZUS_CAP_XATTR)) {
+		zus_err("%s: init wants ACL without XATTR (ACLs are xattrs)",
+			path);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < sizeof(cap_ops) / sizeof(cap_ops[0]); i++) {
+		if (!(c->want & cap_ops[i].cap))
+			continue;
+		for (size_t j = 0; j < 4 && cap_ops[i].ops[j]; j++)
+			if (!has_op_at(&lp->ops, cap_ops[i].ops[j])) {
+				zus_err("%s: init wants %s but the ops table lacks one of its ops (zus.h lists them)",
+					path, cap_ops[i].name);
+				return -EINVAL;
+			}
+	}
+	if (c->time_gran > 1000000000U) {
+		zus_err("%s: time_gran %u ns is more than a second", path,
+			c->time_gran);
+		return -EINVAL;
+	}
+	if (c->blksize && (c->blksize < 512 || c->blksize > (1U << 20) ||
+			   (c->blksize & (c->blksize - 1)))) {
+		zus_err("%s: blksize %u is not a power of 2 in 512..1M", path,
+			c->blksize);
+		return -EINVAL;
+	}
+	if (c->max_file_size > ZUS_MAX_FILE_SIZE) {
+		zus_err("%s: max_file_size beyond 2^63-1", path);
+		return -EINVAL;
+	}
+	if (c->flags & ~ZUS_CONN_RDONLY) {
+		zus_err("%s: unknown conn flags 0x%x", path, c->flags);
+		return -EINVAL;
+	}
+	if (c->pad || c->size != sizeof(*c) || c->transport != lp->conn.transport ||
+	    c->capable != lp->conn.capable) {
+		zus_err("%s: init changed host fields of struct zus_conn", path);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int zus_plugin_init(struct zus_loaded_plugin *lp, unsigned int transport,
+		    uint64_t capable)
+{
+	struct zus_conn c;
+	int err = 0;
+
+	if (lp->inited)
+		return -EALREADY;
+	memset(&lp->conn, 0, sizeof(lp->conn));
+	lp->conn.size = sizeof(lp->conn);
+	lp->conn.transport = transport;
+	lp->conn.capable = capable & ZUS_CAP_ALL;
+	c = lp->conn;
+	lp->fs_priv = NULL;
+	if (ZUS_HAS_OP(&lp->ops, init)) {
+		err = lp->ops.init(&zus_host, &c, &lp->fs_priv);
+		if (err) {
+			if (err > 0 || !zus_errno_ok(err)) {
+				zus_err("%s: init returned %d, not 0 or -errno",
+					lp->path, err);
+				err = -EIO;
+			} else {
+				zus_err("%s: init refused to start: %s",
+					lp->path, strerror(-err));
+			}
+			return err;
+		}
+	}
+	lp->inited = true;	/* destroy() runs from here on */
+	err = conn_check(lp, &c);
+	if (err)
+		return err;
+	if (c.want & ~c.capable)
+		zus_log(ZUS_LOG_NOTICE,
+			"%s: capabilities 0x%llx wanted but not offered by this transport: not used",
+			lp->path, (unsigned long long)(c.want & ~c.capable));
+	c.want &= c.capable;
+	lp->conn = c;
+	zus_info("%s: started (transport %u, capabilities 0x%llx)", lp->path,
+		 transport, (unsigned long long)c.want);
+	return 0;
+}
+
 void zus_plugin_unload(struct zus_loaded_plugin *lp)
 {
+	if (lp->inited && ZUS_HAS_OP(&lp->ops, destroy))
+		lp->ops.destroy(lp->fs_priv);
 	if (lp->dl)
 		dlclose(lp->dl);
 	free(lp);

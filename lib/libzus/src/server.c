@@ -72,10 +72,25 @@ int zus_server_add_plugin(struct zus_server *srv, struct zus_loaded_plugin *lp)
 	return 0;
 }
 
+void zus_ctx_init(struct zus_ctx *ctx, struct zus_sb_inst *si, uint32_t uid,
+		  uint32_t gid, uint32_t pid)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->size = sizeof(*ctx);
+	ctx->sb = &si->sb;
+	ctx->uid = uid;
+	ctx->gid = gid;
+	ctx->pid = pid;
+}
+
 int zus_server_mount(struct zus_server *srv, const char *fsname,
 		     const char *source, const char *options,
-		     uint64_t client_id, uint64_t *sb_id, zus_ino_t *root)
+		     unsigned int mount_flags, uint32_t uid, uint32_t gid,
+		     uint32_t pid, uint64_t client_id,
+		     const struct zus_transport *t, uint64_t *sb_id,
+		     zus_ino_t *root, struct zus_sb_inst **sip)
 {
+	struct zus_ctx ctx;
 	struct zus_loaded_plugin *lp;
 	struct zus_sb_inst *si;
 	char *opts;
@@ -86,6 +101,19 @@ int zus_server_mount(struct zus_server *srv, const char *fsname,
 	if (!lp) {
 		zus_err("mount: no plugin for fs '%s'", fsname);
 		return -ENODEV;
+	}
+	if (!lp->inited || lp->conn.transport != t->id) {
+		zus_err("mount: plugin '%s' was not started for this transport",
+			fsname);
+		return -EIO;
+	}
+	if (mount_flags & ~ZUS_MOUNT_RDONLY)
+		return -EINVAL;
+	if ((lp->conn.flags & ZUS_CONN_RDONLY) &&
+	    !(mount_flags & ZUS_MOUNT_RDONLY)) {
+		zus_err("mount: fs '%s' is read-only: mount it with -o ro",
+			fsname);
+		return -EROFS;
 	}
 	si = calloc(1, sizeof(*si));
 	opts = strdup(options);
@@ -101,12 +129,17 @@ int zus_server_mount(struct zus_server *srv, const char *fsname,
 	si->lp = lp;
 	si->ops = &lp->ops;
 	si->sb.plugin = lp->plugin;
+	si->sb.fs_priv = lp->fs_priv;
+	si->sb.host = &zus_host;
+	si->sb.mount_flags = mount_flags;
+	si->transport = t;
 	si->client_id = client_id;
 	si->sb.sb_id = __atomic_fetch_add(&srv->next_sb_id, 1,
 					  __ATOMIC_RELAXED);
 
 	/* The plugin's mount may take time: other mounts keep running. */
-	err = lp->ops.mount(&si->sb, source, opts, &si->root);
+	zus_ctx_init(&ctx, si, uid, gid, pid);
+	err = lp->ops.mount(&ctx, source, opts, mount_flags, &si->root);
 	if (err > 0 || (!err && !si->root)) {
 		zus_err("mount: plugin '%s' returned %d, root ino %llu: broken plugin",
 			fsname, err, (unsigned long long)si->root);
@@ -136,6 +169,8 @@ int zus_server_mount(struct zus_server *srv, const char *fsname,
 	free(opts);
 	*sb_id = si->sb.sb_id;
 	*root = si->root;
+	if (sip)
+		*sip = si;
 	zus_info("mounted sb %llu: fs %s, source '%s', options '%s'",
 		 (unsigned long long)*sb_id, fsname, source, options);
 	return 0;

@@ -158,6 +158,14 @@ struct zus_sb_inst {
 	struct zus_evil evil;		/* test mode; all zero normally */
 };
 
+struct zus_server {
+	struct zus_loaded_plugin *plugins;
+	pthread_rwlock_t sb_lock;	/* readers: requests; writer: (u)mount */
+	struct zus_sb_inst **sbs;
+	size_t nr_sbs, cap_sbs;
+	uint64_t next_sb_id;
+};
+
 /* A request context for an op on si (fh 0 and no ZUS_CTX_FH: no open). */
 void zus_ctx_init(struct zus_ctx *ctx, struct zus_sb_inst *si, uint32_t uid,
 		  uint32_t gid, uint32_t pid);
@@ -245,6 +253,8 @@ struct zus_call {
  * the kernel receives (0 or -errno); c->reply_len is set.
  */
 int32_t zus_dispatch(struct zus_server *srv, struct zus_call *c);
+/* ZUS_CAP_* the zufs dispatcher serves (zus_plugin_init's capable). */
+uint64_t zus_zufs_capable(void);
 /* Name of an opcode ("lookup"), "?" if unknown. */
 const char *zus_op_name(unsigned int opcode);
 /* Inline request/reply size the ucchan service must offer. */
