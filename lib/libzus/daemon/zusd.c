@@ -37,6 +37,10 @@
 #include <linux/zufs.h>
 
 #include "zus_i.h"
+#include "zusd_fuse.h"
+#ifdef ZUS_HAVE_FUSE
+#include "fuse_i.h"
+#endif
 
 #define MAX_PLUGINS	32
 #define ZUSD_DEFAULT_SERVICE	"zufs"
@@ -65,6 +69,7 @@ struct zusd {
 	unsigned int stop_timeout;	/* seconds; 0: wait forever */
 	pthread_mutex_t busy_lock;	/* the list, not the entries */
 	struct zusd_busy *busy;
+	struct zusd_fuse_args fuse;	/* --transport fuse (zusd_fuse.c) */
 };
 
 static void usage(FILE *f)
@@ -87,6 +92,13 @@ static void usage(FILE *f)
 "                          (default %d; 0 waits forever)\n"
 "      --evil              test mode: allow the evil= mount option and\n"
 "                          $ZUSD_EVIL (broken replies; see zusd(8))\n"
+"      --transport fuse    serve one mount over FUSE (stock kernel, no zufs\n"
+"                          modules) instead of zufs: with --mount DIR\n"
+"      --mount DIR         (fuse) mount on DIR; zusd exits when unmounted\n"
+"      --source SRC        (fuse) the mount's source (default: fs name)\n"
+"  -o OPTIONS              (fuse) mount options: fs=, the plugin's (size=...),\n"
+"                          ro, nosuid..., allow_other, timeout=SEC, direct_io,\n"
+"                          readdirplus, max_threads=N (see zusd(8))\n"
 "  -v, --verbose           more logging (repeat for debug)\n"
 "  -q, --quiet             errors only\n"
 "  -h, --help              this help\n"
@@ -109,6 +121,9 @@ static int parse_args(struct zusd *d, int argc, char **argv)
 		{ "force",	no_argument,	   NULL, 'f' },
 		{ "stop-timeout", required_argument, NULL, 'T' },
 		{ "evil",	no_argument,	   NULL, 'E' },
+		{ "transport",	required_argument, NULL, 'X' },
+		{ "mount",	required_argument, NULL, 'M' },
+		{ "source",	required_argument, NULL, 'F' },
 		{ "verbose",	no_argument,	   NULL, 'v' },
 		{ "quiet",	no_argument,	   NULL, 'q' },
 		{ "help",	no_argument,	   NULL, 'h' },
@@ -123,7 +138,7 @@ static int parse_args(struct zusd *d, int argc, char **argv)
 	d->mode = 0600;
 	d->ready_fd = -1;
 	d->stop_timeout = ZUSD_DEFAULT_STOP_TIMEOUT;
-	while ((c = getopt_long(argc, argv, "p:s:m:fvqhV", longopts,
+	while ((c = getopt_long(argc, argv, "p:s:m:o:fvqhV", longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'p':
@@ -177,6 +192,20 @@ static int parse_args(struct zusd *d, int argc, char **argv)
 			zus_evil_allowed = true;
 			zus_warn("--evil: test mode, mounts may ask for broken replies");
 			break;
+		case 'X':
+			if (zusd_fuse_transport(&d->fuse, optarg))
+				return 2;
+			break;
+		case 'M':
+			d->fuse.mountpoint = optarg;
+			break;
+		case 'F':
+			d->fuse.source = optarg;
+			break;
+		case 'o':
+			if (zusd_fuse_add_opts(&d->fuse, optarg))
+				return 2;
+			break;
 		case 'v':
 			if (zus_log_level < ZUS_LOG_DEBUG)
 				zus_log_level++;
@@ -205,6 +234,8 @@ static int parse_args(struct zusd *d, int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (zusd_fuse_check_args(&d->fuse))
+		return 2;
 	return -1;			/* go on */
 }
 
@@ -533,6 +564,14 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	ret = 1;
+#ifdef ZUS_HAVE_FUSE
+	if (d.fuse.fuse) {		/* one FUSE mount instead of ucchan */
+		if (!load_plugins(&d, ZUS_TRANSPORT_FUSE, zus_fuse_capable()))
+			ret = zusd_fuse_main(&d.srv, &d.fuse, d.ready_fd,
+					     d.force, &set);
+		goto out_srv;
+	}
+#endif
 	if (load_plugins(&d, ZUS_TRANSPORT_ZUFS, zus_zufs_capable()))
 		goto out_srv;
 

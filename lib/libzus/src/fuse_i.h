@@ -27,9 +27,11 @@ struct zus_fuse_conf {
 	unsigned int max_idle;	/* idle workers kept (0: its default) */
 };
 
+/* ZUS_CAP_* the FUSE transport serves (zus_plugin_init's capable). */
+uint64_t zus_fuse_capable(void);
 /*
- * Start plugin lp for the FUSE transport (zus_plugin_init with what FUSE
- * can do) and create the libfuse session. fuse_opts: libfuse mount
+ * Create the libfuse session for plugin lp, started for the FUSE
+ * transport (zus_plugin_init(lp, ZUS_TRANSPORT_FUSE, zus_fuse_capable())). fuse_opts: libfuse mount
  * options ("allow_other,nosuid", may be ""); default_permissions is
  * always added. -errno (logged) on failure.
  */

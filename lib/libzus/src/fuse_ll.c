@@ -1690,6 +1690,11 @@ static void notify_stop(struct zus_fuse *zf)
 
 /* ---- the transport's API (fuse_i.h) ---------------------------------------- */
 
+uint64_t zus_fuse_capable(void)
+{
+	return ZF_CAPABLE;
+}
+
 const char *zus_fuse_version(void)
 {
 	return fuse_pkgversion();
@@ -1730,9 +1735,11 @@ int zus_fuse_new(struct zus_fuse **out, struct zus_server *srv,
 	struct zus_fuse *zf;
 	int err;
 
-	err = zus_plugin_init(lp, ZUS_TRANSPORT_FUSE, ZF_CAPABLE);
-	if (err)
-		return err;
+	if (!lp->inited || lp->conn.transport != ZUS_TRANSPORT_FUSE) {
+		zus_err("fuse: plugin %s was not started for the fuse transport",
+			lp->plugin->name);
+		return -EINVAL;
+	}
 	zf = calloc(1, sizeof(*zf));
 	if (!zf)
 		return -ENOMEM;
