@@ -3,9 +3,17 @@
 # it, count check results, clean up (unmount, stop zusd) on every exit.
 #
 # Environment (set by meson through vm-run --env): ZUSD (the zusd binary),
-# ZMFS_HELPER (zmfs-helper), ZMFS_DIR (this directory).
+# ZMFS_HELPER (zmfs-helper), ZMFS_DIR (this directory), ZMFS_TRANSPORT:
+#   zufs (default)  zusd serves a ucchan service, mount -t zufs (zuf.ko)
+#   fuse            zusd --transport fuse --mount DIR: the same plugin over
+#                   libfuse on the stock kernel's fuse.ko (no zufs modules);
+#                   zusd exits when DIR is unmounted
+# A check that differs by design on one transport says so with
+# skip_on TRANSPORT NAME REASON (posix_cases.py reads ZMFS_TRANSPORT too).
 # shellcheck shell=bash
 set -u
+ZMFS_TRANSPORT=${ZMFS_TRANSPORT:-zufs}
+export ZMFS_TRANSPORT
 fails=0
 skips=0
 ZUSD_PID=
@@ -32,10 +40,27 @@ skip() {	# skip NAME REASON
 	skips=$((skips + 1))
 }
 
-# need_zusd: exit 77 (skip) when zusd was not built.
+# skip_on TRANSPORT NAME REASON: true (and the skip is counted) when the
+# test runs over TRANSPORT; use as: skip_on fuse NAME WHY || check NAME ...
+skip_on() {
+	[ "$ZMFS_TRANSPORT" = "$1" ] || return 1
+	skip "$2" "$1: $3"
+}
+
+# need_zusd: exit 77 (skip) when zusd was not built, or (fuse) has no FUSE
+# transport or the guest no /dev/fuse.
 need_zusd() {
 	if [ -z "${ZUSD:-}" ] || [ ! -x "$ZUSD" ]; then
 		echo "SKIP: zusd is not built (${ZUSD:-ZUSD unset})"
+		exit 77
+	fi
+	[ "$ZMFS_TRANSPORT" = fuse ] || return 0
+	if "$ZUSD" --transport fuse --plugin memfs 2>&1 | grep -q "without libfuse"; then
+		echo "SKIP: zusd was built without libfuse 3 (no --transport fuse; install libfuse3-dev)"
+		exit 77
+	fi
+	if [ ! -c /dev/fuse ]; then
+		echo "SKIP: no /dev/fuse in the guest (vm-run --kmod fuse)"
 		exit 77
 	fi
 }
@@ -88,6 +113,29 @@ mount_memfs() {	# mount_memfs [EXTRA OPTIONS]: mount SVC's memfs on a new $MNT
 	mount -t zufs -o "service=$SVC,fs=memfs${1:+,$1}" memfs "$MNT"
 }
 
+# fuse: zusd mounts memfs on a new $MNT itself and serves until unmounted.
+start_fuse() {	# start_fuse NAME [OPTIONS]
+	local fifo
+	need_zusd
+	MNT=$(mktemp -d /tmp/zmfs-mnt.XXXXXX)
+	chmod 755 "$MNT"
+	fifo=$(mktemp -u /tmp/zmfs-ready.XXXXXX)
+	mkfifo "$fifo"
+	ZUSD_LOG=/tmp/zusd-$1.log
+	"$ZUSD" --transport fuse --plugin memfs --mount "$MNT" --source memfs \
+		${2:+-o "$2"} --ready-fd 3 3>"$fifo" 2>>"$ZUSD_LOG" &
+	ZUSD_PID=$!
+	if ! read -r -N 1 -t 60 _ <"$fifo"; then
+		rm -f "$fifo"
+		echo "FAIL: zusd --transport fuse did not mount; its log:"
+		sed 's/^/    /' "$ZUSD_LOG"
+		exit 1
+	fi
+	rm -f "$fifo"
+	# the first request waits for FUSE's INIT: make sure it is done
+	stat "$MNT" >/dev/null
+}
+
 umount_memfs() {
 	[ -n "$MNT" ] || return 0
 	cd / || return 1
@@ -96,9 +144,30 @@ umount_memfs() {
 	MNT=
 }
 
+# fuse: zusd exits by itself once unmounted (within 30 s).
+wait_zusd_exit() {
+	for _ in $(seq 1 60); do
+		kill -0 "$ZUSD_PID" 2>/dev/null || break
+		sleep 0.5
+	done
+	if kill -0 "$ZUSD_PID" 2>/dev/null; then
+		echo "zusd (pid $ZUSD_PID) still runs 30 s after the unmount"
+		return 1
+	fi
+	wait "$ZUSD_PID"
+	local rc=$?
+	ZUSD_PID=
+	[ "$rc" = 0 ] || echo "zusd exited with status $rc"
+	[ "$rc" = 0 ]
+}
+
 # setup [EXTRA MOUNT OPTIONS]: zusd on a service named after the test, and
 # a mount; exits 1 when either fails.
 setup() {
+	if [ "$ZMFS_TRANSPORT" = fuse ]; then
+		start_fuse "zmfs-$(basename "$0" .sh)-$$" "${1:-}"
+		return
+	fi
 	start_zusd "zmfs-$(basename "$0" .sh)-$$"
 	if ! mount_memfs "${1:-}"; then
 		echo "FAIL: mount -t zufs (memfs) failed; zusd log:"
@@ -130,7 +199,9 @@ finish() {
 	if [ -n "$MNT" ]; then
 		check "umount" umount_memfs
 	fi
-	if [ -n "$ZUSD_PID" ]; then
+	if [ -n "$ZUSD_PID" ] && [ "$ZMFS_TRANSPORT" = fuse ]; then
+		check "zusd (fuse) exits once unmounted" wait_zusd_exit
+	elif [ -n "$ZUSD_PID" ]; then
 		check "zusd exits on SIGTERM once unmounted" stop_zusd TERM
 	fi
 	if [ -n "$ZUSD_LOG" ] && grep -qi "error\|assert\|abort" "$ZUSD_LOG"; then
