@@ -336,6 +336,12 @@ static bool name_ok(const char *name)
 	return zus_name_valid(name, strnlen(name, ZUS_NAME_MAX + 1));
 }
 
+static int name_err(const char *name)
+{
+	return strnlen(name, ZUS_NAME_MAX + 1) > ZUS_NAME_MAX ? -ENAMETOOLONG :
+								-EINVAL;
+}
+
 /* ---- the session: init and destroy ---------------------------------------- */
 
 static void ll_init(void *userdata, struct fuse_conn_info *conn)
@@ -383,8 +389,7 @@ static void ll_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	int ret;
 
 	if (!name_ok(name)) {
-		reply_err(req, strlen(name) > ZUS_NAME_MAX ? -ENAMETOOLONG :
-							    -EINVAL);
+		reply_err(req, name_err(name));
 		return;
 	}
 	if (!HAS(zf, lookup)) {
@@ -591,7 +596,7 @@ static void ll_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 	int ret;
 
 	if (!name_ok(name)) {
-		reply_err(req, -EINVAL);
+		reply_err(req, name_err(name));
 		return;
 	}
 	if (!HAS(zf, mkdir)) {
@@ -622,7 +627,7 @@ static void ll_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
 	int ret;
 
 	if (!name_ok(name) || !tlen) {
-		reply_err(req, -EINVAL);
+		reply_err(req, !tlen ? -EINVAL : name_err(name));
 		return;
 	}
 	if (tlen > ZUS_SYMLINK_MAX) {
@@ -691,7 +696,7 @@ static void ll_link(fuse_req_t req, fuse_ino_t node, fuse_ino_t newparent,
 	int ret;
 
 	if (!name_ok(newname)) {
-		reply_err(req, -EINVAL);
+		reply_err(req, name_err(newname));
 		return;
 	}
 	if (!HAS(zf, link)) {
@@ -713,7 +718,7 @@ static void unlink_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 	int ret;
 
 	if (!name_ok(name)) {
-		reply_err(req, -EINVAL);
+		reply_err(req, name_err(name));
 		return;
 	}
 	if (rmdir ? !HAS(zf, rmdir) : !HAS(zf, unlink)) {
@@ -1442,6 +1447,25 @@ static bool xname_ok(const char *name)
 	return n && n <= ZUS_XATTR_NAME_MAX;
 }
 
+/*
+ * The namespaces zuf.ko has handlers for; fuse.ko passes any name, so a
+ * name outside them is refused here as the kernel refuses it on zufs.
+ * system.posix_acl_*: only with ACLs (not offered on FUSE yet): fuse.ko
+ * hands them to a server that did not ask for POSIX ACLs verbatim, and
+ * memfs would keep an ACL that nothing enforces.
+ */
+static int xname_ns(const struct zus_fuse *zf, const char *name)
+{
+	if (!strncmp(name, "user.", 5) || !strncmp(name, "trusted.", 8) ||
+	    !strncmp(name, "security.", 9))
+		return 0;
+	if ((zf->caps & ZUS_CAP_ACL) &&
+	    (!strcmp(name, "system.posix_acl_access") ||
+	     !strcmp(name, "system.posix_acl_default")))
+		return 0;
+	return -EOPNOTSUPP;
+}
+
 /* getxattr and listxattr: a length, or a value of up to size bytes. */
 static void xattr_get(fuse_req_t req, fuse_ino_t node, const char *name,
 		      size_t size, bool list)
@@ -1457,6 +1481,10 @@ static void xattr_get(fuse_req_t req, fuse_ino_t node, const char *name,
 	if ((!list && !xname_ok(name)) || size > ZUS_XATTR_SIZE_MAX) {
 		reply_err(req, !list && strlen(name) > ZUS_XATTR_NAME_MAX ?
 				   -ERANGE : -EINVAL);
+		return;
+	}
+	if (!list && xname_ns(zf, name)) {
+		reply_err(req, -EOPNOTSUPP);
 		return;
 	}
 	if (size) {
@@ -1514,6 +1542,10 @@ static void ll_setxattr(fuse_req_t req, fuse_ino_t node, const char *name,
 			  size > ZUS_XATTR_SIZE_MAX ? -E2BIG : -EINVAL);
 		return;
 	}
+	if (xname_ns(zf, name)) {
+		reply_err(req, -EOPNOTSUPP);
+		return;
+	}
 	ctx_make(zf, req, NULL, false, &ctx);
 	reply_err(req, status0(zf, "setxattr", ino,
 			       zf->ops->setxattr(&ctx, ino, name,
@@ -1529,6 +1561,10 @@ static void ll_removexattr(fuse_req_t req, fuse_ino_t node, const char *name)
 
 	if (!xname_ok(name)) {
 		reply_err(req, -ERANGE);
+		return;
+	}
+	if (xname_ns(zf, name)) {
+		reply_err(req, -EOPNOTSUPP);
 		return;
 	}
 	ctx_make(zf, req, NULL, false, &ctx);
@@ -1788,6 +1824,14 @@ int zus_fuse_new(struct zus_fuse **out, struct zus_server *srv,
 		ops.readdirplus = NULL;
 
 	err = -ENOMEM;
+	/* A mount by root is a system mount, as on zufs: everyone may use
+	 * it (the kernel checks permissions) and set-id bits and device
+	 * nodes work; -o nosuid,nodev (later, so they win) turn them off.
+	 * A user's mount (fusermount3) is always nosuid,nodev, for the
+	 * mounter only unless -o allow_other (user_allow_other in
+	 * /etc/fuse.conf). */
+	if (geteuid() == 0 && opt_cat(&mopts, "allow_other,dev,suid", NULL))
+		goto fail;
 	if (opt_cat(&mopts, "default_permissions", NULL) ||
 	    opt_cat(&mopts, "subtype=zufs", NULL))
 		goto fail;
