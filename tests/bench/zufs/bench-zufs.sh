@@ -5,7 +5,8 @@
 # (tests/vm/vm-run: fuse, ext4, ucchan.ko, zuf.ko, pmem), then in the guest
 #   tmpfs      mount -t tmpfs
 #   ext4-dax   mkfs.ext4 /dev/pmem0, mount -o dax (in-kernel fs on pmem)
-#   fuse       fuse_memfs_ll -o direct_io (libfuse3 low-level, in memory)
+#   fuse       zusd --transport fuse --plugin memfs -o direct_io: the very
+#              same memfs.so over libfuse3's low-level API (fuse.ko)
 #   zufs       zusd --plugin memfs + mount -t zufs -o fs=memfs
 # and ROUNDS rounds of zufs-fsbench on each (the file systems take turns
 # inside a round, so slow phases of the host hit all of them). Prints every
@@ -20,8 +21,10 @@
 # Defaults: 5 rounds, zufs-fsbench -n 2000 -d 100 -s 100 -x (2000 stat, pread,
 # pwrite, create+unlink, the latter also split into its three calls; 100
 # readdirs of 1000 entries, 100 reads of 1 MiB in 128 KiB preads),
-# client pinned to CPU 0 and the FUSE daemon too (its best case: no
-# cross-CPU wake-up; zusd serves each CPU from a worker on that CPU).
+# client pinned to CPU 0 and the FUSE zusd too (FUSE's best case: no
+# cross-CPU wake-up; zusd over zufs serves each CPU from a worker on that
+# CPU). FUSE runs with direct_io (no page cache for file data, as zufs)
+# and the FUSE transport's default caching of entries and attributes.
 # zufs runs also read the service's ucchan counters (debugfs) around each
 # op: the "zufs calls/op" column (requests zuf sent per timed iteration).
 # BENCH_ZUFS_FS="tmpfs fuse zufs" picks file systems (default: all four).
@@ -88,19 +91,25 @@ mount_ext4_dax() {
 }
 
 mount_fuse() {
-	[ -x "$fusefs" ] || { echo "$fusefs not built (libfuse3 missing?)"; return 1; }
+	[ -x "$zusd" ] || { echo "$zusd not built"; return 1; }
 	[ -c /dev/fuse ] || { echo "no /dev/fuse"; return 1; }
-	# In the foreground (so we know its pid), pinned to CPU 0 like the client.
-	taskset -c 0 "$fusefs" -f -o direct_io "$top/fuse" >"$top/fuse.log" 2>&1 &
+	if "$zusd" --transport fuse --plugin memfs 2>&1 | grep -q "without libfuse"; then
+		echo "zusd has no FUSE transport (built without libfuse3)"
+		return 1
+	fi
+	# zusd mounts and serves until unmounted; pinned to CPU 0 like the
+	# client (all of libfuse's worker threads inherit it).
+	mkfifo "$top/fuse.ready"
+	taskset -c 0 "$zusd" --transport fuse --plugin memfs \
+		--mount "$top/fuse" -o direct_io --ready-fd 3 \
+		3>"$top/fuse.ready" >"$top/fuse.log" 2>&1 &
 	FUSE_PID=$!
-	for _ in $(seq 300); do
-		mountpoint -q "$top/fuse" && return 0
-		kill -0 "$FUSE_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	echo "fuse_memfs_ll did not mount:"
-	cat "$top/fuse.log"
-	return 1
+	if ! read -r -t 60 -N 1 _ <"$top/fuse.ready"; then
+		echo "zusd --transport fuse did not mount:"
+		cat "$top/fuse.log"
+		return 1
+	fi
+	stat "$top/fuse" >/dev/null	# FUSE's INIT done
 }
 
 mount_zufs() {
@@ -124,7 +133,7 @@ cleanup() {
 		wait "$ZUSD_PID" 2>/dev/null
 		ZUSD_PID=
 	fi
-	# the FUSE daemon exits when unmounted; wait for it (bounded)
+	# the FUSE zusd exits when unmounted; wait for it (bounded)
 	for _ in $(seq 50); do
 		[ -n "$FUSE_PID" ] && kill -0 "$FUSE_PID" 2>/dev/null || break
 		sleep 0.1
@@ -136,7 +145,6 @@ cleanup() {
 
 guest_main() {
 	bench=$build/tests/bench/zufs/zufs-fsbench
-	fusefs=$build/tests/bench/zufs/fuse_memfs_ll
 	zusd=$build/lib/libzus/zusd
 	raw=$build/bench-zufs.raw
 	top=$(mktemp -d /tmp/bench-zufs.XXXXXX)
