@@ -9,6 +9,7 @@
  * all).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -1884,6 +1885,100 @@ static void op_names(void **state)
 	assert_true(zus_proto_max_inline() >= ZUFS_MIN_INLINE);
 }
 
+/* ---- per-open handles: memfs-oh wants ZUS_CAP_OPEN ----------------------- */
+
+static int d_open(struct fx *f, uint64_t ino, uint32_t flags, uint64_t *fh)
+{
+	struct zufs_open_in in = { .flags = flags };
+	struct zufs_open_out out;
+	struct rq q;
+	int ret;
+
+	rq_start(&q, ZUFS_OP_OPEN, f->sb_id, ino);
+	rq_add(&q, &in, sizeof(in));
+	ret = rq_send(f, &q);
+	if (!ret) {
+		assert_int_equal(q.c.reply_len, sizeof(out));
+		memcpy(&out, q.reply.bytes, sizeof(out));
+		assert_int_equal(out.reserved, 0);
+		*fh = out.fh;
+	}
+	return ret;
+}
+
+static int d_release(struct fx *f, uint64_t ino, uint64_t fh)
+{
+	struct zufs_release_in in = { .fh = fh };
+	struct rq q;
+
+	rq_start(&q, ZUFS_OP_RELEASE, f->sb_id, ino);
+	rq_add(&q, &in, sizeof(in));
+	return rq_send(f, &q);
+}
+
+static int d_read_fh(struct fx *f, uint64_t ino, uint64_t fh, void *buf,
+		     size_t len)
+{
+	struct zufs_io_in in = { .fh = fh, .len = len };
+	struct rq q;
+
+	rq_start(&q, ZUFS_OP_READ, f->sb_id, ino);
+	rq_add(&q, &in, sizeof(in));
+	rq_buf(&q, buf, len, ZUS_BUF_WRITE);
+	return rq_send(f, &q);
+}
+
+/*
+ * ABI 2: a plugin that wants ZUS_CAP_OPEN gets it agreed, its handles
+ * come back in OPEN's reply, and every op on the open file carries the
+ * handle to the plugin (memfs-oh refuses a handle that is not an open of
+ * the inode: -EBADF); a plugin that does not want it (memfs) never has
+ * the cap agreed, and OPEN is -ENOSYS.
+ */
+static void open_handles(void **state)
+{
+	struct fx *f = *state;
+	const char *dirs[] = { getenv("ZUS_TEST_PLUGIN_DIR"), NULL };
+	struct zus_loaded_plugin *lp;
+	struct zufs_init_out out;
+	uint64_t file, fh = 0, fh2 = 0;
+	char buf[16];
+
+	/* memfs (the fixture's): no OPEN */
+	assert_false(f->caps & ZUFS_CAP_OPEN);
+	assert_int_equal(d_open(f, f->root, O_RDONLY, &fh), -ENOSYS);
+
+	assert_non_null(dirs[0]);
+	assert_int_equal(zus_plugin_load("memfs-oh", dirs, &lp), 0);
+	assert_int_equal(zus_plugin_init(lp, ZUS_TRANSPORT_ZUFS,
+					 zus_zufs_capable()), 0);
+	assert_true(lp->conn.want & ZUS_CAP_OPEN);
+	assert_int_equal(zus_server_add_plugin(&f->srv, lp), 0);
+	assert_int_equal(do_init(f, "memfs-oh", "none", "", &out), 0);
+	assert_true(out.caps & ZUFS_CAP_OPEN);
+	f->sb_id = out.sb_id;
+	file = mkfile(f, out.root.ino, "f");
+	assert_int_equal(d_open(f, file, O_RDWR, &fh), 0);
+	assert_int_not_equal(fh, 0);
+	assert_int_equal(d_open(f, file, O_RDONLY, &fh2), 0);
+	assert_int_not_equal(fh, fh2);
+	assert_int_equal(d_read_fh(f, file, fh, buf, sizeof(buf)), 0);
+	/* a handle of another inode, a made-up one: the plugin sees them */
+	assert_int_equal(d_read_fh(f, out.root.ino, fh, buf, sizeof(buf)),
+			 -EBADF);
+	assert_int_equal(d_read_fh(f, file, fh2 + 100, buf, sizeof(buf)),
+			 -EBADF);
+	/* opening a directory as a file */
+	assert_int_equal(d_open(f, out.root.ino, O_RDONLY, &fh2), -EISDIR);
+	assert_int_equal(d_release(f, file, fh), 0);
+	/* released: the handle is gone */
+	assert_int_equal(d_read_fh(f, file, fh, buf, sizeof(buf)), -EBADF);
+	/* no handle (fh 0: page-cache I/O of a mapping) is always fine */
+	assert_int_equal(d_read_fh(f, file, 0, buf, sizeof(buf)), 0);
+	/* malformed OPEN: flags the kernel strips */
+	assert_int_equal(d_open(f, file, O_CREAT, &fh2), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1905,6 +2000,7 @@ int main(void)
 		T(batch_forget),
 		T(evil_modes),
 		T(concurrent),
+		T(open_handles),
 		cmocka_unit_test(evil_option),
 		cmocka_unit_test(op_names),
 #undef T

@@ -89,7 +89,7 @@ fails_with "mount of an unknown fs" "" \
 	mount -t zufs -o "service=$SVC,fs=nosuchfs" none "$M1"
 fails_with "mount with an option memfs refuses" "" \
 	mount -t zufs -o "service=$SVC,fs=memfs,bogus=1" none "$M1"
-fails_with "evil= without --evil" "" \
+fails_with "evil= on the production zusd (no evil mode compiled in)" "" \
 	mount -t zufs -o "service=$SVC,fs=memfs,evil=ino0" none "$M1"
 fails_with "mount.zufs without a server" "zusd" \
 	"$MOUNT_ZUFS" none "$M1" -o service=zusd-vm-nobody,fs=memfs
@@ -307,7 +307,15 @@ if [ -n "$ZUSD_PID" ]; then
 fi
 check "the service is gone" sh -c "! mount -t zufs -o service=$SVC,fs=memfs none $M1"
 
-# ---- zusd --evil: the dispatcher lies on purpose, zuf.ko must notice ------
+# ---- zusd-test --evil: the dispatcher lies on purpose, zuf.ko must notice --
+# (the evil mode exists only in zusd-test, the test build)
+if ! "$ZUSD" --help 2>&1 | grep -q -- --evil; then
+	echo "ok: the production zusd has no --evil"
+else
+	echo "FAIL: the production zusd offers --evil"
+	fails=$((fails + 1))
+fi
+ZUSD=${ZUSD_TEST:?ZUSD_TEST not set}
 EVIL_LOG=/tmp/zusd-vm-evil.log
 fifo=$(mktemp -u /tmp/zusd-vm-ready.XXXXXX)
 mkfifo "$fifo"

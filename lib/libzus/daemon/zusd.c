@@ -85,8 +85,10 @@ static void usage(FILE *f)
 "      --stop-timeout SEC  at shutdown, wait at most SEC seconds for workers\n"
 "                          busy in a plugin op, then exit 1 naming the op\n"
 "                          (default %d; 0 waits forever)\n"
+#if ZUS_WITH_EVIL
 "      --evil              test mode: allow the evil= mount option and\n"
-"                          $ZUSD_EVIL (broken replies; see zusd(8))\n"
+"                          $ZUSD_EVIL (broken replies; zusd-test only)\n"
+#endif
 "  -v, --verbose           more logging (repeat for debug)\n"
 "  -q, --quiet             errors only\n"
 "  -h, --help              this help\n"
@@ -108,7 +110,9 @@ static int parse_args(struct zusd *d, int argc, char **argv)
 		{ "ready-fd",	required_argument, NULL, 'r' },
 		{ "force",	no_argument,	   NULL, 'f' },
 		{ "stop-timeout", required_argument, NULL, 'T' },
+#if ZUS_WITH_EVIL
 		{ "evil",	no_argument,	   NULL, 'E' },
+#endif
 		{ "verbose",	no_argument,	   NULL, 'v' },
 		{ "quiet",	no_argument,	   NULL, 'q' },
 		{ "help",	no_argument,	   NULL, 'h' },
@@ -173,10 +177,12 @@ static int parse_args(struct zusd *d, int argc, char **argv)
 			}
 			d->stop_timeout = v;
 			break;
+#if ZUS_WITH_EVIL
 		case 'E':
 			zus_evil_allowed = true;
 			zus_warn("--evil: test mode, mounts may ask for broken replies");
 			break;
+#endif
 		case 'v':
 			if (zus_log_level < ZUS_LOG_DEBUG)
 				zus_log_level++;

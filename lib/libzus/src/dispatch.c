@@ -717,9 +717,11 @@ static size_t dirent_encode(struct zus_dir_ctx *ctx, const char *name,
 		.off = cookie,
 		.type = type,
 	};
-	char evil_name[ZUFS_NAME_MAX + 1];
 	size_t rec;
 	char *p;
+
+#if ZUS_WITH_EVIL
+	char evil_name[ZUFS_NAME_MAX + 1];
 
 	if (ctx->evil & ZUS_EVIL_SLASH_NAME) {
 		memcpy(evil_name, name, namelen);
@@ -730,6 +732,7 @@ static size_t dirent_encode(struct zus_dir_ctx *ctx, const char *name,
 		namelen = (ctx->count & 1) + 1;		/* ".", "..", ... */
 		name = "..";
 	}
+#endif
 	d.namelen = namelen;
 	rec = ZUFS_DIRENT_ALIGN(ZUFS_DIRENT_NAME_OFFSET + namelen);
 	if (ctx->cap - ctx->used < rec) {
@@ -1297,7 +1300,8 @@ static int decode(struct zus_req *r)
 	return 0;
 }
 
-/* ---- evil mode (zusd --evil): break a correct reply on purpose ------------ */
+#if ZUS_WITH_EVIL
+/* ---- evil mode (zusd-test --evil): break a correct reply on purpose ------- */
 
 static struct zufs_attr *evil_attr(struct zus_req *r)
 {
@@ -1357,6 +1361,7 @@ static void evil_apply(struct zus_req *r)
 	if ((ev & ZUS_EVIL_SHORT_REPLY) && r->out_len)
 		r->out_len = 1;
 }
+#endif /* ZUS_WITH_EVIL */
 
 /* ---- the entry point ------------------------------------------------------ */
 
@@ -1396,8 +1401,10 @@ int32_t zus_dispatch(struct zus_server *srv, struct zus_call *c)
 			ret = -ENOSYS;
 			goto out;
 		}
+#if ZUS_WITH_EVIL
 		if (r.si->evil.active)
 			zus_evil_trap(&r.si->evil, (int)r.h.opcode);
+#endif
 	}
 
 	r.out_len = r.def->out_size;
@@ -1408,8 +1415,10 @@ int32_t zus_dispatch(struct zus_server *srv, struct zus_call *c)
 		ret = -EIO;
 	}
 	if (!ret) {
+#if ZUS_WITH_EVIL
 		if (r.si && r.si->evil.flags && r.h.opcode != ZUFS_OP_INIT)
 			evil_apply(&r);
+#endif
 		memcpy(c->reply, &r.out, r.out_len);
 		c->reply_len = r.out_len;
 	}
