@@ -777,6 +777,9 @@ static int zuf_create_open(struct inode *dir, struct dentry *dentry,
 	goto out;
 out_release:
 	zuf_release_fh(sbi, out.attr.ino, ZUFS_OP_RELEASE, out.fh);
+	/* the name exists now: not the negative dentry the kernel had */
+	if (d_really_is_negative(dentry))
+		d_drop(dentry);
 out:
 	kfree(zf);
 	zuf_newx_free(&nx);
