@@ -124,7 +124,9 @@ static void zuf_init_inode(struct inode *inode, const struct zufs_attr *attr)
 		inode->i_mapping->a_ops = &zuf_aops;
 		break;
 	case S_IFDIR:
-		inode->i_op = &zuf_dir_inode_ops;
+		/* atomic_open only where CREATE may be sent (1.2) */
+		inode->i_op = zuf_open_op(ZUF_SB(inode->i_sb), ZUFS_OP_CREATE) ?
+			&zuf_dir_create_inode_ops : &zuf_dir_inode_ops;
 		inode->i_fop = &zuf_dir_ops;
 		break;
 	case S_IFLNK:

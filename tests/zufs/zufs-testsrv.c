@@ -16,7 +16,26 @@
  * and "no-batch-forget" (only that op) answer it -ENOSYS, so the kernel
  * falls back to single FORGETs.
  *
- * MODE (optional): "enosys" answers -ENOSYS to every optional op; else
+ * Protocol 1.2: OPENDIR/RELEASEDIR (directory handles, checked in READDIR
+ * and FSYNCDIR), FLUSH (answers -N if the file has the xattr
+ * "user.flusherr" = "N", else 0), FSYNCDIR, CREATE, and
+ * ZUFS_CAP_INIT_XATTRS (the initial xattrs of MKNOD, MKDIR, SYMLINK,
+ * TMPFILE and CREATE are checked and stored with the new inode). Mode
+ * "v11" is a 1.1 server: minor 1, no INIT_XATTRS, the 1.2 opcodes
+ * answered -ENOSYS (and counted: the kernel must never send them).
+ * Every mode refuses INIT with caps outside ZUFS_CAP_OFFER_MASK, as a
+ * 1.1 server does. Handles that do not match (a wrong or missing fh, a
+ * RELEASE of a directory handle, ...) are answered -EBADF and counted
+ * ("badfh=").
+ *
+ * ZUFS_TESTSRV_LOG=FILE: one line per request, "OP ino=N" and, where the
+ * op has them, "fh=F" (the request's handle), "newfh=F" (the handle
+ * given), "name=NAME", "xattrs=NAME,NAME" (initial xattrs; "-" if none),
+ * "status=S".
+ *
+ * MODE (optional): "enosys" answers -ENOSYS to every optional op; "v11"
+ * (above); create-reserved: CREATE replies with its reserved field set;
+ * else
  * an evil mode: readdir-slash, readdir-dot, readdir-nul, readdir-type,
  * readdir-ino0, readdir-overrun, read-overcount, lookup-ino0,
  * lookup-self, lookup-root, lookup-dirtwice, attr-mode, attr-size,
@@ -42,14 +61,17 @@
  *     fuzzed=M".
  *
  * Prints "ready" on stdout once the service exists; runs until killed.
+ * Mount options: only "t_*" ones are accepted (and ignored).
  * On SIGUSR1 it prints one line: "counts" and the number of requests of
- * each opcode 1..ZUFS_OP_MAX-1, "inodes=" the inodes in use (the root
- * too), then "open=" the file handles open.
+ * each opcode 1..ZUFS_OP_MAX-1, "badfh=" the requests with a bad handle,
+ * "dirs=" the directory handles open, "inodes=" the inodes in use (the
+ * root too), then "open=" the file handles open.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -72,7 +94,7 @@
 #define CAPS		(ZUFS_CAP_XATTR | ZUFS_CAP_ACL | ZUFS_CAP_MMAP | \
 			 ZUFS_CAP_FALLOCATE | ZUFS_CAP_TMPFILE | \
 			 ZUFS_CAP_COPY_RANGE | ZUFS_CAP_SEEK_DATA | \
-			 ZUFS_CAP_OPEN)
+			 ZUFS_CAP_OPEN | ZUFS_CAP_INIT_XATTRS)
 
 struct xattr {
 	char name[ZUFS_XATTR_NAME_MAX + 1];
@@ -107,9 +129,15 @@ static uint64_t gen_counter = 1;
 static uint64_t counts[ZUFS_OP_MAX];
 static struct {
 	bool used;
+	bool dir;		/* from OPENDIR */
 	uint64_t ino;
 } fhs[MAX_FH];
-static unsigned int nopen;
+static unsigned int nopen, nopendir;
+static uint64_t badfh;
+/* what INIT agreed: minor and caps (the kernel's view of this server) */
+static uint32_t agreed_minor;
+static uint64_t agreed_caps;
+static FILE *reqlog;
 
 static bool is_evil(const char *m)
 {
@@ -316,7 +344,44 @@ static bool fh_ok(uint64_t fh, uint64_t ino, uint32_t flags)
 	if (!fh)	/* page cache I/O, or OPEN answered -ENOSYS */
 		return (flags & ZUFS_IO_PAGECACHE) || is_evil("enosys");
 	fh -= FH_BASE;
-	return fh < MAX_FH && fhs[fh].used && fhs[fh].ino == ino;
+	return fh < MAX_FH && fhs[fh].used && !fhs[fh].dir &&
+	       fhs[fh].ino == ino;
+}
+
+/* does the kernel open directories (OPENDIR)? */
+static bool dir_handles(void)
+{
+	return agreed_minor >= 2 && (agreed_caps & ZUFS_CAP_OPEN) &&
+	       !is_evil("enosys") && !is_evil("v11");
+}
+
+/* a directory's handle: 0 exactly when the kernel does not send OPENDIR */
+static bool dirfh_ok(uint64_t fh, uint64_t ino)
+{
+	if (!fh)
+		return !dir_handles();
+	fh -= FH_BASE;
+	return fh < MAX_FH && fhs[fh].used && fhs[fh].dir &&
+	       fhs[fh].ino == ino;
+}
+
+/* a new handle of ino, or -EMFILE */
+static int64_t fh_new(uint64_t ino, bool dir)
+{
+	unsigned int i;
+
+	for (i = 0; i < MAX_FH && fhs[i].used; i++)
+		;
+	if (i == MAX_FH)
+		return -EMFILE;
+	fhs[i].used = true;
+	fhs[i].dir = dir;
+	fhs[i].ino = ino;
+	if (dir)
+		nopendir++;
+	else
+		nopen++;
+	return FH_BASE + i;
 }
 
 static struct xattr *xfind(struct node *n, const char *name)
@@ -327,6 +392,136 @@ static struct xattr *xfind(struct node *n, const char *name)
 		if (!strcmp(n->xattrs[i].name, name))
 			return &n->xattrs[i];
 	return NULL;
+}
+
+/* set name to a copy of val (size bytes), replacing an old value */
+static int xset(struct node *n, const char *name, const void *val,
+		uint32_t size)
+{
+	struct xattr *x = xfind(n, name);
+	void *v = malloc(size ? size : 1);
+
+	if (!v)
+		return -ENOSPC;
+	memcpy(v, size ? val : "", size);
+	if (!x) {
+		struct xattr *xs;
+
+		if (n->nxattrs == MAX_XATTRS) {
+			free(v);
+			return -ENOSPC;
+		}
+		xs = realloc(n->xattrs, (n->nxattrs + 1) * sizeof(*xs));
+		if (!xs) {
+			free(v);
+			return -ENOSPC;
+		}
+		n->xattrs = xs;
+		x = &xs[n->nxattrs++];
+		memset(x, 0, sizeof(*x));
+		snprintf(x->name, sizeof(x->name), "%s", name);
+	}
+	free(x->val);
+	x->val = v;
+	x->size = size;
+	return 0;
+}
+
+/* the initial xattrs of a create request (ZUFS_CAP_INIT_XATTRS) */
+struct initx {
+	unsigned int count;
+	const struct zufs_init_xattr *rec[ZUFS_INIT_XATTRS_MAX];
+	char names[512];	/* for the log */
+};
+
+/*
+ * Check the block in bufs[idx] (if any) as the header says, before
+ * anything is created. Return: 0 or -EINVAL.
+ */
+static int initx_parse(const struct ucchan_req *req, unsigned int idx,
+		       struct initx *ix)
+{
+	const struct zufs_init_xattrs *h;
+	const char *p, *end;
+	unsigned int i, j;
+
+	memset(ix, 0, sizeof(*ix));
+	snprintf(ix->names, sizeof(ix->names), "-");
+	if (req->nr_bufs <= idx)
+		return 0;
+	if (req->nr_bufs != idx + 1 || !(agreed_caps & ZUFS_CAP_INIT_XATTRS))
+		return -EINVAL;
+	h = req->bufs[idx].addr;
+	if (req->bufs[idx].len < sizeof(*h) || h->len != req->bufs[idx].len ||
+	    h->len % 8 || h->len > ZUFS_INIT_XATTRS_SIZE_MAX || h->pad ||
+	    !h->count || h->count > ZUFS_INIT_XATTRS_MAX)
+		return -EINVAL;
+	p = (const char *)(h + 1);
+	end = (const char *)h + h->len;
+	ix->names[0] = '\0';
+	for (i = 0; i < h->count; i++) {
+		const struct zufs_init_xattr *x = (const void *)p;
+		size_t rl, k;
+
+		if ((size_t)(end - p) < ZUFS_INIT_XATTR_NAME_OFFSET)
+			return -EINVAL;
+		if (!x->namelen || x->namelen > ZUFS_XATTR_NAME_MAX ||
+		    x->size > ZUFS_XATTR_SIZE_MAX)
+			return -EINVAL;
+		rl = ZUFS_INIT_XATTR_SIZE(x->namelen, x->size);
+		if (rl > (size_t)(end - p) ||
+		    memchr(x->name, '\0', x->namelen) || x->name[x->namelen])
+			return -EINVAL;
+		for (k = ZUFS_INIT_XATTR_NAME_OFFSET + x->namelen + 1 + x->size;
+		     k < rl; k++)
+			if (p[k])
+				return -EINVAL;
+		for (j = 0; j < i; j++)
+			if (!strcmp(ix->rec[j]->name, x->name))
+				return -EINVAL;
+		ix->rec[i] = x;
+		snprintf(ix->names + strlen(ix->names),
+			 sizeof(ix->names) - strlen(ix->names), "%s%s",
+			 i ? "," : "", x->name);
+		p += rl;
+	}
+	if (p != end)
+		return -EINVAL;
+	ix->count = h->count;
+	return 0;
+}
+
+static int initx_apply(struct node *n, const struct initx *ix)
+{
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < ix->count; i++) {
+		const struct zufs_init_xattr *x = ix->rec[i];
+
+		err = xset(n, x->name, x->name + x->namelen + 1, x->size);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* the log line's details of this request (filled by serve()) */
+static char logbuf[1024];
+
+static void reqlog_add(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static void reqlog_add(const char *fmt, ...)
+{
+	size_t len = strlen(logbuf);
+	va_list ap;
+
+	if (!reqlog || len >= sizeof(logbuf) - 1)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(logbuf + len, sizeof(logbuf) - len, fmt, ap);
+	va_end(ap);
 }
 
 /* GETXATTR, SETXATTR, LISTXATTR, REMOVEXATTR */
@@ -477,6 +672,8 @@ static bool optional_op(uint32_t opcode)
 	case ZUFS_OP_COPY_RANGE: case ZUFS_OP_GETXATTR:
 	case ZUFS_OP_SETXATTR: case ZUFS_OP_LISTXATTR:
 	case ZUFS_OP_REMOVEXATTR: case ZUFS_OP_BATCH_FORGET:
+	case ZUFS_OP_OPENDIR: case ZUFS_OP_RELEASEDIR: case ZUFS_OP_FLUSH:
+	case ZUFS_OP_FSYNCDIR: case ZUFS_OP_CREATE:
 		return true;
 	}
 	return false;
@@ -530,16 +727,30 @@ static int32_t serve(struct ucchan_req *req, size_t *rlen)
 
 		if (in->major != ZUFS_KERNEL_VERSION)
 			return -EPROTONOSUPPORT;
+		/* a 1.1 server refuses caps it does not know */
+		if (in->caps & ~ZUFS_CAP_OFFER_MASK)
+			return -EINVAL;
 		if (strcmp(in->fs_name, "testfs"))
 			return -ENODEV;
-		if (in->options_len)	/* no options known */
-			return -EINVAL;
+		/* options: only "t_*" (shown by the kernel, else ignored) */
+		if (in->options_len) {
+			const char *o = body + sizeof(*in) + in->source_len + 1;
+
+			while (*o) {
+				if (strncmp(o, "t_", 2))
+					return -EINVAL;
+				o += strcspn(o, ",");
+				if (*o)
+					o++;
+			}
+		}
 		for (ino = 1; ino < NR_INODES; ino++)
 			if (nodes[ino].used)
 				free_node(&nodes[ino]);
 		memset(nodes, 0, sizeof(nodes));
 		memset(fhs, 0, sizeof(fhs));
 		nopen = 0;
+		nopendir = 0;
 		nodes[1].used = true;
 		nodes[1].a.ino = 1;
 		nodes[1].a.mode = ni.mode;
@@ -552,10 +763,18 @@ static int32_t serve(struct ucchan_req *req, size_t *rlen)
 			add_privs();
 		memset(out, 0, sizeof(*out));
 		out->major = ZUFS_KERNEL_VERSION;
-		out->minor = ZUFS_KERNEL_MINOR_VERSION;
+		out->minor = is_evil("v11") ? 1 : ZUFS_KERNEL_MINOR_VERSION;
 		out->caps = CAPS & in->caps;
+		/* 1.2 caps are offered by the kernel's minor */
+		if (in->minor >= 2 && out->minor >= 2)
+			out->caps |= CAPS & ZUFS_CAP_INIT_XATTRS;
 		if (is_evil("no-mmap"))
 			out->caps &= ~(__u64)ZUFS_CAP_MMAP;
+		/* mkdir-same races on the ACL SETXATTRs */
+		if (is_evil("mkdir-same"))
+			out->caps &= ~(__u64)ZUFS_CAP_INIT_XATTRS;
+		agreed_minor = in->minor < out->minor ? in->minor : out->minor;
+		agreed_caps = out->caps;
 		out->sb_id = 42;
 		out->root = nodes[1].a;
 		*rlen = sizeof(*out);
@@ -567,14 +786,37 @@ static int32_t serve(struct ucchan_req *req, size_t *rlen)
 		return 5;
 	if (is_evil("enosys") && optional_op(h->opcode))
 		return -ENOSYS;
+	if (is_evil("v11") && h->opcode >= ZUFS_OP_OPENDIR)
+		return -ENOSYS;
 	if (is_evil("no-batch-forget") && h->opcode == ZUFS_OP_BATCH_FORGET)
 		return -ENOSYS;
 	n = get(h->ino);
 	switch (h->opcode) {
 	case ZUFS_OP_DESTROY:
 	case ZUFS_OP_SYNC_FS:
-	case ZUFS_OP_FSYNC:
 		return 0;
+	case ZUFS_OP_FSYNC:
+	case ZUFS_OP_FSYNCDIR: {
+		const struct zufs_fsync_in *in = (const void *)body;
+		bool ok;
+
+		if (!n)
+			return -ENOENT;
+		reqlog_add(" fh=%llu", (unsigned long long)in->fh);
+		if (in->pad || in->datasync > 1)
+			return -EINVAL;
+		if (h->opcode == ZUFS_OP_FSYNCDIR)
+			ok = S_ISDIR(n->a.mode) && dirfh_ok(in->fh, h->ino);
+		else if (S_ISDIR(n->a.mode))	/* 1.1, or FSYNCDIR -ENOSYS */
+			ok = !in->fh || dirfh_ok(in->fh, h->ino);
+		else
+			ok = !S_ISREG(n->a.mode) || fh_ok(in->fh, h->ino, 0);
+		if (!ok) {
+			badfh++;
+			return -EBADF;
+		}
+		return 0;
+	}
 	case ZUFS_OP_STATFS: {
 		struct zufs_statfs_out *out = req->reply;
 
@@ -671,6 +913,7 @@ static int32_t serve(struct ucchan_req *req, size_t *rlen)
 			return -ENOTDIR;
 		if (strlen(name) != in->namelen)
 			return -EINVAL;
+		reqlog_add(" name=%s", name);
 		e = find(n, name);
 		if (!e)
 			return -ENOENT;
@@ -694,9 +937,14 @@ static int32_t serve(struct ucchan_req *req, size_t *rlen)
 	case ZUFS_OP_MKDIR: {
 		const struct zufs_create_in *in = (const void *)body;
 		const char *name = (const char *)(in + 1);
+		struct initx ix;
 
 		if (!n || !S_ISDIR(n->a.mode))
 			return -ENOTDIR;
+		err = initx_parse(req, 0, &ix);
+		reqlog_add(" name=%s xattrs=%s", name, ix.names);
+		if (err)
+			return err;
 		if (find(n, name))
 			return -EEXIST;
 		if (is_evil("mkdir-same") && h->opcode == ZUFS_OP_MKDIR &&
@@ -706,9 +954,13 @@ static int32_t serve(struct ucchan_req *req, size_t *rlen)
 		ino = new_node(&in->ni);
 		if (!ino)
 			return -ENOSPC;
-		err = add(n, name, ino);
-		if (err)
+		err = initx_apply(&nodes[ino], &ix);
+		if (!err)
+			err = add(n, name, ino);
+		if (err) {
+			free_node(&nodes[ino]);
 			return err;
+		}
 		if (S_ISDIR(in->ni.mode))
 			n->a.nlink++;
 		if (is_evil("mkdir-same") && h->opcode == ZUFS_OP_MKDIR &&
@@ -720,10 +972,16 @@ static int32_t serve(struct ucchan_req *req, size_t *rlen)
 		const struct zufs_symlink_in *in = (const void *)body;
 		const char *name = (const char *)(in + 1);
 
+		struct initx ix;
+
 		if (!n || !S_ISDIR(n->a.mode))
 			return -ENOTDIR;
-		if (req->nr_bufs != 1 || req->bufs[0].len != in->targetlen)
+		if (req->nr_bufs < 1 || req->bufs[0].len != in->targetlen)
 			return -EINVAL;
+		err = initx_parse(req, 1, &ix);
+		reqlog_add(" name=%s xattrs=%s", name, ix.names);
+		if (err)
+			return err;
 		if (find(n, name))
 			return -EEXIST;
 		ino = new_node(&in->ni);
@@ -733,9 +991,13 @@ static int32_t serve(struct ucchan_req *req, size_t *rlen)
 		d->data = malloc(in->targetlen);
 		memcpy(d->data, req->bufs[0].addr, in->targetlen);
 		d->a.size = in->targetlen;
-		err = add(n, name, ino);
-		if (err)
+		err = initx_apply(d, &ix);
+		if (!err)
+			err = add(n, name, ino);
+		if (err) {
+			free_node(d);
 			return err;
+		}
 		return entry_reply(ino, req->reply, rlen);
 	}
 	case ZUFS_OP_READLINK: {
@@ -857,6 +1119,11 @@ static int32_t serve(struct ucchan_req *req, size_t *rlen)
 
 		if (!n || !S_ISDIR(n->a.mode))
 			return -ENOTDIR;
+		reqlog_add(" fh=%llu", (unsigned long long)in->fh);
+		if (!dirfh_ok(in->fh, h->ino)) {
+			badfh++;
+			return -EBADF;
+		}
 		memset(out, 0, sizeof(*out));
 		for (i = 0; i < n->nents; i++) {
 			struct zufs_dirent *de = (void *)(buf + pos);
@@ -956,11 +1223,16 @@ static int32_t serve(struct ucchan_req *req, size_t *rlen)
 	}
 	case ZUFS_OP_TMPFILE: {
 		const struct zufs_tmpfile_in *in = (const void *)body;
+		struct initx ix;
 
 		if (!n || !S_ISDIR(n->a.mode))
 			return -ENOTDIR;
 		if (!S_ISREG(in->ni.mode))
 			return -EINVAL;
+		err = initx_parse(req, 0, &ix);
+		reqlog_add(" xattrs=%s", ix.names);
+		if (err)
+			return err;
 		if (is_evil("tmpfile-old")) {
 			e = find(n, "x");
 			if (e) {
@@ -973,37 +1245,120 @@ static int32_t serve(struct ucchan_req *req, size_t *rlen)
 		if (!ino)
 			return -ENOSPC;
 		nodes[ino].a.nlink = 0;
+		err = initx_apply(&nodes[ino], &ix);
+		if (err) {
+			free_node(&nodes[ino]);
+			return err;
+		}
 		return entry_reply(ino, req->reply, rlen);
 	}
-	case ZUFS_OP_OPEN: {
+	case ZUFS_OP_OPEN:
+	case ZUFS_OP_OPENDIR: {
 		const struct zufs_open_in *in = (const void *)body;
 		struct zufs_open_out *out = req->reply;
-		unsigned int i;
+		bool dir = h->opcode == ZUFS_OP_OPENDIR;
+		int64_t fh;
 
 		if (!n)
 			return -ENOENT;
-		if (in->pad || (in->flags & (O_CREAT | O_EXCL | O_NOCTTY)))
+		if (in->pad || (in->flags & (O_CREAT | O_EXCL | O_NOCTTY |
+					     O_TRUNC)))
 			return -EINVAL;
-		for (i = 0; i < MAX_FH && fhs[i].used; i++)
-			;
-		if (i == MAX_FH)
-			return -EMFILE;
-		fhs[i].used = true;
-		fhs[i].ino = h->ino;
-		nopen++;
+		if (dir != !!S_ISDIR(n->a.mode))
+			return dir ? -ENOTDIR : -EISDIR;
+		fh = fh_new(h->ino, dir);
+		if (fh < 0)
+			return fh;
+		reqlog_add(" newfh=%lld", (long long)fh);
 		memset(out, 0, sizeof(*out));
-		out->fh = FH_BASE + i;
-		out->reserved = is_evil("open-reserved");
+		out->fh = fh;
+		out->reserved = !dir && is_evil("open-reserved");
 		*rlen = sizeof(*out);
 		return 0;
 	}
-	case ZUFS_OP_RELEASE: {
+	case ZUFS_OP_RELEASE:
+	case ZUFS_OP_RELEASEDIR: {
 		const struct zufs_release_in *in = (const void *)body;
+		bool dir = h->opcode == ZUFS_OP_RELEASEDIR;
 
-		if (!fh_ok(in->fh, h->ino, 0))
+		reqlog_add(" fh=%llu", (unsigned long long)in->fh);
+		if (in->flags || in->pad ||
+		    !(dir ? dirfh_ok(in->fh, h->ino) : fh_ok(in->fh, h->ino, 0)) ||
+		    !in->fh) {
+			badfh++;
 			return -EBADF;
+		}
 		fhs[in->fh - FH_BASE].used = false;
-		nopen--;
+		if (dir)
+			nopendir--;
+		else
+			nopen--;
+		return 0;
+	}
+	case ZUFS_OP_FLUSH: {
+		const struct zufs_flush_in *in = (const void *)body;
+		struct xattr *x;
+
+		if (!n)
+			return -ENOENT;
+		reqlog_add(" fh=%llu", (unsigned long long)in->fh);
+		if (in->flags || in->pad || !S_ISREG(n->a.mode))
+			return -EINVAL;
+		if (!fh_ok(in->fh, h->ino, 0)) {
+			badfh++;
+			return -EBADF;
+		}
+		x = xfind(n, "user.flusherr");
+		if (x && x->size && x->size < 8) {
+			char num[8] = "";
+
+			memcpy(num, x->val, x->size);
+			return -atoi(num);
+		}
+		return 0;
+	}
+	case ZUFS_OP_CREATE: {
+		const struct zufs_create_open_in *in = (const void *)body;
+		const char *name = (const char *)(in + 1);
+		struct zufs_create_open_out *out = req->reply;
+		struct initx ix;
+		int64_t fh;
+
+		if (!n || !S_ISDIR(n->a.mode))
+			return -ENOTDIR;
+		err = initx_parse(req, 0, &ix);
+		reqlog_add(" name=%s xattrs=%s", name, ix.names);
+		if (err)
+			return err;
+		if (!S_ISREG(in->ni.mode) || in->ni.pad || in->ni.rdev_major ||
+		    in->ni.rdev_minor || strlen(name) != in->namelen ||
+		    (in->flags & (O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC)))
+			return -EINVAL;
+		if (find(n, name))
+			return -EEXIST;
+		ino = new_node(&in->ni);
+		if (!ino)
+			return -ENOSPC;
+		err = initx_apply(&nodes[ino], &ix);
+		if (!err)
+			err = add(n, name, ino);
+		if (err) {
+			free_node(&nodes[ino]);
+			return err;
+		}
+		fh = fh_new(ino, false);
+		if (fh < 0) {	/* undo: nothing created */
+			del(n, find(n, name));
+			free_node(&nodes[ino]);
+			return fh;
+		}
+		reqlog_add(" newfh=%lld", (long long)fh);
+		memset(out, 0, sizeof(*out));
+		nodes[ino].nlookup++;
+		out->attr = nodes[ino].a;
+		out->fh = fh;
+		out->reserved = is_evil("create-reserved");
+		*rlen = sizeof(*out);
 		return 0;
 	}
 	case ZUFS_OP_FALLOCATE: {
@@ -1388,6 +1743,36 @@ static int32_t fuzz_reply(struct ucchan_req *req, int32_t st, size_t *rlen)
 	return st;
 }
 
+static const char *op_name(uint32_t opcode)
+{
+	static const char *const names[ZUFS_OP_MAX] = {
+		[ZUFS_OP_INIT] = "INIT", [ZUFS_OP_DESTROY] = "DESTROY",
+		[ZUFS_OP_STATFS] = "STATFS", [ZUFS_OP_SYNC_FS] = "SYNC_FS",
+		[ZUFS_OP_LOOKUP] = "LOOKUP", [ZUFS_OP_FORGET] = "FORGET",
+		[ZUFS_OP_GETATTR] = "GETATTR", [ZUFS_OP_SETATTR] = "SETATTR",
+		[ZUFS_OP_MKNOD] = "MKNOD", [ZUFS_OP_MKDIR] = "MKDIR",
+		[ZUFS_OP_SYMLINK] = "SYMLINK", [ZUFS_OP_READLINK] = "READLINK",
+		[ZUFS_OP_LINK] = "LINK", [ZUFS_OP_UNLINK] = "UNLINK",
+		[ZUFS_OP_RMDIR] = "RMDIR", [ZUFS_OP_RENAME] = "RENAME",
+		[ZUFS_OP_TMPFILE] = "TMPFILE", [ZUFS_OP_READDIR] = "READDIR",
+		[ZUFS_OP_OPEN] = "OPEN", [ZUFS_OP_RELEASE] = "RELEASE",
+		[ZUFS_OP_READ] = "READ", [ZUFS_OP_WRITE] = "WRITE",
+		[ZUFS_OP_FSYNC] = "FSYNC", [ZUFS_OP_FALLOCATE] = "FALLOCATE",
+		[ZUFS_OP_LSEEK] = "LSEEK", [ZUFS_OP_COPY_RANGE] = "COPY_RANGE",
+		[ZUFS_OP_GETXATTR] = "GETXATTR",
+		[ZUFS_OP_SETXATTR] = "SETXATTR",
+		[ZUFS_OP_LISTXATTR] = "LISTXATTR",
+		[ZUFS_OP_REMOVEXATTR] = "REMOVEXATTR",
+		[ZUFS_OP_BATCH_FORGET] = "BATCH_FORGET",
+		[ZUFS_OP_OPENDIR] = "OPENDIR",
+		[ZUFS_OP_RELEASEDIR] = "RELEASEDIR",
+		[ZUFS_OP_FLUSH] = "FLUSH", [ZUFS_OP_FSYNCDIR] = "FSYNCDIR",
+		[ZUFS_OP_CREATE] = "CREATE",
+	};
+
+	return opcode < ZUFS_OP_MAX && names[opcode] ? names[opcode] : "?";
+}
+
 static int32_t handle(struct ucchan_req *req, size_t *reply_len, void *arg)
 {
 	int32_t st;
@@ -1400,9 +1785,17 @@ static int32_t handle(struct ucchan_req *req, size_t *reply_len, void *arg)
 		if (h->opcode < ZUFS_OP_MAX)
 			counts[h->opcode]++;
 	}
+	logbuf[0] = '\0';
 	st = serve(req, reply_len);
 	if (fuzzing)
 		st = fuzz_reply(req, st, reply_len);
+	if (reqlog && req->len >= sizeof(struct zufs_in_header)) {
+		const struct zufs_in_header *lh = req->data;
+
+		fprintf(reqlog, "%s ino=%llu%s status=%d\n", op_name(lh->opcode),
+			(unsigned long long)lh->ino, logbuf, st);
+		fflush(reqlog);
+	}
 	if (is_evil("mkdir-same") && same_ino &&
 	    ((const struct zufs_in_header *)req->data)->opcode ==
 	    ZUFS_OP_SETXATTR &&
@@ -1453,6 +1846,13 @@ int main(int argc, char **argv)
 					    NULL, 0);
 	if (argc > 2)
 		evil = argv[2];
+	if (getenv("ZUFS_TESTSRV_LOG")) {
+		reqlog = fopen(getenv("ZUFS_TESTSRV_LOG"), "a");
+		if (!reqlog) {
+			perror("zufs-testsrv: ZUFS_TESTSRV_LOG");
+			return 1;
+		}
+	}
 	if (!strncmp(evil, "fuzz", 4) && (!evil[4] || evil[4] == ':')) {
 		const char *p = evil + 4;
 		char *end;
@@ -1511,7 +1911,8 @@ int main(int argc, char **argv)
 			printf(" %llu", (unsigned long long)counts[i]);
 		for (i = 1, used = 0; i < NR_INODES; i++)
 			used += nodes[i].used;
-		printf(" inodes=%u open=%u\n", used, nopen);
+		printf(" badfh=%llu dirs=%u inodes=%u open=%u\n",
+		       (unsigned long long)badfh, nopendir, used, nopen);
 		pthread_mutex_unlock(&lock);
 		fflush(stdout);
 	}
