@@ -323,7 +323,8 @@ static void init_reply(void **state)
 	assert_int_equal(f->caps, ZUFS_CAP_XATTR | ZUFS_CAP_ACL |
 			 ZUFS_CAP_MMAP | ZUFS_CAP_FALLOCATE |
 			 ZUFS_CAP_TMPFILE | ZUFS_CAP_SEEK_DATA |
-			 ZUFS_CAP_RENAME_EXCHANGE | ZUFS_CAP_COPY_RANGE);
+			 ZUFS_CAP_RENAME_EXCHANGE | ZUFS_CAP_COPY_RANGE |
+			 ZUFS_CAP_INIT_XATTRS);
 	assert_int_equal(d_getattr(f, f->root, &a), 0);
 	assert_int_equal(a.mode, S_IFDIR | 0755);
 	assert_int_equal(a.nlink, 2);
@@ -1928,6 +1929,101 @@ static int d_read_fh(struct fx *f, uint64_t ino, uint64_t fh, void *buf,
 	return rq_send(f, &q);
 }
 
+/* Append one initial-xattr record to blk at *len. */
+static void ixattr(char *blk, size_t *len, const char *name, const char *val)
+{
+	struct zufs_init_xattr x = {
+		.namelen = strlen(name), .size = strlen(val),
+	};
+	size_t rl = ZUFS_INIT_XATTR_SIZE(x.namelen, x.size);
+
+	memset(blk + *len, 0, rl);
+	memcpy(blk + *len, &x, ZUFS_INIT_XATTR_NAME_OFFSET);
+	memcpy(blk + *len + ZUFS_INIT_XATTR_NAME_OFFSET, name, x.namelen + 1);
+	memcpy(blk + *len + ZUFS_INIT_XATTR_NAME_OFFSET + x.namelen + 1, val,
+	       x.size);
+	*len += rl;
+}
+
+static int d_create_open(struct fx *f, uint64_t dir, const char *name,
+			 void *blk, size_t blen, uint64_t *ino, uint64_t *fh)
+{
+	struct zufs_create_open_in in = {
+		.ni = { .mode = S_IFREG | 0640, .uid = 1000, .gid = 100 },
+		.namelen = strlen(name),
+		.flags = O_RDWR,
+	};
+	struct zufs_create_open_out out;
+	struct rq q;
+	int ret;
+
+	rq_start(&q, ZUFS_OP_CREATE, f->sb_id, dir);
+	rq_add(&q, &in, sizeof(in));
+	rq_name(&q, name, strlen(name));
+	if (blen)
+		rq_buf(&q, blk, blen, ZUS_BUF_READ);
+	ret = rq_send(f, &q);
+	if (!ret) {
+		assert_int_equal(q.c.reply_len, sizeof(out));
+		memcpy(&out, q.reply.bytes, sizeof(out));
+		assert_int_equal(out.reserved, 0);
+		assert_int_equal(out.attr.mode, S_IFREG | 0640);
+		*ino = out.attr.ino;
+		*fh = out.fh;
+	}
+	return ret;
+}
+
+/*
+ * Protocol 1.2 CREATE with initial xattrs (ZUFS_CAP_INIT_XATTRS): the file
+ * is created and opened in one request and has the xattrs from its first
+ * moment; a malformed block creates nothing.
+ */
+static void create_with_xattrs(struct fx *f, uint64_t root)
+{
+	char blk[512], val[32];
+	struct zufs_init_xattrs h = { 0 };
+	uint64_t ino = 0, fh = 0;
+	uint32_t sz = 0;
+	size_t len = sizeof(h);
+	struct zufs_attr a;
+
+	ixattr(blk, &len, "security.test", "label");
+	ixattr(blk, &len, "user.x", "1");
+	h.count = 2;
+	h.len = len;
+	memcpy(blk, &h, sizeof(h));
+	assert_int_equal(d_create_open(f, root, "c1", blk, len, &ino, &fh), 0);
+	assert_int_not_equal(fh, 0);
+	assert_int_equal(xattr_call(f, ZUFS_OP_GETXATTR, ino, "security.test",
+				    val, sizeof(val), 0, &sz), 0);
+	assert_int_equal(sz, 5);
+	assert_memory_equal(val, "label", 5);
+	assert_int_equal(d_read_fh(f, ino, fh, val, 4), 0);
+	assert_int_equal(d_release(f, ino, fh), 0);
+	/* it exists: EEXIST */
+	assert_int_equal(d_create_open(f, root, "c1", NULL, 0, &ino, &fh),
+			 -EEXIST);
+	/* malformed blocks: nothing created */
+	h.count = 3;			/* more records than there are */
+	memcpy(blk, &h, sizeof(h));
+	assert_int_equal(d_create_open(f, root, "c2", blk, len, &ino, &fh),
+			 -EINVAL);
+	h.count = 2;
+	h.len = len - 8;		/* not the buffer's length */
+	memcpy(blk, &h, sizeof(h));
+	assert_int_equal(d_create_open(f, root, "c2", blk, len, &ino, &fh),
+			 -EINVAL);
+	len = sizeof(h);
+	ixattr(blk, &len, "user.x", "1");
+	ixattr(blk, &len, "user.x", "2");	/* twice */
+	h.len = len;
+	memcpy(blk, &h, sizeof(h));
+	assert_int_equal(d_create_open(f, root, "c2", blk, len, &ino, &fh),
+			 -EINVAL);
+	assert_int_equal(d_lookup(f, root, "c2", &a), -ENOENT);
+}
+
 /*
  * ABI 2: a plugin that wants ZUS_CAP_OPEN gets it agreed, its handles
  * come back in OPEN's reply, and every op on the open file carries the
@@ -1977,6 +2073,7 @@ static void open_handles(void **state)
 	assert_int_equal(d_read_fh(f, file, 0, buf, sizeof(buf)), 0);
 	/* malformed OPEN: flags the kernel strips */
 	assert_int_equal(d_open(f, file, O_CREAT, &fh2), -EINVAL);
+	create_with_xattrs(f, out.root.ino);
 }
 
 int main(void)

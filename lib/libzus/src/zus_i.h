@@ -160,6 +160,8 @@ struct zus_sb_inst {
 	struct zus_loaded_plugin *lp;
 	const struct zus_fs_ops *ops;	/* == &lp->ops */
 	uint64_t client_id;		/* connection that mounted it */
+	uint64_t agreed;		/* the transport's agreed caps (zufs:
+					 * ZUFS_CAP_* of INIT's reply) */
 	zus_ino_t root;
 	const struct zus_transport *transport;
 	void *tpriv;			/* the transport's, per superblock */
