@@ -347,6 +347,7 @@ static const struct super_operations zuf_super_ops = {
 	.drop_inode	= generic_delete_inode,
 	.statfs		= zuf_statfs,
 	.sync_fs	= zuf_sync_fs,
+	.show_stats	= zuf_notify_show_stats,
 };
 
 /* The INIT exchange: version, caps, the server's superblock and root. */
@@ -467,10 +468,11 @@ static int zuf_fill_super(struct super_block *sb, struct fs_context *fc)
 	spin_lock_init(&sbi->forget_lock);
 	INIT_LIST_HEAD(&sbi->forget_list);
 	INIT_DELAYED_WORK(&sbi->forget_work, zuf_forget_work);
+	zuf_notify_sb_init(sbi, sb);
 	sbi->timeout_ns = ctx->timeout_ns;
 	sb->s_fs_info = sbi;
 
-	sbi->conn = ucchan_connect(ctx->service);
+	sbi->conn = ucchan_connect_ops(ctx->service, &zuf_notify_conn_ops, sbi);
 	if (IS_ERR(sbi->conn)) {
 		err = PTR_ERR(sbi->conn);
 		sbi->conn = NULL;
@@ -532,6 +534,7 @@ static int zuf_fill_super(struct super_block *sb, struct fs_context *fc)
 		sb->s_xattr = zuf_xattr_handlers;
 	if (zuf_has(sbi, ZUFS_CAP_ACL))
 		sb->s_flags |= SB_POSIXACL;
+	zuf_notify_setup_sb(sb);
 
 	root = zuf_iget(sb, &out.root, false);
 	if (IS_ERR(root))
@@ -539,6 +542,7 @@ static int zuf_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_root = d_make_root(root);
 	if (!sb->s_root)
 		return -ENOMEM;
+	zuf_notify_start(sbi);
 	return 0;
 }
 
@@ -606,8 +610,10 @@ void zuf_kill_sb(struct super_block *sb)
 {
 	struct zuf_sb_info *sbi = ZUF_SB(sb);
 
-	if (sbi)
+	if (sbi) {
 		WRITE_ONCE(sbi->destroying, true);
+		zuf_notify_stop(sbi);
+	}
 	kill_anon_super(sb);
 	if (!sbi)
 		return;
