@@ -383,11 +383,13 @@ void zuf_notify_stop(struct zuf_sb_info *sbi)
 {
 	struct zuf_notify_queue *q = &sbi->notify;
 	struct zuf_notify *n, *tmp;
+	unsigned int count;
 	LIST_HEAD(list);
 
 	spin_lock(&q->lock);
 	q->state = ZUF_NOTIFY_OFF;
 	list_splice_init(&q->list, &list);
+	count = q->count;
 	q->count = 0;
 	spin_unlock(&q->lock);
 	cancel_work_sync(&q->work);
@@ -395,6 +397,9 @@ void zuf_notify_stop(struct zuf_sb_info *sbi)
 		list_del(&n->list);
 		zuf_notify_free(n);
 	}
+	if (count)
+		pr_info("zufs: sb %llu: %u queued notifications dropped at unmount\n",
+			sbi->sb_id, count);
 }
 
 /**
