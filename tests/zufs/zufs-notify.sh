@@ -57,8 +57,8 @@ missing() { ! stat "$1" >/dev/null 2>&1; }
 
 start_server zufs_t_notify notify
 check "mount (ZUFS_CAP_NOTIFY agreed)" mount_zufs zufs_t_notify
-check "mountstats shows the notify queue" sh -c "stats | grep -q 'notify: on'" ||
-	true
+stats_has() { stats | grep -q -- "$1"; }
+check "mountstats shows the notify queue" stats_has 'notify: on'
 stats
 
 # ---- attributes: the size of a file changed behind the kernel
@@ -184,7 +184,7 @@ check "queue full: 256 queued, -EAGAINs counted" \
 	sh -c "[ '$(stat_field queued)' = 256 ] && [ \$(( $(stat_field full) - ${full0:-0} )) = '$again' ]"
 check "release the LOOKUP" srv_ok release
 wait "$STATPID"
-check "the queue drains" eventually sh -c "stats | grep -q 'queued=0 '"
+check "the queue drains" eventually stats_has 'queued=0 '
 stats
 
 # ---- unmount with notifications queued
@@ -203,9 +203,10 @@ srv_ok release
 rmdir "$MNT"
 MNT=
 check "the service is still up" srv ino f
+destroyed() { srv_counts && [ "${COUNTS[2]}" -ge 1 ]; }
+check "the superblock is gone (DESTROY sent)" eventually destroyed
 dropped=$(dmesg | sed -n 's/.*zufs: sb [0-9]*: \([0-9]*\) queued notifications dropped at unmount.*/\1/p' | tail -1)
 echo "# unmount dropped ${dropped:-0} queued notifications (the rest were applied first)"
-check "no zuf_notify object left (slabinfo, if the cache is not merged)" \
-	eventually sh -c "! grep -q '^zuf_notify ' /proc/slabinfo ||
-		[ \"\$(awk '\$1 == \"zuf_notify\" { print \$2 }' /proc/slabinfo)\" = 0 ]"
+# a leaked notification makes zuf.ko's unload WARN (vm-run rmmods it and
+# fails the run on any kernel report)
 finish
