@@ -52,7 +52,7 @@
  * @work and @sb; @count <= ZUF_NOTIFY_QLEN.
  */
 struct zuf_notify_queue {
-	spinlock_t lock;
+	spinlock_t lock;		/* all below but work and sb */
 	int state;			/* ZUF_NOTIFY_OFF, _ON, _UNAGREED */
 	struct list_head list;
 	unsigned int count;
