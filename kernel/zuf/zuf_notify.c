@@ -27,6 +27,7 @@
 #include <linux/mm.h>
 #include <linux/namei.h>
 #include <linux/pagemap.h>
+#include <linux/posix_acl.h>
 #include <linux/rcupdate.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -196,7 +197,8 @@ static struct inode *zuf_notify_ilookup(struct super_block *sb, u64 ino)
 }
 
 /*
- * INVAL_INODE: attributes stale; pages of the range unmapped (shared
+ * INVAL_INODE: attributes stale, ACLs the VFS cached forgotten (the next
+ * permission check asks GETXATTR); pages of the range unmapped (shared
  * mappings and private ones not yet copied on write) and dropped. A
  * page dirtied through a mapping is kept and written back later:
  * invalidate_inode_pages2_range() skips it (the kernel's write is the
@@ -212,6 +214,7 @@ static void zuf_notify_inval_inode(struct super_block *sb,
 	if (!inode)
 		return;		/* evicted meanwhile: nothing cached */
 	zuf_attr_stale(inode);
+	forget_all_cached_acls(inode);
 	mapping = inode->i_mapping;
 	if (n->off >= 0 && S_ISREG(inode->i_mode) && mapping->nrpages) {
 		start = round_down(n->off, PAGE_SIZE);
