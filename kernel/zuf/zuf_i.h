@@ -33,7 +33,7 @@
 			 ZUFS_CAP_FALLOCATE | ZUFS_CAP_TMPFILE | \
 			 ZUFS_CAP_COPY_RANGE | ZUFS_CAP_SEEK_DATA | \
 			 ZUFS_CAP_RENAME_EXCHANGE | ZUFS_CAP_OPEN | \
-			 ZUFS_CAP_INIT_XATTRS)
+			 ZUFS_CAP_INIT_XATTRS | ZUFS_CAP_NOTIFY)
 #define ZUF_DEFAULT_MAX_IO	(4U << 20)	/* bytes per READ/WRITE call */
 /* calls made while unmounting or evicting never wait longer than this */
 #define ZUF_TEARDOWN_TIMEOUT_NS	(10ULL * NSEC_PER_SEC)
@@ -45,6 +45,24 @@
 #define ZUF_KTHREAD_TIMEOUT_SEC	10
 /* FORGETs wait this long for company before they are sent */
 #define ZUF_FORGET_DELAY	(HZ / 10)
+
+/*
+ * Notifications from the server (zuf_notify.c): checked in the sender's
+ * thread, queued here, applied in order by @work. @lock protects all but
+ * @work and @sb; @count <= ZUF_NOTIFY_QLEN.
+ */
+struct zuf_notify_queue {
+	spinlock_t lock;		/* all below but work and sb */
+	int state;			/* ZUF_NOTIFY_OFF, _ON, _UNAGREED */
+	struct list_head list;
+	unsigned int count;
+	struct super_block *sb;
+	struct work_struct work;
+	u64 accepted;			/* queued, ever */
+	u64 applied;
+	u64 full;			/* refused with -EAGAIN */
+	u64 refused;			/* refused otherwise */
+};
 
 /* per-superblock state */
 struct zuf_sb_info {
@@ -76,6 +94,7 @@ struct zuf_sb_info {
 	struct list_head forget_list;
 	unsigned int forget_count;
 	struct delayed_work forget_work;
+	struct zuf_notify_queue notify;	/* zuf_notify.c */
 };
 
 /* a FORGET waiting to be sent */
@@ -179,6 +198,16 @@ void zuf_kill_sb(struct super_block *sb);
 void zuf_queue_forget(struct zuf_sb_info *sbi, u64 ino, u64 nlookup);
 int zuf_forget_init(void);
 void zuf_forget_exit(void);
+
+/* zuf_notify.c */
+extern const struct ucchan_conn_ops zuf_notify_conn_ops;
+void zuf_notify_sb_init(struct zuf_sb_info *sbi, struct super_block *sb);
+void zuf_notify_setup_sb(struct super_block *sb);
+void zuf_notify_start(struct zuf_sb_info *sbi);
+void zuf_notify_stop(struct zuf_sb_info *sbi);
+int zuf_notify_show_stats(struct seq_file *m, struct dentry *root);
+int zuf_notify_init(void);
+void zuf_notify_exit(void);
 
 /* zuf_inode.c */
 struct inode *zuf_alloc_inode(struct super_block *sb);

@@ -2,8 +2,9 @@
 /*
  * zuf - the inode cache: getting inodes from server attributes, keeping
  * their attributes (cached without timeouts: the server is the only
- * writer), getattr/setattr, and telling the server (FORGET) when the
- * kernel drops an inode.
+ * writer, or says what changed behind the kernel with ZUFS_CAP_NOTIFY,
+ * which marks them stale, see zuf_notify.c), getattr/setattr, and telling
+ * the server (FORGET) when the kernel drops an inode.
  */
 #include <linux/cred.h>
 #include <linux/fs.h>

@@ -389,6 +389,7 @@ static const struct super_operations zuf_super_ops = {
 	.statfs		= zuf_statfs,
 	.sync_fs	= zuf_sync_fs,
 	.show_options	= zuf_show_options,
+	.show_stats	= zuf_notify_show_stats,
 };
 
 /* The INIT exchange: version, caps, the server's superblock and root. */
@@ -454,6 +455,7 @@ static int zuf_init_exchange(struct super_block *sb, struct fs_context *fc,
 	    ((out->caps & ZUFS_CAP_ACL) && !(out->caps & ZUFS_CAP_XATTR)) ||
 	    ((out->caps & ZUFS_CAP_INIT_XATTRS) &&
 	     (!(out->caps & ZUFS_CAP_XATTR) || out->minor < 2)) ||
+	    ((out->caps & ZUFS_CAP_NOTIFY) && out->minor < 2) ||
 	    out->time_gran > NSEC_PER_SEC ||
 	    memchr_inv(out->reserved, 0, sizeof(out->reserved)) ||
 	    zuf_check_attr(sbi, &out->root) || !S_ISDIR(out->root.mode)) {
@@ -512,6 +514,7 @@ static int zuf_fill_super(struct super_block *sb, struct fs_context *fc)
 	spin_lock_init(&sbi->forget_lock);
 	INIT_LIST_HEAD(&sbi->forget_list);
 	INIT_DELAYED_WORK(&sbi->forget_work, zuf_forget_work);
+	zuf_notify_sb_init(sbi, sb);
 	sbi->timeout_ns = ctx->timeout_ns;
 	sbi->untrusted_opt = ctx->untrusted;
 	sb->s_fs_info = sbi;
@@ -525,7 +528,7 @@ static int zuf_fill_super(struct super_block *sb, struct fs_context *fc)
 	if (!sbi->service || !sbi->fs_name)
 		return -ENOMEM;
 
-	sbi->conn = ucchan_connect(ctx->service);
+	sbi->conn = ucchan_connect_ops(ctx->service, &zuf_notify_conn_ops, sbi);
 	if (IS_ERR(sbi->conn)) {
 		err = PTR_ERR(sbi->conn);
 		sbi->conn = NULL;
@@ -587,6 +590,7 @@ static int zuf_fill_super(struct super_block *sb, struct fs_context *fc)
 		sb->s_xattr = zuf_xattr_handlers;
 	if (zuf_has(sbi, ZUFS_CAP_ACL))
 		sb->s_flags |= SB_POSIXACL;
+	zuf_notify_setup_sb(sb);
 
 	root = zuf_iget(sb, &out.root, false);
 	if (IS_ERR(root))
@@ -594,6 +598,7 @@ static int zuf_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_root = d_make_root(root);
 	if (!sb->s_root)
 		return -ENOMEM;
+	zuf_notify_start(sbi);
 	return 0;
 }
 
@@ -672,8 +677,10 @@ void zuf_kill_sb(struct super_block *sb)
 {
 	struct zuf_sb_info *sbi = ZUF_SB(sb);
 
-	if (sbi)
+	if (sbi) {
 		WRITE_ONCE(sbi->destroying, true);
+		zuf_notify_stop(sbi);
+	}
 	kill_anon_super(sb);
 	if (!sbi)
 		return;

@@ -2024,6 +2024,74 @@ static void create_with_xattrs(struct fx *f, uint64_t root)
 	assert_int_equal(d_lookup(f, root, "c2", &a), -ENOENT);
 }
 
+/* What the zufs transport handed to zusd's notification sender. */
+static struct {
+	unsigned int n;
+	uint64_t client;
+	char msg[512];
+	size_t len;
+} sent;
+
+static int fake_send(void *arg, uint64_t client_id, const void *msg,
+		     size_t len)
+{
+	assert_true(len <= sizeof(sent.msg));
+	sent.n++;
+	sent.client = client_id;
+	memcpy(sent.msg, msg, len);
+	sent.len = len;
+	return *(int *)arg;
+}
+
+/* host->notify_* of a zufs mount: the messages of zufs.h, to the mount's
+ * connection; the kernel's "not cached" is success. */
+static void notifications(struct fx *f, const struct zus_host *host,
+			  int *answer)
+{
+	struct zus_sb_inst *si;
+	struct zufs_notify_hdr h;
+	struct zufs_notify_inval_inode ii;
+	struct zufs_notify_inval_entry ie;
+
+	pthread_rwlock_rdlock(&f->srv.sb_lock);
+	si = zus_server_sb_locked(&f->srv, f->sb_id);
+	pthread_rwlock_unlock(&f->srv.sb_lock);
+	assert_non_null(si);
+	assert_int_equal(host->notify_inval_inode(&si->sb, 5, 4096, 100), 0);
+	assert_int_equal(sent.n, 1);
+	assert_int_equal(sent.client, CLIENT);
+	assert_int_equal(sent.len, sizeof(h) + sizeof(ii));
+	memcpy(&h, sent.msg, sizeof(h));
+	memcpy(&ii, sent.msg + sizeof(h), sizeof(ii));
+	assert_int_equal(h.type, ZUFS_NOTIFY_INVAL_INODE);
+	assert_int_equal(h.len, sent.len);
+	assert_int_equal(h.sb_id, f->sb_id);
+	assert_int_equal(ii.ino, 5);
+	assert_int_equal(ii.off, 4096);
+	assert_int_equal(ii.len, 100);
+	/* attributes only */
+	assert_int_equal(host->notify_inval_inode(&si->sb, 5, -1, 0), 0);
+	memcpy(&ii, sent.msg + sizeof(h), sizeof(ii));
+	assert_true(ii.off < 0);
+	assert_int_equal(host->notify_inval_inode(&si->sb, 5, -1, 7),
+			 -EINVAL);
+	assert_int_equal(host->notify_inval_entry(&si->sb, 1, "name", 4), 0);
+	memcpy(&h, sent.msg, sizeof(h));
+	memcpy(&ie, sent.msg + sizeof(h), sizeof(ie));
+	assert_int_equal(h.type, ZUFS_NOTIFY_INVAL_ENTRY);
+	assert_int_equal(sent.len, sizeof(h) + sizeof(ie) + 5);
+	assert_int_equal(ie.parent, 1);
+	assert_int_equal(ie.namelen, 4);
+	assert_memory_equal(sent.msg + sizeof(h) + sizeof(ie), "name", 5);
+	assert_int_equal(host->notify_inval_entry(&si->sb, 1, "a/b", 3),
+			 -EINVAL);
+	*answer = -ENOENT;		/* not in the kernel's cache */
+	assert_int_equal(host->notify_inval_inode(&si->sb, 5, 0, 0), 0);
+	*answer = -EAGAIN;		/* the mount's queue is full */
+	assert_int_equal(host->notify_inval_inode(&si->sb, 5, 0, 0), -EAGAIN);
+	*answer = 0;
+}
+
 /*
  * ABI 2: a plugin that wants ZUS_CAP_OPEN gets it agreed, its handles
  * come back in OPEN's reply, and every op on the open file carries the
@@ -2038,13 +2106,25 @@ static void open_handles(void **state)
 	struct zus_loaded_plugin *lp;
 	struct zufs_init_out out;
 	uint64_t file, fh = 0, fh2 = 0;
+	int answer = 0;
 	char buf[16];
 
 	/* memfs (the fixture's): no OPEN */
 	assert_false(f->caps & ZUFS_CAP_OPEN);
 	assert_int_equal(d_open(f, f->root, O_RDONLY, &fh), -ENOSYS);
 
+	/* memfs wants no NOTIFY: its host functions say so */
+	{
+		struct zus_sb_inst *si;
+
+		pthread_rwlock_rdlock(&f->srv.sb_lock);
+		si = zus_server_sb_locked(&f->srv, f->sb_id);
+		pthread_rwlock_unlock(&f->srv.sb_lock);
+		assert_int_equal(zus_host.notify_inval_inode(&si->sb, 1, -1, 0),
+				 -ENOSYS);
+	}
 	assert_non_null(dirs[0]);
+	zus_zufs_set_notify(fake_send, &answer);
 	assert_int_equal(zus_plugin_load("memfs-oh", dirs, &lp), 0);
 	assert_int_equal(zus_plugin_init(lp, ZUS_TRANSPORT_ZUFS,
 					 zus_zufs_capable()), 0);
@@ -2052,7 +2132,10 @@ static void open_handles(void **state)
 	assert_int_equal(zus_server_add_plugin(&f->srv, lp), 0);
 	assert_int_equal(do_init(f, "memfs-oh", "none", "", &out), 0);
 	assert_true(out.caps & ZUFS_CAP_OPEN);
+	assert_true(out.caps & ZUFS_CAP_NOTIFY);
 	f->sb_id = out.sb_id;
+	notifications(f, &zus_host, &answer);
+	zus_zufs_set_notify(NULL, NULL);
 	file = mkfile(f, out.root.ino, "f");
 	assert_int_equal(d_open(f, file, O_RDWR, &fh), 0);
 	assert_int_not_equal(fh, 0);

@@ -60,6 +60,10 @@
  *     time) is printed on stderr. SIGUSR2 prints "fuzz seed=S replies=N
  *     fuzzed=M".
  *
+ *   notify: the file system changes behind the kernel on commands read
+ *     from stdin, and the server sends ZUFS_NOTIFY_* messages (see
+ *     notify_control()).
+ *
  * Prints "ready" on stdout once the service exists; runs until killed.
  * Mount options: only "t_*" ones are accepted (and ignored).
  * On SIGUSR1 it prints one line: "counts" and the number of requests of
@@ -1773,11 +1777,406 @@ static const char *op_name(uint32_t opcode)
 	return opcode < ZUFS_OP_MAX && names[opcode] ? names[opcode] : "?";
 }
 
+/*
+ * ---- mode "notify": the file system changes behind the kernel ----------
+ * The server agrees ZUFS_CAP_NOTIFY and reads commands on stdin, one per
+ * line, answering each with one line on stdout (names are entries of the
+ * root directory):
+ *   write NAME OFF TEXT    put TEXT at OFF (the file may grow)  -> "ok ERR"
+ *   truncate NAME SIZE     set the size                         -> "ok ERR"
+ *   rename OLD NEW         rename (NEW must not exist)          -> "ok ERR"
+ *   create NAME            a new empty file                     -> "ok ERR"
+ *   ino NAME               -> "ino N" (0: no such entry)
+ *   inval-inode NAME OFF LEN     INVAL_INODE           -> "notify RESULT"
+ *   inval-entry NAME             INVAL_ENTRY in the root -> "notify RESULT"
+ *   raw-inode SBID INO OFF LEN   INVAL_INODE as given  -> "notify RESULT"
+ *   raw-entry SBID PARENT NAME   INVAL_ENTRY as given  -> "notify RESULT"
+ *   bad KIND               a malformed message (see notify_bad())
+ *                                                      -> "notify RESULT"
+ *   flood NAME COUNT       COUNT INVAL_ENTRYs of NAME, back to back
+ *                          -> "flood ok=A eagain=B other=C"
+ *   inread NAME            from now on every page-cache READ of NAME
+ *                          sends INVAL_INODE of its page from inside the
+ *                          handler (the kernel holds the page locked)
+ *   inread-result          -> "inread count=N last=RESULT"
+ *   stalled                -> "stalled N": LOOKUPs of "stall*" waiting
+ *   release                stalled LOOKUPs go on                -> "ok 0"
+ * RESULT is the ioctl's: 0 or -errno. A LOOKUP of a name starting with
+ * "stall" waits (up to 60 s) for "release", holding the directory's
+ * i_rwsem in the kernel, so that queued notifications pile up.
+ */
+static bool notify_mode;
+static struct ucchan_server *notify_srv;
+static uint64_t notify_client;		/* the mount's connection */
+static uint64_t notify_inread_ino;
+static unsigned int notify_inread_count;
+static int notify_inread_last = 1;
+static pthread_mutex_t stall_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t stall_cond = PTHREAD_COND_INITIALIZER;
+static unsigned int stall_waiting, stall_gen;
+
+static int notify_send(const void *msg, size_t len)
+{
+	return ucchan_server_notify(notify_srv, notify_client, msg, len);
+}
+
+static int notify_inode(uint64_t sb_id, uint64_t ino, int64_t off,
+			uint64_t len)
+{
+	struct {
+		struct zufs_notify_hdr h;
+		struct zufs_notify_inval_inode i;
+	} m = {
+		.h = { .type = ZUFS_NOTIFY_INVAL_INODE, .len = sizeof(m),
+		       .sb_id = sb_id },
+		.i = { .ino = ino, .off = off, .len = len },
+	};
+
+	return notify_send(&m, sizeof(m));
+}
+
+struct notify_entry_msg {
+	struct zufs_notify_hdr h;
+	struct zufs_notify_inval_entry e;
+	char name[ZUFS_NAME_MAX + 1];
+};
+
+static size_t notify_entry_fill(struct notify_entry_msg *m, uint64_t sb_id,
+				uint64_t parent, const char *name)
+{
+	size_t nl = strlen(name);
+
+	memset(m, 0, sizeof(*m));
+	if (nl > ZUFS_NAME_MAX)
+		nl = ZUFS_NAME_MAX;
+	m->h.type = ZUFS_NOTIFY_INVAL_ENTRY;
+	m->h.sb_id = sb_id;
+	m->e.parent = parent;
+	m->e.namelen = nl;
+	memcpy(m->name, name, nl);
+	m->h.len = offsetof(struct notify_entry_msg, name) + nl + 1;
+	return m->h.len;
+}
+
+static int notify_entry(uint64_t sb_id, uint64_t parent, const char *name)
+{
+	struct notify_entry_msg m;
+	size_t len = notify_entry_fill(&m, sb_id, parent, name);
+
+	return notify_send(&m, len);
+}
+
+/* malformed messages: each must be -EINVAL */
+static int notify_bad(const char *kind)
+{
+	struct notify_entry_msg m;
+	struct {
+		struct zufs_notify_hdr h;
+		struct zufs_notify_inval_inode i;
+	} ii = {
+		.h = { .type = ZUFS_NOTIFY_INVAL_INODE, .len = sizeof(ii),
+		       .sb_id = 42 },
+		.i = { .ino = 1, .off = -1 },
+	};
+	size_t len = notify_entry_fill(&m, 42, 1, "x");
+
+	if (!strcmp(kind, "short"))
+		return notify_send(&ii, sizeof(ii.h) - 1);
+	if (!strcmp(kind, "hdrlen")) {
+		ii.h.len++;
+		return notify_send(&ii, sizeof(ii));
+	}
+	if (!strcmp(kind, "trailing")) {	/* len covers one byte more */
+		m.h.len = len + 1;
+		return notify_send(&m, len + 1);
+	}
+	if (!strcmp(kind, "type")) {
+		ii.h.type = 99;
+		return notify_send(&ii, sizeof(ii));
+	}
+	if (!strcmp(kind, "flags")) {
+		ii.h.flags = 1;
+		return notify_send(&ii, sizeof(ii));
+	}
+	if (!strcmp(kind, "reserved")) {
+		ii.i.reserved[1] = 1;
+		return notify_send(&ii, sizeof(ii));
+	}
+	if (!strcmp(kind, "ino0")) {
+		ii.i.ino = 0;
+		return notify_send(&ii, sizeof(ii));
+	}
+	if (!strcmp(kind, "attr-len")) {	/* off < 0 needs len 0 */
+		ii.i.len = 4096;
+		return notify_send(&ii, sizeof(ii));
+	}
+	if (!strcmp(kind, "range")) {
+		ii.i.off = 4096;
+		ii.i.len = ~0ULL;
+		return notify_send(&ii, sizeof(ii));
+	}
+	if (!strcmp(kind, "namelen")) {
+		m.e.namelen = 2;	/* "x" NUL: one byte */
+		return notify_send(&m, len);
+	}
+	if (!strcmp(kind, "nonul")) {
+		m.name[1] = 'y';
+		return notify_send(&m, len);
+	}
+	if (!strcmp(kind, "slash") || !strcmp(kind, "dotdot")) {
+		len = notify_entry_fill(&m, 42, 1,
+					kind[0] == 's' ? "a/b" : "..");
+		return notify_send(&m, len);
+	}
+	if (!strcmp(kind, "entry-flags")) {
+		m.e.flags = 1;
+		return notify_send(&m, len);
+	}
+	return -ENOSYS;
+}
+
+static uint64_t notify_lookup(const char *name)
+{
+	struct dent *e = nodes[1].used ? find(&nodes[1], name) : NULL;
+
+	return e ? e->ino : 0;
+}
+
+/* a change behind the kernel, under the server's lock */
+static int notify_change(const char *cmd, const char *a, const char *b)
+{
+	struct zufs_new_inode ni = { .mode = S_IFREG | 0644 };
+	uint64_t ino = notify_lookup(a);
+	struct node *n = ino ? &nodes[ino] : NULL;
+	int err;
+
+	if (!strcmp(cmd, "create")) {
+		if (n)
+			return -EEXIST;
+		ino = new_node(&ni);
+		if (!ino)
+			return -ENOSPC;
+		err = add(&nodes[1], a, ino);
+		if (err)
+			free_node(&nodes[ino]);
+		return err;
+	}
+	if (!n || !b)
+		return -ENOENT;
+	if (!strcmp(cmd, "rename")) {
+		if (notify_lookup(b))
+			return -EEXIST;
+		del(&nodes[1], find(&nodes[1], a));
+		return add(&nodes[1], b, ino);
+	}
+	if (!S_ISREG(n->a.mode))
+		return -EISDIR;
+	if (!strcmp(cmd, "truncate")) {
+		uint64_t size = strtoull(b, NULL, 0);
+
+		err = ensure(n, size);
+		if (err)
+			return err;
+		if (size < n->a.size)
+			punch_range(n, size, n->cap - size);
+		n->a.size = size;
+		touch_mc(n);
+		return 0;
+	}
+	if (!strcmp(cmd, "write")) {
+		char *text = strchr(b, ' ');
+		uint64_t off = strtoull(b, NULL, 0);
+		size_t tl;
+
+		if (!text++)
+			return -EINVAL;
+		tl = strlen(text);
+		err = ensure(n, off + tl);
+		if (err)
+			return err;
+		memcpy(n->data + off, text, tl);
+		if (off + tl > n->a.size)
+			n->a.size = off + tl;
+		alloc_range(n, off, tl);
+		touch_mc(n);
+		return 0;
+	}
+	return -ENOSYS;
+}
+
+static void notify_reply(const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&lock);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fflush(stdout);
+	pthread_mutex_unlock(&lock);
+}
+
+static void notify_flood(const char *name, unsigned long count)
+{
+	struct notify_entry_msg m;
+	unsigned long i, ok = 0, again = 0, other = 0;
+	size_t len = notify_entry_fill(&m, 42, 1, name);
+	int r;
+
+	for (i = 0; i < count; i++) {
+		r = notify_send(&m, len);
+		if (!r)
+			ok++;
+		else if (r == -EAGAIN)
+			again++;
+		else
+			other++;
+	}
+	notify_reply("flood ok=%lu eagain=%lu other=%lu\n", ok, again, other);
+}
+
+static void *notify_control(void *arg)
+{
+	char line[1024], cmd[32], a[300], b[600];
+	long long x, y, z;
+	int r, n;
+
+	(void)arg;
+	while (fgets(line, sizeof(line), stdin)) {
+		line[strcspn(line, "\n")] = '\0';
+		a[0] = b[0] = '\0';
+		n = sscanf(line, "%31s %299s %599[^\n]", cmd, a, b);
+		if (n < 1)
+			continue;
+		if (!strcmp(cmd, "write") || !strcmp(cmd, "truncate") ||
+		    !strcmp(cmd, "rename") || !strcmp(cmd, "create")) {
+			pthread_mutex_lock(&lock);
+			r = notify_change(cmd, a, n > 2 ? b : NULL);
+			pthread_mutex_unlock(&lock);
+			notify_reply("ok %d\n", r);
+		} else if (!strcmp(cmd, "ino")) {
+			pthread_mutex_lock(&lock);
+			x = (long long)notify_lookup(a);
+			pthread_mutex_unlock(&lock);
+			notify_reply("ino %lld\n", x);
+		} else if (!strcmp(cmd, "inval-inode")) {
+			pthread_mutex_lock(&lock);
+			x = (long long)notify_lookup(a);
+			pthread_mutex_unlock(&lock);
+			y = z = 0;
+			sscanf(b, "%lld %lld", &y, &z);
+			notify_reply("notify %d\n",
+				     notify_inode(42, x, y, (uint64_t)z));
+		} else if (!strcmp(cmd, "inval-entry")) {
+			notify_reply("notify %d\n", notify_entry(42, 1, a));
+		} else if (!strcmp(cmd, "raw-inode")) {
+			y = z = 0;
+			x = strtoll(a, NULL, 0);
+			{
+				long long ino = 0;
+
+				sscanf(b, "%lld %lld %lld", &ino, &y, &z);
+				notify_reply("notify %d\n",
+					     notify_inode(x, ino, y,
+							  (uint64_t)z));
+			}
+		} else if (!strcmp(cmd, "raw-entry")) {
+			char name[300] = "";
+
+			x = strtoll(a, NULL, 0);
+			y = 0;
+			sscanf(b, "%lld %299s", &y, name);
+			notify_reply("notify %d\n", notify_entry(x, y, name));
+		} else if (!strcmp(cmd, "bad")) {
+			notify_reply("notify %d\n", notify_bad(a));
+		} else if (!strcmp(cmd, "flood")) {
+			notify_flood(a, strtoul(b, NULL, 0));
+		} else if (!strcmp(cmd, "inread")) {
+			pthread_mutex_lock(&lock);
+			notify_inread_ino = notify_lookup(a);
+			pthread_mutex_unlock(&lock);
+			notify_reply("ok 0\n");
+		} else if (!strcmp(cmd, "inread-result")) {
+			notify_reply("inread count=%u last=%d\n",
+				     notify_inread_count, notify_inread_last);
+		} else if (!strcmp(cmd, "stalled")) {
+			pthread_mutex_lock(&stall_lock);
+			r = stall_waiting;
+			pthread_mutex_unlock(&stall_lock);
+			notify_reply("stalled %d\n", r);
+		} else if (!strcmp(cmd, "release")) {
+			pthread_mutex_lock(&stall_lock);
+			stall_gen++;
+			pthread_cond_broadcast(&stall_cond);
+			pthread_mutex_unlock(&stall_lock);
+			notify_reply("ok 0\n");
+		} else {
+			notify_reply("unknown %s\n", cmd);
+		}
+	}
+	return NULL;
+}
+
+/* before the request is served (no lock held): stall LOOKUPs */
+static void notify_pre(struct ucchan_req *req)
+{
+	const struct zufs_in_header *h = req->data;
+	struct timespec ts;
+	unsigned int gen;
+
+	if (req->len < sizeof(*h) + sizeof(struct zufs_name_in) + 1 ||
+	    h->opcode != ZUFS_OP_LOOKUP ||
+	    strncmp((const char *)(h + 1) + sizeof(struct zufs_name_in),
+		    "stall", 5))
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 60;
+	pthread_mutex_lock(&stall_lock);
+	gen = stall_gen;
+	stall_waiting++;
+	while (gen == stall_gen &&
+	       !pthread_cond_timedwait(&stall_cond, &stall_lock, &ts))
+		;
+	stall_waiting--;
+	pthread_mutex_unlock(&stall_lock);
+}
+
+/*
+ * After it was served (no lock held): the mount's connection, the cap;
+ * a page-cache READ of the "inread" file notifies from the handler.
+ */
+static void notify_post(struct ucchan_req *req, int32_t st)
+{
+	const struct zufs_in_header *h = req->data;
+	const struct zufs_io_in *in = (const void *)(h + 1);
+
+	if (req->len < sizeof(*h))
+		return;
+	if (h->opcode == ZUFS_OP_INIT && !st) {
+		const struct zufs_init_in *ii = (const void *)(h + 1);
+		struct zufs_init_out *out = req->reply;
+
+		notify_client = req->hdr->client_id;
+		/* 1.2: NOTIFY is offered by the minor, not in caps */
+		if (ii->minor >= 2 && out->minor >= 2)
+			out->caps |= ZUFS_CAP_NOTIFY;
+	}
+	if (h->opcode == ZUFS_OP_READ && !st && notify_inread_ino &&
+	    h->ino == notify_inread_ino && (in->flags & ZUFS_IO_PAGECACHE)) {
+		notify_inread_last = notify_inode(42, h->ino,
+						  (int64_t)in->offset,
+						  in->len);
+		notify_inread_count++;
+	}
+}
+
 static int32_t handle(struct ucchan_req *req, size_t *reply_len, void *arg)
 {
 	int32_t st;
 
 	(void)arg;
+	if (notify_mode)
+		notify_pre(req);
 	pthread_mutex_lock(&lock);
 	if (req->len >= sizeof(struct zufs_in_header)) {
 		const struct zufs_in_header *h = req->data;
@@ -1817,6 +2216,8 @@ static int32_t handle(struct ucchan_req *req, size_t *reply_len, void *arg)
 		pthread_cond_broadcast(&same_cond);
 	}
 	pthread_mutex_unlock(&lock);
+	if (notify_mode)
+		notify_post(req, st);
 	return st;
 }
 
@@ -1884,6 +2285,16 @@ int main(int argc, char **argv)
 	if (err) {
 		fprintf(stderr, "zufs-testsrv: %s\n", strerror(-err));
 		return 1;
+	}
+	if (!strcmp(evil, "notify")) {
+		pthread_t th;
+
+		notify_mode = true;
+		notify_srv = srv;
+		if (pthread_create(&th, NULL, notify_control, NULL)) {
+			fprintf(stderr, "zufs-testsrv: no control thread\n");
+			return 1;
+		}
 	}
 	printf("ready\n");
 	fflush(stdout);

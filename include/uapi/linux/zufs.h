@@ -27,6 +27,9 @@
  *        init_in.minor >= 2, not in init_in.caps (see ZUFS_CAP_OFFER_MASK).
  *        Clarified: init_in.caps never holds bits a 1.1 server does not
  *        know (a 1.1 server refuses unknown bits, as the rules below say).
+ *        ZUFS_CAP_NOTIFY: the server may send cache invalidations
+ *        (ZUFS_NOTIFY_*, end of this file) with UCCHAN_IOC_NOTIFY.
+ *        Offered by init_in.minor >= 2, like ZUFS_CAP_INIT_XATTRS.
  *
  * Transport. Every request is one synchronous ucchan call from zuf.ko
  * (an in-kernel ucchan client, one connection per mount) to the service
@@ -63,8 +66,9 @@
  * that returns a struct zufs_attr for an inode the kernel now references
  * (LOOKUP, MKNOD, MKDIR, SYMLINK, LINK, TMPFILE, CREATE) adds one to the
  * inode's lookup count; FORGET removes nlookup. The root inode returned
- * by INIT is never forgotten. The server is the only writer of the file system:
- * the kernel caches dentries, inodes and attributes without timeouts.
+ * by INIT is never forgotten. Unless it says otherwise (ZUFS_CAP_NOTIFY)
+ * the server is the only writer of the file system: the kernel caches
+ * dentries, inodes and attributes without timeouts.
  */
 #ifndef _UAPI_LINUX_ZUFS_H
 #define _UAPI_LINUX_ZUFS_H
@@ -126,13 +130,16 @@
 						 * xattrs"); needs
 						 * ZUFS_CAP_XATTR
 						 */
-#define ZUFS_CAP_ALL		((1ULL << 10) - 1)
+#define ZUFS_CAP_NOTIFY		(1ULL << 10)	/* 1.2: the server sends
+						 * ZUFS_NOTIFY_* messages
+						 */
+#define ZUFS_CAP_ALL		((1ULL << 11) - 1)
 /*
  * The caps init_in.caps may hold: those of 1.0 and 1.1. A 1.1 server
  * refuses any other bit there (-EINVAL), so caps of later minors are
  * offered by init_in.minor instead: a kernel that sends minor >= 2
- * supports ZUFS_CAP_INIT_XATTRS, and a server of minor >= 2 agrees to it
- * by setting it in init_out.caps. A server must accept (and ignore) bits
+ * supports ZUFS_CAP_INIT_XATTRS and ZUFS_CAP_NOTIFY, and a server of
+ * minor >= 2 agrees to them by setting them in init_out.caps. A server must accept (and ignore) bits
  * of init_in.caps it does not know from 1.2 on.
  */
 #define ZUFS_CAP_OFFER_MASK	((1ULL << 9) - 1)
@@ -734,6 +741,72 @@ struct zufs_xattr_in {
 struct zufs_xattr_out {
 	__u32 size;
 	__u32 pad;
+};
+
+/* ---- Notifications: server to kernel (ZUFS_CAP_NOTIFY) ---------------
+ * A server whose file system changes behind the kernel (another writer,
+ * a network peer) tells the kernel which cached state to drop. Each is
+ * one ucchan notification (UCCHAN_IOC_NOTIFY, libucchan's
+ * ucchan_server_notify()) to the mount's connection, the client_id of
+ * its requests: a struct zufs_notify_hdr, then the type's struct (and
+ * for INVAL_ENTRY the name and one NUL); hdr.len is the message's length.
+ * Only with ZUFS_CAP_NOTIFY agreed in INIT (else -EOPNOTSUPP).
+ *
+ * The kernel checks the message, queues it and returns; it applies the
+ * queue in order, per superblock, later (so a server may notify from a
+ * handler of any request: the kernel never waits for its own locks in
+ * the sender). Results: 0 (queued), -EINVAL (malformed: lengths, a
+ * reserved field, flag or pad not zero, an unknown type, a bad name,
+ * INVAL_INODE with off < 0 and len != 0 or a range beyond the largest
+ * file), -ENOENT (sb_id is not this connection's mounted superblock, or
+ * the inode, for INVAL_ENTRY the parent, is not in the kernel's cache:
+ * nothing to drop), -ENOTDIR (INVAL_ENTRY's parent is not a directory),
+ * -EAGAIN (this mount's queue is full: retry later), -ENOMEM.
+ * A notification races with requests in flight: the server sends it
+ * after the change, and a request that read the old state before it may
+ * still refill a cache with that state; send it again when that matters.
+ */
+enum zufs_notify_type {
+	/*
+	 * The inode's attributes are stale (the next stat, or path walk
+	 * through the name, asks GETATTR); with off >= 0 also the cached
+	 * data of [off, off + len) (len 0: to the end of file) is dropped,
+	 * mappings of it unmapped. off < 0 (len 0): attributes only.
+	 */
+	ZUFS_NOTIFY_INVAL_INODE	= 1,
+	/*
+	 * The name in the directory changed (created, removed, renamed,
+	 * now another inode): the kernel drops its dentry for it (positive
+	 * or negative; with everything below it) and the directory's
+	 * attributes. The next lookup asks the server.
+	 */
+	ZUFS_NOTIFY_INVAL_ENTRY	= 2,
+
+	ZUFS_NOTIFY_MAX		/* one past the last type */
+};
+
+struct zufs_notify_hdr {
+	__u32 type;		/* enum zufs_notify_type */
+	__u32 len;		/* bytes of the message, this header included */
+	__u64 sb_id;		/* the superblock, as returned by INIT */
+	__u32 flags;		/* must be 0 */
+	__u32 pad;
+	__u64 reserved[2];
+};
+
+struct zufs_notify_inval_inode {
+	__u64 ino;
+	__s64 off;		/* first byte, or < 0: attributes only */
+	__u64 len;		/* bytes; 0 = to the end of file */
+	__u64 reserved[2];
+};
+
+/* followed by namelen bytes of name and one NUL */
+struct zufs_notify_inval_entry {
+	__u64 parent;		/* the directory */
+	__u32 namelen;		/* 1..ZUFS_NAME_MAX */
+	__u32 flags;		/* must be 0 */
+	__u64 reserved[2];
 };
 
 #endif /* _UAPI_LINUX_ZUFS_H */

@@ -341,6 +341,17 @@ static const struct ucchan_server_ops zusd_ucchan_ops = {
 	.disconnect	= zusd_disconnect,
 };
 
+/* host->notify_* of a zufs mount: a ucchan notification to its client. */
+static int zusd_notify(void *arg, uint64_t client_id, const void *msg,
+		       size_t len)
+{
+	struct zusd *d = arg;
+
+	if (!d->ucs)
+		return -ENOTCONN;
+	return ucchan_server_notify(d->ucs, client_id, msg, len);
+}
+
 /* ---- main ------------------------------------------------------------- */
 
 /* Load every --plugin and start it for a transport (its init()). */
@@ -539,6 +550,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	ret = 1;
+	zus_zufs_set_notify(zusd_notify, &d);
 	if (load_plugins(&d, ZUS_TRANSPORT_ZUFS, zus_zufs_capable()))
 		goto out_srv;
 

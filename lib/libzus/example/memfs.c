@@ -560,7 +560,8 @@ static int memfs_init(const struct zus_host *h, struct zus_conn *conn,
 		     ZUS_CAP_COPY_RANGE | ZUS_CAP_SEEK_DATA |
 		     ZUS_CAP_RENAME_EXCHANGE;
 #ifdef MEMFS_OPEN_HANDLES
-	conn->want |= ZUS_CAP_OPEN;
+	/* the test build also takes notifications (the tests send them) */
+	conn->want |= ZUS_CAP_OPEN | ZUS_CAP_NOTIFY;
 #endif
 	conn->max_file_size = MEMFS_MAX_SIZE;
 	return 0;

@@ -411,6 +411,16 @@ static const struct {
 	{ ZUS_CAP_OPEN, ZUFS_CAP_OPEN },
 };
 
+/* How notifications reach the kernel (zusd: ucchan_server_notify). */
+static zus_zufs_send_fn notify_send;
+static void *notify_arg;
+
+void zus_zufs_set_notify(zus_zufs_send_fn fn, void *arg)
+{
+	notify_send = fn;
+	notify_arg = arg;
+}
+
 /* What this dispatcher can serve: the transport's zus_conn.capable. */
 uint64_t zus_zufs_capable(void)
 {
@@ -418,7 +428,68 @@ uint64_t zus_zufs_capable(void)
 
 	for (size_t i = 0; i < ARRAY_SIZE(cap_map); i++)
 		caps |= cap_map[i].zus;
+	if (notify_send)
+		caps |= ZUS_CAP_NOTIFY;
 	return caps;
+}
+
+/* A notification's status from the kernel, as host->notify_* returns it. */
+static int notify_status(int err)
+{
+	switch (err) {
+	case -ENOENT:		/* not in the kernel's cache: nothing to drop */
+		return 0;
+	case -EOPNOTSUPP:	/* not agreed, or an old kernel */
+		return -ENOSYS;
+	case -ENOTCONN:		/* the mount's connection is gone */
+		return -ESHUTDOWN;
+	}
+	return err;
+}
+
+static int zufs_inval_inode(struct zus_sb_inst *si, zus_ino_t ino,
+			    int64_t off, int64_t len)
+{
+	struct {
+		struct zufs_notify_hdr h;
+		struct zufs_notify_inval_inode in;
+	} m;
+
+	if (!notify_send || !(si->agreed & ZUFS_CAP_NOTIFY))
+		return -ENOSYS;
+	if (off < 0 && len)
+		return -EINVAL;
+	memset(&m, 0, sizeof(m));
+	m.h.type = ZUFS_NOTIFY_INVAL_INODE;
+	m.h.len = sizeof(m);
+	m.h.sb_id = si->sb.sb_id;
+	m.in.ino = ino;
+	m.in.off = off < 0 ? -1 : off;
+	m.in.len = (uint64_t)len;
+	return notify_status(notify_send(notify_arg, si->client_id, &m,
+					 sizeof(m)));
+}
+
+static int zufs_inval_entry(struct zus_sb_inst *si, zus_ino_t dir,
+			    const char *name, size_t namelen)
+{
+	struct {
+		struct zufs_notify_hdr h;
+		struct zufs_notify_inval_entry e;
+		char name[ZUFS_NAME_MAX + 1];
+	} m;
+	size_t len = sizeof(m.h) + sizeof(m.e) + namelen + 1;
+
+	if (!notify_send || !(si->agreed & ZUFS_CAP_NOTIFY))
+		return -ENOSYS;
+	memset(&m, 0, sizeof(m));
+	m.h.type = ZUFS_NOTIFY_INVAL_ENTRY;
+	m.h.len = (uint32_t)len;
+	m.h.sb_id = si->sb.sb_id;
+	m.e.parent = dir;
+	m.e.namelen = (uint32_t)namelen;
+	memcpy(m.name, name, namelen);
+	return notify_status(notify_send(notify_arg, si->client_id, &m, len));
 }
 
 static uint64_t zufs_caps(uint64_t want)
@@ -433,6 +504,8 @@ static uint64_t zufs_caps(uint64_t want)
 
 static const struct zus_transport zufs_transport = {
 	.id = ZUS_TRANSPORT_ZUFS,
+	.inval_inode = zufs_inval_inode,
+	.inval_entry = zufs_inval_entry,
 };
 
 static int op_init(struct zus_req *r)
@@ -505,6 +578,8 @@ static int op_init(struct zus_req *r)
 	out->caps = zufs_caps(lp->conn.want) & in->caps & ZUFS_CAP_OFFER_MASK;
 	if (in->minor >= 2 && (out->caps & ZUFS_CAP_XATTR))
 		out->caps |= ZUFS_CAP_INIT_XATTRS;
+	if (in->minor >= 2 && (lp->conn.want & ZUS_CAP_NOTIFY) && notify_send)
+		out->caps |= ZUFS_CAP_NOTIFY;
 	si->agreed = out->caps;
 	out->sb_id = sb_id;
 	out->time_gran = lp->conn.time_gran ? lp->conn.time_gran : 1;

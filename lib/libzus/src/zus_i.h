@@ -265,6 +265,15 @@ struct zus_call {
 int32_t zus_dispatch(struct zus_server *srv, struct zus_call *c);
 /* ZUS_CAP_* the zufs dispatcher serves (zus_plugin_init's capable). */
 uint64_t zus_zufs_capable(void);
+/*
+ * How the dispatcher's notifications (host->notify_*) reach the kernel:
+ * send msg (a zufs notification) to the in-kernel client client_id;
+ * returns 0 or -errno. Set before the plugins are started (no fn: no
+ * ZUS_CAP_NOTIFY).
+ */
+typedef int (*zus_zufs_send_fn)(void *arg, uint64_t client_id,
+				const void *msg, size_t len);
+void zus_zufs_set_notify(zus_zufs_send_fn fn, void *arg);
 /* Name of an opcode ("lookup"), "?" if unknown. */
 const char *zus_op_name(unsigned int opcode);
 /* Inline request/reply size the ucchan service must offer. */
