@@ -88,7 +88,7 @@ struct ucchan_service {
 	kgid_t creator_gid;
 	u32 creator_flags;		/* UCCHAN_CREATOR_* */
 
-	spinlock_t lock;		/* uid, gid, mode, event queue */
+	spinlock_t lock;		/* uid, gid, mode, event queue, conns */
 	kuid_t uid;
 	kgid_t gid;
 	umode_t mode;
@@ -103,6 +103,14 @@ struct ucchan_service {
 	wait_queue_head_t bind_wq;	/* callers waiting for any worker */
 	struct ucchan_cpu *cpus;	/* [nr_cpu_ids] */
 	struct ucchan_stats __percpu *stats;
+
+	/*
+	 * Every open connection (user and in-kernel), by ->node, for
+	 * UCCHAN_IOC_NOTIFY; notify_wq wakes a closing connection waiting for
+	 * its notify callbacks (conn->notify_busy) to return.
+	 */
+	struct list_head conns;
+	wait_queue_head_t notify_wq;
 
 	wait_queue_head_t ev_wq;
 	struct ucchan_event ev[UCCHAN_EV_QLEN];
@@ -253,6 +261,10 @@ struct ucchan_conn {
 	struct ucchan_service *svc;
 	u64 client_id;
 	bool kernel;
+	struct list_head node;		/* svc->conns, under svc->lock */
+	const struct ucchan_conn_ops *ops;	/* in-kernel clients, or NULL */
+	void *priv;			/* for ops */
+	atomic_t notify_busy;		/* notify callbacks running */
 	struct list_head regbufs;	/* under svc->reg_mutex */
 	unsigned long reg_ids;		/* buf_ids in use */
 };
@@ -302,7 +314,11 @@ int ucchan_service_set_perm(struct ucchan_service *svc,
 			    struct ucchan_service_perm __user *uarg);
 void ucchan_service_kill(struct ucchan_service *svc);
 void ucchan_service_put(struct ucchan_service *svc);
-struct ucchan_conn *ucchan_conn_open(const char *name, bool kernel);
+struct ucchan_conn *ucchan_conn_open(const char *name, bool kernel,
+				     const struct ucchan_conn_ops *ops,
+				     void *priv);
+int ucchan_notify(struct ucchan_service *svc,
+		  struct ucchan_notify __user *uarg);
 void ucchan_conn_close(struct ucchan_conn *conn);
 int ucchan_check_name(const char *name);
 ssize_t ucchan_event_read(struct ucchan_service *svc, char __user *buf,

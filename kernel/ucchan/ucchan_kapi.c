@@ -28,12 +28,36 @@
  */
 struct ucchan_conn *ucchan_connect(const char *name)
 {
+	return ucchan_connect_ops(name, NULL, NULL);
+}
+EXPORT_SYMBOL_GPL(ucchan_connect);
+
+/**
+ * ucchan_connect_ops() - connect to a service, taking its notifications
+ * @name: the service's name (NUL terminated)
+ * @ops:  callbacks for what the server sends unasked (may be NULL, as
+ *        may be each callback); must stay valid until the disconnect
+ * @priv: handed to each callback
+ *
+ * Like ucchan_connect(). With @ops->notify, the server can send this
+ * connection messages with UCCHAN_IOC_NOTIFY (its client_id is in the
+ * header of every request of this connection): @ops->notify runs in the
+ * sending server thread, with no ucchan lock held, and its result is the
+ * server's ioctl result. See struct ucchan_conn_ops for what it may do.
+ *
+ * Context: process context, may sleep.
+ * Return: as ucchan_connect().
+ */
+struct ucchan_conn *ucchan_connect_ops(const char *name,
+				       const struct ucchan_conn_ops *ops,
+				       void *priv)
+{
 	if (!name || strnlen(name, UCCHAN_NAME_MAX) == UCCHAN_NAME_MAX ||
 	    ucchan_check_name(name))
 		return ERR_PTR(-EINVAL);
-	return ucchan_conn_open(name, true);
+	return ucchan_conn_open(name, true, ops, priv);
 }
-EXPORT_SYMBOL_GPL(ucchan_connect);
+EXPORT_SYMBOL_GPL(ucchan_connect_ops);
 
 /**
  * ucchan_call() - one synchronous call to the connection's service
@@ -154,7 +178,8 @@ EXPORT_SYMBOL_GPL(ucchan_conn_server);
  *
  * The server gets a UCCHAN_EV_DISCONNECT event with the connection's
  * client_id if the service is still alive. No call may be running on
- * @conn.
+ * @conn. Waits for notify callbacks running on @conn: none runs, or
+ * starts, once this returns (so never call it from one).
  *
  * Context: process context.
  */

@@ -74,7 +74,7 @@ static int ucchan_ioc_version(void __user *uarg)
 	v.max_bufs = UCCHAN_MAX_BUFS;
 	v.features = UCCHAN_FEAT_MAPPED_BUFS | UCCHAN_FEAT_REG_BUFS |
 		     UCCHAN_FEAT_TIMEOUT | UCCHAN_FEAT_EVENTS |
-		     UCCHAN_FEAT_CREATOR;
+		     UCCHAN_FEAT_CREATOR | UCCHAN_FEAT_NOTIFY;
 	v.max_slots = UCCHAN_MAX_SLOTS;
 	v.max_inline = UCCHAN_MAX_INLINE;
 	v.nr_cpu_ids = nr_cpu_ids;
@@ -108,7 +108,7 @@ static int ucchan_ioc_connect(struct ucchan_file *uf,
 		ret = -EBUSY;
 		goto out;
 	}
-	conn = ucchan_conn_open(c.name, false);
+	conn = ucchan_conn_open(c.name, false, NULL, NULL);
 	if (IS_ERR(conn)) {
 		ret = PTR_ERR(conn);
 		goto out;
@@ -170,6 +170,10 @@ static long ucchan_ioctl(struct file *file, unsigned int cmd,
 		if (kind != UCCHAN_F_CONN)
 			return -EINVAL;
 		return ucchan_buf_unregister(uf->conn, uarg);
+	case UCCHAN_IOC_NOTIFY:
+		if (kind != UCCHAN_F_SERVICE)
+			return -EINVAL;
+		return ucchan_notify(uf->svc, uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -149,6 +149,8 @@ static struct ucchan_service *ucchan_service_alloc(struct ucchan_service_create 
 	atomic_set(&svc->nr_workers, 0);
 	init_waitqueue_head(&svc->bind_wq);
 	init_waitqueue_head(&svc->ev_wq);
+	INIT_LIST_HEAD(&svc->conns);
+	init_waitqueue_head(&svc->notify_wq);
 	for (cpu = 0; cpu < nr_cpu_ids; cpu++) {
 		spin_lock_init(&svc->cpus[cpu].lock);
 		init_waitqueue_head(&svc->cpus[cpu].wq);
@@ -322,7 +324,9 @@ static int ucchan_may_connect(struct ucchan_service *svc)
 	return -EACCES;
 }
 
-struct ucchan_conn *ucchan_conn_open(const char *name, bool kernel)
+struct ucchan_conn *ucchan_conn_open(const char *name, bool kernel,
+				     const struct ucchan_conn_ops *ops,
+				     void *priv)
 {
 	struct ucchan_service *svc;
 	struct ucchan_conn *conn;
@@ -348,8 +352,14 @@ struct ucchan_conn *ucchan_conn_open(const char *name, bool kernel)
 	}
 	conn->svc = svc;
 	conn->kernel = kernel;
+	conn->ops = ops;
+	conn->priv = priv;
+	atomic_set(&conn->notify_busy, 0);
 	INIT_LIST_HEAD(&conn->regbufs);
 	conn->client_id = atomic64_inc_return(&ucchan_next_client_id);
+	spin_lock(&svc->lock);
+	list_add_tail(&conn->node, &svc->conns);
+	spin_unlock(&svc->lock);
 	return conn;
 err:
 	kfree(conn);
@@ -378,6 +388,12 @@ static void ucchan_event_push(struct ucchan_service *svc, u32 type,
 void ucchan_conn_close(struct ucchan_conn *conn)
 {
 	struct ucchan_service *svc = conn->svc;
+
+	/* no new notify callback can find it; wait for running ones */
+	spin_lock(&svc->lock);
+	list_del(&conn->node);
+	spin_unlock(&svc->lock);
+	wait_event(svc->notify_wq, !atomic_read(&conn->notify_busy));
 
 	ucchan_conn_unregister_all(conn);
 	if (!READ_ONCE(svc->dead))

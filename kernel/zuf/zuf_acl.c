@@ -8,7 +8,8 @@
  *
  * A new inode gets its ACLs from the parent's default ACL
  * (posix_acl_create(), which also applies the umask when there is none)
- * by SETXATTR calls right after the create; chmod rewrites the access
+ * in the create request itself (ZUFS_CAP_INIT_XATTRS), else by SETXATTR
+ * calls right after the create; chmod rewrites the access
  * ACL (posix_acl_chmod()); setting an access ACL updates the mode.
  */
 #include <linux/fs.h>
@@ -101,6 +102,32 @@ struct posix_acl *zuf_get_acl(struct inode *inode, int type, bool rcu)
 	return ERR_PTR(-EIO);
 }
 
+/**
+ * zuf_acl_value() - an ACL in the server's xattr format
+ * @acl:  the ACL
+ * @size: its length
+ *
+ * Return: the value (kfree() it) or ERR_PTR(-E2BIG, -ENOMEM, -EINVAL).
+ */
+void *zuf_acl_value(const struct posix_acl *acl, size_t *size)
+{
+	void *value;
+	int err;
+
+	*size = posix_acl_xattr_size(acl->a_count);
+	if (*size > ZUFS_XATTR_SIZE_MAX)
+		return ERR_PTR(-E2BIG);
+	value = kmalloc(*size, GFP_KERNEL);
+	if (!value)
+		return ERR_PTR(-ENOMEM);
+	err = posix_acl_to_xattr(&init_user_ns, acl, value, *size);
+	if (err < 0) {
+		kfree(value);
+		return ERR_PTR(err);
+	}
+	return value;
+}
+
 /* Store (or, for NULL, remove) an ACL on the server. */
 static int zuf_acl_store(struct inode *inode, int type,
 			 const struct posix_acl *acl)
@@ -117,16 +144,11 @@ static int zuf_acl_store(struct inode *inode, int type,
 				     0, NULL);
 		return err == -ENODATA ? 0 : err;
 	}
-	size = posix_acl_xattr_size(acl->a_count);
-	if (size > ZUFS_XATTR_SIZE_MAX)
-		return -E2BIG;
-	value = kmalloc(size, GFP_KERNEL);
-	if (!value)
-		return -ENOMEM;
-	err = posix_acl_to_xattr(&init_user_ns, acl, value, size);
-	if (err >= 0)
-		err = zuf_xattr_call(inode, ZUFS_OP_SETXATTR, name, value,
-				     size, 0, NULL);
+	value = zuf_acl_value(acl, &size);
+	if (IS_ERR(value))
+		return PTR_ERR(value);
+	err = zuf_xattr_call(inode, ZUFS_OP_SETXATTR, name, value, size, 0,
+			     NULL);
 	kfree(value);
 	return err;
 }
@@ -195,4 +217,20 @@ int zuf_acl_init(struct inode *inode, struct posix_acl *default_acl,
 	if (default_acl || acl)
 		zuf_attr_stale(inode);	/* ctime */
 	return err;
+}
+
+/**
+ * zuf_acl_cache() - cache the ACLs a new inode was created with
+ * @inode:       the new inode (ZUFS_CAP_INIT_XATTRS: the server stored
+ *               them in the create request)
+ * @default_acl: its default ACL (or NULL)
+ * @acl:         its access ACL (or NULL)
+ */
+void zuf_acl_cache(struct inode *inode, struct posix_acl *default_acl,
+		   struct posix_acl *acl)
+{
+	if (default_acl)
+		set_cached_acl(inode, ACL_TYPE_DEFAULT, default_acl);
+	if (acl)
+		set_cached_acl(inode, ACL_TYPE_ACCESS, acl);
 }

@@ -14,8 +14,10 @@
 #ifdef ZUF_HAVE_MNT_IDMAP
 /* inode operations take the mount's idmap (6.3) */
 #define zuf_idmap_t	struct mnt_idmap
+#define zuf_nop_idmap	(&nop_mnt_idmap)
 #else
 #define zuf_idmap_t	struct user_namespace
+#define zuf_nop_idmap	(&init_user_ns)
 #endif
 
 #ifdef ZUF_HAVE_FILLATTR_MASK

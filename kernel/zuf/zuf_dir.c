@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * zuf - reading directories. The position (ctx->pos) is the server's
+ * zuf - directories: open/release (per-open handles, protocol 1.2), fsync
+ * and reading them. The position (ctx->pos) is the server's
  * cookie of the next entry: 0 and 1 are "." and "..", 2 is the first
  * server entry (cookie 0 in the request), else a cookie >=
  * ZUFS_DIR_COOKIE_FIRST the server chose so that it stays valid while
@@ -135,9 +136,73 @@ static int zuf_readdir(struct file *file, struct dir_context *ctx)
 	return err;
 }
 
+/*
+ * Per-open state of directories (protocol 1.2, ZUFS_CAP_OPEN): OPENDIR
+ * gives the handle READDIR and FSYNCDIR carry, RELEASEDIR drops it. A 1.1
+ * server (or one that answers OPENDIR -ENOSYS) gets neither: the file has
+ * no private data and fh is 0.
+ */
+static int zuf_dir_open(struct inode *inode, struct file *file)
+{
+	struct zuf_sb_info *sbi = ZUF_SB(inode->i_sb);
+	struct zuf_file *zf;
+	int err;
+
+	if (!zuf_open_op(sbi, ZUFS_OP_OPENDIR))
+		return 0;
+	zf = kzalloc(sizeof(*zf), GFP_KERNEL);
+	if (!zf)
+		return -ENOMEM;
+	err = zuf_open_handle(inode, file, ZUFS_OP_OPENDIR, zf);
+	if (err || !zf->opened) {
+		kfree(zf);
+		return err;
+	}
+	file->private_data = zf;
+	return 0;
+}
+
+static int zuf_dir_release(struct inode *inode, struct file *file)
+{
+	struct zuf_file *zf = file->private_data;
+
+	if (zf && zf->opened)
+		zuf_release_fh(ZUF_SB(inode->i_sb), inode->i_ino,
+			       ZUFS_OP_RELEASEDIR, zf->fh);
+	kfree(zf);
+	return 0;
+}
+
+/* fsync(2) of a directory: FSYNCDIR in 1.2, else (and after -ENOSYS) FSYNC */
+static int zuf_dir_fsync(struct file *file, loff_t start, loff_t end,
+			 int datasync)
+{
+	struct inode *inode = file_inode(file);
+	struct zuf_sb_info *sbi = ZUF_SB(inode->i_sb);
+	struct zufs_fsync_in in = {
+		.fh = zuf_fh(file),
+		.datasync = !!datasync,
+	};
+	struct zuf_args args = {
+		.opcode = ZUFS_OP_FSYNCDIR,
+		.ino = inode->i_ino,
+		.in = &in,
+	};
+	int err;
+
+	if (zuf_open_op(sbi, ZUFS_OP_FSYNCDIR)) {
+		err = zuf_call(sbi, &args);
+		if (err != -EOPNOTSUPP || !zuf_no_op(sbi, ZUFS_OP_FSYNCDIR))
+			return err;
+	}
+	return zuf_fsync(file, start, end, datasync);
+}
+
 const struct file_operations zuf_dir_ops = {
+	.open		= zuf_dir_open,
+	.release	= zuf_dir_release,
 	.llseek		= generic_file_llseek,
 	.read		= generic_read_dir,
 	.iterate_shared	= zuf_readdir,
-	.fsync		= zuf_fsync,
+	.fsync		= zuf_dir_fsync,
 };

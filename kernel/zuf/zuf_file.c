@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * zuf - regular files: open/release, read/write straight to the server
+ * zuf - regular files: open/flush/release, read/write straight to the server
  * (the application's pages are handed to the server as a ucchan buffer:
  * zero copy), fsync, fallocate, SEEK_DATA/SEEK_HOLE, copy_file_range.
  *
@@ -19,6 +19,73 @@
 
 #include "zuf_i.h"
 
+/**
+ * zuf_release_fh() - tell the server an open handle is gone
+ * @sbi:    the superblock
+ * @ino:    the file or directory
+ * @opcode: ZUFS_OP_RELEASE or ZUFS_OP_RELEASEDIR
+ * @fh:     the server's handle
+ *
+ * Bounded wait (unmount and exiting processes close files); the reply
+ * is ignored.
+ */
+void zuf_release_fh(struct zuf_sb_info *sbi, u64 ino, u32 opcode, u64 fh)
+{
+	struct zufs_release_in in = { .fh = fh };
+	struct zuf_args args = {
+		.opcode = opcode,
+		.ino = ino,
+		.in = &in,
+		.teardown = true,
+	};
+
+	zuf_call(sbi, &args);
+}
+
+/**
+ * zuf_open_handle() - OPEN or OPENDIR: the server's handle for a new open
+ * @inode:  the file or directory
+ * @file:   the open file
+ * @opcode: ZUFS_OP_OPEN or ZUFS_OP_OPENDIR
+ * @zf:     filled in (fh, opened)
+ *
+ * Return: 0 (also when the server does not implement @opcode: then the
+ * file has no handle), or -errno. A reply the kernel cannot use is
+ * released at once.
+ */
+int zuf_open_handle(struct inode *inode, struct file *file, u32 opcode,
+		    struct zuf_file *zf)
+{
+	struct zuf_sb_info *sbi = ZUF_SB(inode->i_sb);
+	struct zufs_open_in in = {
+		.flags = file->f_flags & ~ZUF_OPEN_FLAGS_STRIP,
+	};
+	struct zufs_open_out out;
+	struct zuf_args args = {
+		.opcode = opcode,
+		.ino = inode->i_ino,
+		.in = &in,
+		.out = &out,
+	};
+	int err;
+
+	err = zuf_call(sbi, &args);
+	if (err)
+		return zuf_no_op(sbi, opcode) ? 0 : err;
+	if (out.reserved) {
+		pr_warn_ratelimited("zufs: sb %llu: %s of inode %lu: reserved field set\n",
+				    sbi->sb_id, zuf_op_name(opcode),
+				    inode->i_ino);
+		zuf_release_fh(sbi, inode->i_ino,
+			       opcode == ZUFS_OP_OPEN ? ZUFS_OP_RELEASE :
+			       ZUFS_OP_RELEASEDIR, out.fh);
+		return -EIO;
+	}
+	zf->fh = out.fh;
+	zf->opened = true;
+	return 0;
+}
+
 static int zuf_open(struct inode *inode, struct file *file)
 {
 	struct zuf_sb_info *sbi = ZUF_SB(inode->i_sb);
@@ -30,30 +97,27 @@ static int zuf_open(struct inode *inode, struct file *file)
 	zf = kzalloc(sizeof(*zf), GFP_KERNEL);
 	if (!zf)
 		return -ENOMEM;
-	if (zuf_has(sbi, ZUFS_CAP_OPEN)) {
-		struct zufs_open_in in = {
-			.flags = file->f_flags &
-				~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC),
-		};
-		struct zufs_open_out out;
-		struct zuf_args args = {
-			.opcode = ZUFS_OP_OPEN,
-			.ino = inode->i_ino,
-			.in = &in,
-			.out = &out,
-		};
-
-		err = zuf_call(sbi, &args);
-		if (!err && out.reserved)
-			err = -EIO;
-		if (err && !zuf_no_op(sbi, ZUFS_OP_OPEN)) {
+	if (zuf_has(sbi, ZUFS_CAP_OPEN) && !zuf_no_op(sbi, ZUFS_OP_OPEN)) {
+		err = zuf_open_handle(inode, file, ZUFS_OP_OPEN, zf);
+		if (err) {
 			kfree(zf);
 			return err;
 		}
-		if (!err)
-			zf->fh = out.fh;
 	}
 	file->private_data = zf;
+	file->f_mode |= FMODE_CAN_ODIRECT;
+	return 0;
+}
+
+/**
+ * zuf_open_created() - the open callback of a file CREATE opened
+ * @inode: the new file
+ * @file:  its open file; private_data is already the handle of CREATE
+ *
+ * Return: 0.
+ */
+int zuf_open_created(struct inode *inode, struct file *file)
+{
 	file->f_mode |= FMODE_CAN_ODIRECT;
 	return 0;
 }
@@ -66,19 +130,36 @@ static int zuf_release(struct inode *inode, struct file *file)
 	/* the last user of a shared mapping is gone: write it back */
 	if (inode->i_mapping->nrpages)
 		filemap_write_and_wait(inode->i_mapping);
-	if (zuf_has(sbi, ZUFS_CAP_OPEN) && !zuf_no_op(sbi, ZUFS_OP_OPEN)) {
-		struct zufs_release_in in = { .fh = zf->fh };
-		struct zuf_args args = {
-			.opcode = ZUFS_OP_RELEASE,
-			.ino = inode->i_ino,
-			.in = &in,
-			.teardown = true,
-		};
-
-		zuf_call(sbi, &args);
-	}
+	if (zf && zf->opened)
+		zuf_release_fh(sbi, inode->i_ino, ZUFS_OP_RELEASE, zf->fh);
 	kfree(zf);
 	return 0;
+}
+
+/*
+ * close(2) of a descriptor (protocol 1.2): FLUSH, whose status is what
+ * close returns. Not for closes inside the kernel (no file table) or by
+ * kernel threads: nobody would see the error.
+ */
+static int zuf_flush(struct file *file, fl_owner_t id)
+{
+	struct inode *inode = file_inode(file);
+	struct zuf_sb_info *sbi = ZUF_SB(inode->i_sb);
+	struct zufs_flush_in in = { .fh = zuf_fh(file) };
+	struct zuf_args args = {
+		.opcode = ZUFS_OP_FLUSH,
+		.ino = inode->i_ino,
+		.in = &in,
+	};
+	int err;
+
+	if (!id || (current->flags & PF_KTHREAD) ||
+	    !zuf_open_op(sbi, ZUFS_OP_FLUSH))
+		return 0;
+	err = zuf_call(sbi, &args);
+	if (err == -EOPNOTSUPP && zuf_no_op(sbi, ZUFS_OP_FLUSH))
+		return 0;
+	return err;
 }
 
 /*
@@ -570,6 +651,7 @@ out:
 
 const struct file_operations zuf_file_ops = {
 	.open		= zuf_open,
+	.flush		= zuf_flush,
 	.release	= zuf_release,
 	.llseek		= zuf_llseek,
 	.read_iter	= zuf_read_iter,

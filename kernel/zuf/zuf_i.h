@@ -32,7 +32,8 @@
 #define ZUF_KERNEL_CAPS	(ZUFS_CAP_XATTR | ZUF_ACL_CAP | ZUFS_CAP_MMAP | \
 			 ZUFS_CAP_FALLOCATE | ZUFS_CAP_TMPFILE | \
 			 ZUFS_CAP_COPY_RANGE | ZUFS_CAP_SEEK_DATA | \
-			 ZUFS_CAP_RENAME_EXCHANGE | ZUFS_CAP_OPEN)
+			 ZUFS_CAP_RENAME_EXCHANGE | ZUFS_CAP_OPEN | \
+			 ZUFS_CAP_INIT_XATTRS | ZUFS_CAP_NOTIFY)
 #define ZUF_DEFAULT_MAX_IO	(4U << 20)	/* bytes per READ/WRITE call */
 /* calls made while unmounting or evicting never wait longer than this */
 #define ZUF_TEARDOWN_TIMEOUT_NS	(10ULL * NSEC_PER_SEC)
@@ -45,6 +46,24 @@
 /* FORGETs wait this long for company before they are sent */
 #define ZUF_FORGET_DELAY	(HZ / 10)
 
+/*
+ * Notifications from the server (zuf_notify.c): checked in the sender's
+ * thread, queued here, applied in order by @work. @lock protects all but
+ * @work and @sb; @count <= ZUF_NOTIFY_QLEN.
+ */
+struct zuf_notify_queue {
+	spinlock_t lock;		/* all below but work and sb */
+	int state;			/* ZUF_NOTIFY_OFF, _ON, _UNAGREED */
+	struct list_head list;
+	unsigned int count;
+	struct super_block *sb;
+	struct work_struct work;
+	u64 accepted;			/* queued, ever */
+	u64 applied;
+	u64 full;			/* refused with -EAGAIN */
+	u64 refused;			/* refused otherwise */
+};
+
 /* per-superblock state */
 struct zuf_sb_info {
 	struct ucchan_conn *conn;
@@ -53,6 +72,11 @@ struct zuf_sb_info {
 	u32 minor;		/* agreed minor version */
 	u32 max_io;		/* bytes per READ/WRITE call */
 	u64 timeout_ns;		/* per call, 0 = none (still killable) */
+	/* the mount options, for show_options and remount */
+	char *service;
+	char *fs_name;
+	char *options;		/* for the server ("a,b=c"), or NULL */
+	bool untrusted_opt;	/* -o untrusted was given */
 	/*
 	 * The server is not trusted by the mounter (-o untrusted): no
 	 * set-id bits, no devices, no file capabilities, no SB_NOSEC.
@@ -70,6 +94,7 @@ struct zuf_sb_info {
 	struct list_head forget_list;
 	unsigned int forget_count;
 	struct delayed_work forget_work;
+	struct zuf_notify_queue notify;	/* zuf_notify.c */
 };
 
 /* a FORGET waiting to be sent */
@@ -93,6 +118,9 @@ struct zuf_inode_info {
 /* per-open-file state */
 struct zuf_file {
 	u64 fh;			/* server's handle (ZUFS_CAP_OPEN), else 0 */
+	bool opened;		/* fh came from OPEN, OPENDIR or CREATE: the
+				 * last close sends RELEASE(DIR)
+				 */
 };
 
 static inline struct zuf_sb_info *ZUF_SB(struct super_block *sb)
@@ -121,6 +149,17 @@ static inline bool zuf_has(struct zuf_sb_info *sbi, u64 cap)
 static inline bool zuf_no_op(struct zuf_sb_info *sbi, u32 opcode)
 {
 	return test_bit(opcode, sbi->no_op);
+}
+
+/*
+ * May opcode (OPENDIR, RELEASEDIR, FLUSH, FSYNCDIR, CREATE: per-open state
+ * of protocol 1.2) be sent? Both sides at minor 2, ZUFS_CAP_OPEN agreed,
+ * and the server has not answered it -ENOSYS.
+ */
+static inline bool zuf_open_op(struct zuf_sb_info *sbi, u32 opcode)
+{
+	return sbi->minor >= 2 && zuf_has(sbi, ZUFS_CAP_OPEN) &&
+	       !zuf_no_op(sbi, opcode);
 }
 
 static inline void zuf_attr_stale(struct inode *inode)
@@ -160,6 +199,16 @@ void zuf_queue_forget(struct zuf_sb_info *sbi, u64 ino, u64 nlookup);
 int zuf_forget_init(void);
 void zuf_forget_exit(void);
 
+/* zuf_notify.c */
+extern const struct ucchan_conn_ops zuf_notify_conn_ops;
+void zuf_notify_sb_init(struct zuf_sb_info *sbi, struct super_block *sb);
+void zuf_notify_setup_sb(struct super_block *sb);
+void zuf_notify_start(struct zuf_sb_info *sbi);
+void zuf_notify_stop(struct zuf_sb_info *sbi);
+int zuf_notify_show_stats(struct seq_file *m, struct dentry *root);
+int zuf_notify_init(void);
+void zuf_notify_exit(void);
+
 /* zuf_inode.c */
 struct inode *zuf_alloc_inode(struct super_block *sb);
 void zuf_free_inode(struct inode *inode);
@@ -184,6 +233,7 @@ extern const struct inode_operations zuf_symlink_inode_ops;
 
 /* zuf_namei.c */
 extern const struct inode_operations zuf_dir_inode_ops;
+extern const struct inode_operations zuf_dir_create_inode_ops;
 
 /* zuf_dir.c */
 extern const struct file_operations zuf_dir_ops;
@@ -191,6 +241,11 @@ extern const struct file_operations zuf_dir_ops;
 /* zuf_file.c */
 extern const struct file_operations zuf_file_ops;
 int zuf_fsync(struct file *file, loff_t start, loff_t end, int datasync);
+#define ZUF_OPEN_FLAGS_STRIP	(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC)
+int zuf_open_handle(struct inode *inode, struct file *file, u32 opcode,
+		    struct zuf_file *zf);
+void zuf_release_fh(struct zuf_sb_info *sbi, u64 ino, u32 opcode, u64 fh);
+int zuf_open_created(struct inode *inode, struct file *file);
 ssize_t zuf_io(struct inode *inode, u64 fh, struct iov_iter *iter,
 	       loff_t *pos, size_t len, bool write, u32 flags);
 
@@ -211,6 +266,9 @@ int zuf_set_acl(zuf_idmap_t *idmap, zuf_acl_obj_t *obj, struct posix_acl *acl,
 		int type);
 int zuf_acl_init(struct inode *inode, struct posix_acl *default_acl,
 		 struct posix_acl *acl);
+void *zuf_acl_value(const struct posix_acl *acl, size_t *size);
+void zuf_acl_cache(struct inode *inode, struct posix_acl *default_acl,
+		   struct posix_acl *acl);
 #else
 #define zuf_get_acl	NULL
 #define zuf_set_acl	NULL
@@ -219,6 +277,17 @@ static inline int zuf_acl_init(struct inode *inode,
 			       struct posix_acl *acl)
 {
 	return 0;
+}
+
+static inline void *zuf_acl_value(const struct posix_acl *acl, size_t *size)
+{
+	return ERR_PTR(-EOPNOTSUPP);
+}
+
+static inline void zuf_acl_cache(struct inode *inode,
+				 struct posix_acl *default_acl,
+				 struct posix_acl *acl)
+{
 }
 #endif
 

@@ -2,8 +2,9 @@
 /*
  * zuf - the inode cache: getting inodes from server attributes, keeping
  * their attributes (cached without timeouts: the server is the only
- * writer), getattr/setattr, and telling the server (FORGET) when the
- * kernel drops an inode.
+ * writer, or says what changed behind the kernel with ZUFS_CAP_NOTIFY,
+ * which marks them stale, see zuf_notify.c), getattr/setattr, and telling
+ * the server (FORGET) when the kernel drops an inode.
  */
 #include <linux/cred.h>
 #include <linux/fs.h>
@@ -124,7 +125,9 @@ static void zuf_init_inode(struct inode *inode, const struct zufs_attr *attr)
 		inode->i_mapping->a_ops = &zuf_aops;
 		break;
 	case S_IFDIR:
-		inode->i_op = &zuf_dir_inode_ops;
+		/* atomic_open only where CREATE may be sent (1.2) */
+		inode->i_op = zuf_open_op(ZUF_SB(inode->i_sb), ZUFS_OP_CREATE) ?
+			&zuf_dir_create_inode_ops : &zuf_dir_inode_ops;
 		inode->i_fop = &zuf_dir_ops;
 		break;
 	case S_IFLNK:

@@ -29,11 +29,16 @@ static int __init zuf_init(void)
 	err = zuf_forget_init();
 	if (err)
 		goto out_cache;
-	err = register_filesystem(&zuf_fs_type);
+	err = zuf_notify_init();
 	if (err)
 		goto out_forget;
+	err = register_filesystem(&zuf_fs_type);
+	if (err)
+		goto out_notify;
 	return 0;
 
+out_notify:
+	zuf_notify_exit();
 out_forget:
 	zuf_forget_exit();
 out_cache:
@@ -44,6 +49,7 @@ out_cache:
 static void __exit zuf_exit(void)
 {
 	unregister_filesystem(&zuf_fs_type);
+	zuf_notify_exit();
 	zuf_forget_exit();
 	zuf_inode_cache_exit();
 }

@@ -110,6 +110,13 @@ static const struct zuf_opdef zuf_opdefs[] = {
 		  sizeof(struct zufs_xattr_out), true),
 	ZUF_OP(REMOVEXATTR, sizeof(struct zufs_xattr_in), 0, true),
 	ZUF_OP_LOSSY(BATCH_FORGET, sizeof(struct zufs_batch_forget_in)),
+	ZUF_OP(OPENDIR, sizeof(struct zufs_open_in),
+	       sizeof(struct zufs_open_out), true),
+	ZUF_OP(RELEASEDIR, sizeof(struct zufs_release_in), 0, true),
+	ZUF_OP(FLUSH, sizeof(struct zufs_flush_in), 0, true),
+	ZUF_OP(FSYNCDIR, sizeof(struct zufs_fsync_in), 0, true),
+	ZUF_OP(CREATE, sizeof(struct zufs_create_open_in),
+	       sizeof(struct zufs_create_open_out), true),
 };
 
 static unsigned int kthread_timeout = ZUF_KTHREAD_TIMEOUT_SEC;
@@ -133,6 +140,13 @@ int zuf_init_opdefs(void)
 	unsigned int i;
 
 	BUILD_BUG_ON(ARRAY_SIZE(zuf_opdefs) != ZUFS_OP_MAX);
+	/* the 1.2 structs: fixed sizes, no implicit padding */
+	BUILD_BUG_ON(sizeof(struct zufs_flush_in) != 16);
+	BUILD_BUG_ON(sizeof(struct zufs_create_open_in) != 32);
+	BUILD_BUG_ON(sizeof(struct zufs_create_open_out) !=
+		     sizeof(struct zufs_attr) + 16);
+	BUILD_BUG_ON(sizeof(struct zufs_init_xattrs) != 16);
+	BUILD_BUG_ON(ZUFS_INIT_XATTR_NAME_OFFSET != 8);
 	for (i = 1; i < ZUFS_OP_MAX; i++)
 		if (!zuf_opdefs[i].name)
 			return -EINVAL;

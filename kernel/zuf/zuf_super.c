@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * zuf - the superblock: mount options (fs_context), connecting to the
- * service and the INIT exchange, statfs, sync_fs, FORGET batching and
- * unmount (DESTROY).
+ * zuf - the superblock: mount options (fs_context, show_options,
+ * remount), connecting to the service and the INIT exchange, statfs,
+ * sync_fs, FORGET batching and unmount (DESTROY).
  *
  * Mount: mount -t zufs -o service=NAME,fs=PLUGIN[,timeout=SEC][,untrusted]
  * [,opt...] SOURCE DIR. service= (default "zufs") names the ucchan service
@@ -19,6 +19,8 @@
 #include <linux/fs.h>
 #include <linux/fs_context.h>
 #include <linux/fs_parser.h>
+#include <linux/math64.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/statfs.h>
 #include <linux/string.h>
@@ -33,6 +35,7 @@ struct zuf_fs_context {
 	char *options;		/* for the server: "a,b=c" */
 	size_t options_len;
 	u64 timeout_ns;
+	bool timeout_set;	/* timeout= was given */
 	bool untrusted;		/* the mounter accepts an untrusted server */
 };
 
@@ -118,6 +121,7 @@ static int zuf_parse_param(struct fs_context *fc, struct fs_parameter *param)
 		break;
 	case ZUF_OPT_TIMEOUT:
 		ctx->timeout_ns = (u64)result.uint_32 * NSEC_PER_SEC;
+		ctx->timeout_set = true;
 		break;
 	case ZUF_OPT_UNTRUSTED:
 		ctx->untrusted = true;
@@ -340,6 +344,43 @@ static int zuf_sync_fs(struct super_block *sb, int wait)
 	return err;
 }
 
+/*
+ * /proc/mounts, findmnt: the options as given (the VFS prints ro, nosuid
+ * and the like), each escaped by seq_show_option(); a remount that passes
+ * them back unchanged is accepted (zuf_reconfigure()).
+ */
+static int zuf_show_options(struct seq_file *m, struct dentry *root)
+{
+	struct zuf_sb_info *sbi = ZUF_SB(root->d_sb);
+	const char *p = sbi->options;
+
+	seq_show_option(m, "service", sbi->service);
+	seq_show_option(m, "fs", sbi->fs_name);
+	if (sbi->timeout_ns)
+		seq_printf(m, ",timeout=%llu",
+			   div_u64(sbi->timeout_ns, NSEC_PER_SEC));
+	if (sbi->untrusted_opt)
+		seq_puts(m, ",untrusted");
+	/* the server's options: "key[=value]" separated by ',' */
+	while (p && *p) {
+		size_t len = strchrnul(p, ',') - p;
+		char *opt = kstrndup(p, len, GFP_KERNEL);
+		char *val;
+
+		if (!opt)
+			return -ENOMEM;
+		val = strchr(opt, '=');
+		if (val)
+			*val++ = '\0';
+		seq_show_option(m, opt, val);
+		kfree(opt);
+		p += len;
+		if (*p)
+			p++;
+	}
+	return 0;
+}
+
 static const struct super_operations zuf_super_ops = {
 	.alloc_inode	= zuf_alloc_inode,
 	.free_inode	= zuf_free_inode,
@@ -347,6 +388,8 @@ static const struct super_operations zuf_super_ops = {
 	.drop_inode	= generic_delete_inode,
 	.statfs		= zuf_statfs,
 	.sync_fs	= zuf_sync_fs,
+	.show_options	= zuf_show_options,
+	.show_stats	= zuf_notify_show_stats,
 };
 
 /* The INIT exchange: version, caps, the server's superblock and root. */
@@ -360,7 +403,8 @@ static int zuf_init_exchange(struct super_block *sb, struct fs_context *fc,
 	struct zufs_init_in in = {
 		.major = ZUFS_KERNEL_VERSION,
 		.minor = ZUFS_KERNEL_MINOR_VERSION,
-		.caps = ZUF_KERNEL_CAPS,
+		/* later caps are offered by minor: a 1.1 server refuses them */
+		.caps = ZUF_KERNEL_CAPS & ZUFS_CAP_OFFER_MASK,
 		.source_len = strlen(source),
 		.options_len = ctx->options_len,
 		.flags = (fc->sb_flags & SB_RDONLY) ? ZUFS_INIT_RDONLY : 0,
@@ -409,6 +453,9 @@ static int zuf_init_exchange(struct super_block *sb, struct fs_context *fc,
 	}
 	if ((out->caps & ~ZUF_KERNEL_CAPS) || out->pad ||
 	    ((out->caps & ZUFS_CAP_ACL) && !(out->caps & ZUFS_CAP_XATTR)) ||
+	    ((out->caps & ZUFS_CAP_INIT_XATTRS) &&
+	     (!(out->caps & ZUFS_CAP_XATTR) || out->minor < 2)) ||
+	    ((out->caps & ZUFS_CAP_NOTIFY) && out->minor < 2) ||
 	    out->time_gran > NSEC_PER_SEC ||
 	    memchr_inv(out->reserved, 0, sizeof(out->reserved)) ||
 	    zuf_check_attr(sbi, &out->root) || !S_ISDIR(out->root.mode)) {
@@ -467,10 +514,21 @@ static int zuf_fill_super(struct super_block *sb, struct fs_context *fc)
 	spin_lock_init(&sbi->forget_lock);
 	INIT_LIST_HEAD(&sbi->forget_list);
 	INIT_DELAYED_WORK(&sbi->forget_work, zuf_forget_work);
+	zuf_notify_sb_init(sbi, sb);
 	sbi->timeout_ns = ctx->timeout_ns;
+	sbi->untrusted_opt = ctx->untrusted;
 	sb->s_fs_info = sbi;
+	sbi->service = kstrdup(ctx->service, GFP_KERNEL);
+	sbi->fs_name = kstrdup(ctx->fs_name, GFP_KERNEL);
+	if (ctx->options) {
+		sbi->options = kstrdup(ctx->options, GFP_KERNEL);
+		if (!sbi->options)
+			return -ENOMEM;
+	}
+	if (!sbi->service || !sbi->fs_name)
+		return -ENOMEM;
 
-	sbi->conn = ucchan_connect(ctx->service);
+	sbi->conn = ucchan_connect_ops(ctx->service, &zuf_notify_conn_ops, sbi);
 	if (IS_ERR(sbi->conn)) {
 		err = PTR_ERR(sbi->conn);
 		sbi->conn = NULL;
@@ -532,6 +590,7 @@ static int zuf_fill_super(struct super_block *sb, struct fs_context *fc)
 		sb->s_xattr = zuf_xattr_handlers;
 	if (zuf_has(sbi, ZUFS_CAP_ACL))
 		sb->s_flags |= SB_POSIXACL;
+	zuf_notify_setup_sb(sb);
 
 	root = zuf_iget(sb, &out.root, false);
 	if (IS_ERR(root))
@@ -539,6 +598,7 @@ static int zuf_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_root = d_make_root(root);
 	if (!sb->s_root)
 		return -ENOMEM;
+	zuf_notify_start(sbi);
 	return 0;
 }
 
@@ -556,14 +616,25 @@ static int zuf_get_tree(struct fs_context *fc)
 	return get_tree_nodev(fc, zuf_fill_super);
 }
 
+/*
+ * remount: ro/rw and the VFS's flags. The zufs options cannot change, but
+ * may be passed again as they are (mount(8) passes what /proc/mounts or
+ * fstab says).
+ */
 static int zuf_reconfigure(struct fs_context *fc)
 {
 	struct zuf_fs_context *ctx = fc->fs_private;
+	struct super_block *sb = fc->root->d_sb;
+	struct zuf_sb_info *sbi = ZUF_SB(sb);
 
-	if (ctx->fs_name || ctx->service || ctx->options_len ||
-	    ctx->untrusted)
-		return invalfc(fc, "remount cannot change service, fs, untrusted or fs options");
-	sync_filesystem(fc->root->d_sb);
+	if ((ctx->service && strcmp(ctx->service, sbi->service)) ||
+	    (ctx->fs_name && strcmp(ctx->fs_name, sbi->fs_name)) ||
+	    (ctx->untrusted && !sbi->untrusted_opt) ||
+	    (ctx->timeout_set && ctx->timeout_ns != sbi->timeout_ns) ||
+	    (ctx->options_len &&
+	     strcmp(ctx->options, sbi->options ? sbi->options : "")))
+		return invalfc(fc, "remount: zufs and server options cannot change");
+	sync_filesystem(sb);
 	return 0;
 }
 
@@ -606,8 +677,10 @@ void zuf_kill_sb(struct super_block *sb)
 {
 	struct zuf_sb_info *sbi = ZUF_SB(sb);
 
-	if (sbi)
+	if (sbi) {
 		WRITE_ONCE(sbi->destroying, true);
+		zuf_notify_stop(sbi);
+	}
 	kill_anon_super(sb);
 	if (!sbi)
 		return;
@@ -624,5 +697,8 @@ void zuf_kill_sb(struct super_block *sb)
 	}
 	if (sbi->conn)
 		ucchan_disconnect(sbi->conn);
+	kfree(sbi->service);
+	kfree(sbi->fs_name);
+	kfree(sbi->options);
 	kfree(sbi);
 }

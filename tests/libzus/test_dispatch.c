@@ -9,6 +9,7 @@
  * all).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -322,7 +323,8 @@ static void init_reply(void **state)
 	assert_int_equal(f->caps, ZUFS_CAP_XATTR | ZUFS_CAP_ACL |
 			 ZUFS_CAP_MMAP | ZUFS_CAP_FALLOCATE |
 			 ZUFS_CAP_TMPFILE | ZUFS_CAP_SEEK_DATA |
-			 ZUFS_CAP_RENAME_EXCHANGE | ZUFS_CAP_COPY_RANGE);
+			 ZUFS_CAP_RENAME_EXCHANGE | ZUFS_CAP_COPY_RANGE |
+			 ZUFS_CAP_INIT_XATTRS);
 	assert_int_equal(d_getattr(f, f->root, &a), 0);
 	assert_int_equal(a.mode, S_IFDIR | 0755);
 	assert_int_equal(a.nlink, 2);
@@ -1884,6 +1886,279 @@ static void op_names(void **state)
 	assert_true(zus_proto_max_inline() >= ZUFS_MIN_INLINE);
 }
 
+/* ---- per-open handles: memfs-oh wants ZUS_CAP_OPEN ----------------------- */
+
+static int d_open(struct fx *f, uint64_t ino, uint32_t flags, uint64_t *fh)
+{
+	struct zufs_open_in in = { .flags = flags };
+	struct zufs_open_out out;
+	struct rq q;
+	int ret;
+
+	rq_start(&q, ZUFS_OP_OPEN, f->sb_id, ino);
+	rq_add(&q, &in, sizeof(in));
+	ret = rq_send(f, &q);
+	if (!ret) {
+		assert_int_equal(q.c.reply_len, sizeof(out));
+		memcpy(&out, q.reply.bytes, sizeof(out));
+		assert_int_equal(out.reserved, 0);
+		*fh = out.fh;
+	}
+	return ret;
+}
+
+static int d_release(struct fx *f, uint64_t ino, uint64_t fh)
+{
+	struct zufs_release_in in = { .fh = fh };
+	struct rq q;
+
+	rq_start(&q, ZUFS_OP_RELEASE, f->sb_id, ino);
+	rq_add(&q, &in, sizeof(in));
+	return rq_send(f, &q);
+}
+
+static int d_read_fh(struct fx *f, uint64_t ino, uint64_t fh, void *buf,
+		     size_t len)
+{
+	struct zufs_io_in in = { .fh = fh, .len = len };
+	struct rq q;
+
+	rq_start(&q, ZUFS_OP_READ, f->sb_id, ino);
+	rq_add(&q, &in, sizeof(in));
+	rq_buf(&q, buf, len, ZUS_BUF_WRITE);
+	return rq_send(f, &q);
+}
+
+/* Append one initial-xattr record to blk at *len. */
+static void ixattr(char *blk, size_t *len, const char *name, const char *val)
+{
+	struct zufs_init_xattr x = {
+		.namelen = strlen(name), .size = strlen(val),
+	};
+	size_t rl = ZUFS_INIT_XATTR_SIZE(x.namelen, x.size);
+
+	memset(blk + *len, 0, rl);
+	memcpy(blk + *len, &x, ZUFS_INIT_XATTR_NAME_OFFSET);
+	memcpy(blk + *len + ZUFS_INIT_XATTR_NAME_OFFSET, name, x.namelen + 1);
+	memcpy(blk + *len + ZUFS_INIT_XATTR_NAME_OFFSET + x.namelen + 1, val,
+	       x.size);
+	*len += rl;
+}
+
+static int d_create_open(struct fx *f, uint64_t dir, const char *name,
+			 void *blk, size_t blen, uint64_t *ino, uint64_t *fh)
+{
+	struct zufs_create_open_in in = {
+		.ni = { .mode = S_IFREG | 0640, .uid = 1000, .gid = 100 },
+		.namelen = strlen(name),
+		.flags = O_RDWR,
+	};
+	struct zufs_create_open_out out;
+	struct rq q;
+	int ret;
+
+	rq_start(&q, ZUFS_OP_CREATE, f->sb_id, dir);
+	rq_add(&q, &in, sizeof(in));
+	rq_name(&q, name, strlen(name));
+	if (blen)
+		rq_buf(&q, blk, blen, ZUS_BUF_READ);
+	ret = rq_send(f, &q);
+	if (!ret) {
+		assert_int_equal(q.c.reply_len, sizeof(out));
+		memcpy(&out, q.reply.bytes, sizeof(out));
+		assert_int_equal(out.reserved, 0);
+		assert_int_equal(out.attr.mode, S_IFREG | 0640);
+		*ino = out.attr.ino;
+		*fh = out.fh;
+	}
+	return ret;
+}
+
+/*
+ * Protocol 1.2 CREATE with initial xattrs (ZUFS_CAP_INIT_XATTRS): the file
+ * is created and opened in one request and has the xattrs from its first
+ * moment; a malformed block creates nothing.
+ */
+static void create_with_xattrs(struct fx *f, uint64_t root)
+{
+	char blk[512], val[32];
+	struct zufs_init_xattrs h = { 0 };
+	uint64_t ino = 0, fh = 0;
+	uint32_t sz = 0;
+	size_t len = sizeof(h);
+	struct zufs_attr a;
+
+	ixattr(blk, &len, "security.test", "label");
+	ixattr(blk, &len, "user.x", "1");
+	h.count = 2;
+	h.len = len;
+	memcpy(blk, &h, sizeof(h));
+	assert_int_equal(d_create_open(f, root, "c1", blk, len, &ino, &fh), 0);
+	assert_int_not_equal(fh, 0);
+	assert_int_equal(xattr_call(f, ZUFS_OP_GETXATTR, ino, "security.test",
+				    val, sizeof(val), 0, &sz), 0);
+	assert_int_equal(sz, 5);
+	assert_memory_equal(val, "label", 5);
+	assert_int_equal(d_read_fh(f, ino, fh, val, 4), 0);
+	assert_int_equal(d_release(f, ino, fh), 0);
+	/* it exists: EEXIST */
+	assert_int_equal(d_create_open(f, root, "c1", NULL, 0, &ino, &fh),
+			 -EEXIST);
+	/* malformed blocks: nothing created */
+	h.count = 3;			/* more records than there are */
+	memcpy(blk, &h, sizeof(h));
+	assert_int_equal(d_create_open(f, root, "c2", blk, len, &ino, &fh),
+			 -EINVAL);
+	h.count = 2;
+	h.len = len - 8;		/* not the buffer's length */
+	memcpy(blk, &h, sizeof(h));
+	assert_int_equal(d_create_open(f, root, "c2", blk, len, &ino, &fh),
+			 -EINVAL);
+	len = sizeof(h);
+	ixattr(blk, &len, "user.x", "1");
+	ixattr(blk, &len, "user.x", "2");	/* twice */
+	h.len = len;
+	memcpy(blk, &h, sizeof(h));
+	assert_int_equal(d_create_open(f, root, "c2", blk, len, &ino, &fh),
+			 -EINVAL);
+	assert_int_equal(d_lookup(f, root, "c2", &a), -ENOENT);
+}
+
+/* What the zufs transport handed to zusd's notification sender. */
+static struct {
+	unsigned int n;
+	uint64_t client;
+	char msg[512];
+	size_t len;
+} sent;
+
+static int fake_send(void *arg, uint64_t client_id, const void *msg,
+		     size_t len)
+{
+	assert_true(len <= sizeof(sent.msg));
+	sent.n++;
+	sent.client = client_id;
+	memcpy(sent.msg, msg, len);
+	sent.len = len;
+	return *(int *)arg;
+}
+
+/* host->notify_* of a zufs mount: the messages of zufs.h, to the mount's
+ * connection; the kernel's "not cached" is success. */
+static void notifications(struct fx *f, const struct zus_host *host,
+			  int *answer)
+{
+	struct zus_sb_inst *si;
+	struct zufs_notify_hdr h;
+	struct zufs_notify_inval_inode ii;
+	struct zufs_notify_inval_entry ie;
+
+	pthread_rwlock_rdlock(&f->srv.sb_lock);
+	si = zus_server_sb_locked(&f->srv, f->sb_id);
+	pthread_rwlock_unlock(&f->srv.sb_lock);
+	assert_non_null(si);
+	assert_int_equal(host->notify_inval_inode(&si->sb, 5, 4096, 100), 0);
+	assert_int_equal(sent.n, 1);
+	assert_int_equal(sent.client, CLIENT);
+	assert_int_equal(sent.len, sizeof(h) + sizeof(ii));
+	memcpy(&h, sent.msg, sizeof(h));
+	memcpy(&ii, sent.msg + sizeof(h), sizeof(ii));
+	assert_int_equal(h.type, ZUFS_NOTIFY_INVAL_INODE);
+	assert_int_equal(h.len, sent.len);
+	assert_int_equal(h.sb_id, f->sb_id);
+	assert_int_equal(ii.ino, 5);
+	assert_int_equal(ii.off, 4096);
+	assert_int_equal(ii.len, 100);
+	/* attributes only */
+	assert_int_equal(host->notify_inval_inode(&si->sb, 5, -1, 0), 0);
+	memcpy(&ii, sent.msg + sizeof(h), sizeof(ii));
+	assert_true(ii.off < 0);
+	assert_int_equal(host->notify_inval_inode(&si->sb, 5, -1, 7),
+			 -EINVAL);
+	assert_int_equal(host->notify_inval_entry(&si->sb, 1, "name", 4), 0);
+	memcpy(&h, sent.msg, sizeof(h));
+	memcpy(&ie, sent.msg + sizeof(h), sizeof(ie));
+	assert_int_equal(h.type, ZUFS_NOTIFY_INVAL_ENTRY);
+	assert_int_equal(sent.len, sizeof(h) + sizeof(ie) + 5);
+	assert_int_equal(ie.parent, 1);
+	assert_int_equal(ie.namelen, 4);
+	assert_memory_equal(sent.msg + sizeof(h) + sizeof(ie), "name", 5);
+	assert_int_equal(host->notify_inval_entry(&si->sb, 1, "a/b", 3),
+			 -EINVAL);
+	*answer = -ENOENT;		/* not in the kernel's cache */
+	assert_int_equal(host->notify_inval_inode(&si->sb, 5, 0, 0), 0);
+	*answer = -EAGAIN;		/* the mount's queue is full */
+	assert_int_equal(host->notify_inval_inode(&si->sb, 5, 0, 0), -EAGAIN);
+	*answer = 0;
+}
+
+/*
+ * ABI 2: a plugin that wants ZUS_CAP_OPEN gets it agreed, its handles
+ * come back in OPEN's reply, and every op on the open file carries the
+ * handle to the plugin (memfs-oh refuses a handle that is not an open of
+ * the inode: -EBADF); a plugin that does not want it (memfs) never has
+ * the cap agreed, and OPEN is -ENOSYS.
+ */
+static void open_handles(void **state)
+{
+	struct fx *f = *state;
+	const char *dirs[] = { getenv("ZUS_TEST_PLUGIN_DIR"), NULL };
+	struct zus_loaded_plugin *lp;
+	struct zufs_init_out out;
+	uint64_t file, fh = 0, fh2 = 0;
+	int answer = 0;
+	char buf[16];
+
+	/* memfs (the fixture's): no OPEN */
+	assert_false(f->caps & ZUFS_CAP_OPEN);
+	assert_int_equal(d_open(f, f->root, O_RDONLY, &fh), -ENOSYS);
+
+	/* memfs wants no NOTIFY: its host functions say so */
+	{
+		struct zus_sb_inst *si;
+
+		pthread_rwlock_rdlock(&f->srv.sb_lock);
+		si = zus_server_sb_locked(&f->srv, f->sb_id);
+		pthread_rwlock_unlock(&f->srv.sb_lock);
+		assert_int_equal(zus_host.notify_inval_inode(&si->sb, 1, -1, 0),
+				 -ENOSYS);
+	}
+	assert_non_null(dirs[0]);
+	zus_zufs_set_notify(fake_send, &answer);
+	assert_int_equal(zus_plugin_load("memfs-oh", dirs, &lp), 0);
+	assert_int_equal(zus_plugin_init(lp, ZUS_TRANSPORT_ZUFS,
+					 zus_zufs_capable()), 0);
+	assert_true(lp->conn.want & ZUS_CAP_OPEN);
+	assert_int_equal(zus_server_add_plugin(&f->srv, lp), 0);
+	assert_int_equal(do_init(f, "memfs-oh", "none", "", &out), 0);
+	assert_true(out.caps & ZUFS_CAP_OPEN);
+	assert_true(out.caps & ZUFS_CAP_NOTIFY);
+	f->sb_id = out.sb_id;
+	notifications(f, &zus_host, &answer);
+	zus_zufs_set_notify(NULL, NULL);
+	file = mkfile(f, out.root.ino, "f");
+	assert_int_equal(d_open(f, file, O_RDWR, &fh), 0);
+	assert_int_not_equal(fh, 0);
+	assert_int_equal(d_open(f, file, O_RDONLY, &fh2), 0);
+	assert_int_not_equal(fh, fh2);
+	assert_int_equal(d_read_fh(f, file, fh, buf, sizeof(buf)), 0);
+	/* a handle of another inode, a made-up one: the plugin sees them */
+	assert_int_equal(d_read_fh(f, out.root.ino, fh, buf, sizeof(buf)),
+			 -EBADF);
+	assert_int_equal(d_read_fh(f, file, fh2 + 100, buf, sizeof(buf)),
+			 -EBADF);
+	/* opening a directory as a file */
+	assert_int_equal(d_open(f, out.root.ino, O_RDONLY, &fh2), -EISDIR);
+	assert_int_equal(d_release(f, file, fh), 0);
+	/* released: the handle is gone */
+	assert_int_equal(d_read_fh(f, file, fh, buf, sizeof(buf)), -EBADF);
+	/* no handle (fh 0: page-cache I/O of a mapping) is always fine */
+	assert_int_equal(d_read_fh(f, file, 0, buf, sizeof(buf)), 0);
+	/* malformed OPEN: flags the kernel strips */
+	assert_int_equal(d_open(f, file, O_CREAT, &fh2), -EINVAL);
+	create_with_xattrs(f, out.root.ino);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1905,6 +2180,7 @@ int main(void)
 		T(batch_forget),
 		T(evil_modes),
 		T(concurrent),
+		T(open_handles),
 		cmocka_unit_test(evil_option),
 		cmocka_unit_test(op_names),
 #undef T

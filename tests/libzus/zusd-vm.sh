@@ -14,40 +14,14 @@
 #
 # Environment: ZUSD, MOUNT_ZUFS, UCCHAN_PING (paths, from meson).
 set -u
-fails=0
+# shellcheck source=../lib/check.sh
+. "$(dirname "$0")/../lib/check.sh"
 SVC=zusd-vm
 ZUSD_PID=
 LOG=/tmp/zusd-vm.log
 M1=/tmp/zusd-vm-m1
 M2=/tmp/zusd-vm-m2
 PY=/usr/bin/python3
-
-check() {	# check NAME CMD...: CMD must succeed
-	local name=$1
-	shift
-	if "$@" >/tmp/zusd-vm.out 2>&1; then
-		echo "ok: $name"
-	else
-		echo "FAIL: $name"
-		sed 's/^/    /' /tmp/zusd-vm.out | head -20
-		fails=$((fails + 1))
-	fi
-}
-
-fails_with() {	# fails_with NAME TEXT CMD...: CMD must fail, printing TEXT
-	local name=$1 want=$2
-	shift 2
-	if "$@" >/tmp/zusd-vm.out 2>&1; then
-		echo "FAIL: $name (succeeded)"
-		fails=$((fails + 1))
-	elif grep -qi -- "$want" /tmp/zusd-vm.out; then
-		echo "ok: $name"
-	else
-		echo "FAIL: $name (want '$want')"
-		sed 's/^/    /' /tmp/zusd-vm.out | head -20
-		fails=$((fails + 1))
-	fi
-}
 
 cleanup() {
 	umount "$M1" 2>/dev/null
@@ -73,9 +47,9 @@ mkfifo "$fifo"
 	2>"$LOG" &
 ZUSD_PID=$!
 if read -r -N 1 -t 60 b <"$fifo" && [ "$b" = R ]; then
-	echo "ok: zusd ready (--ready-fd)"
+	pass "zusd ready (--ready-fd)"
 else
-	echo "FAIL: zusd did not become ready"
+	fail "zusd did not become ready"
 	cat "$LOG"
 	exit 1
 fi
@@ -89,7 +63,7 @@ fails_with "mount of an unknown fs" "" \
 	mount -t zufs -o "service=$SVC,fs=nosuchfs" none "$M1"
 fails_with "mount with an option memfs refuses" "" \
 	mount -t zufs -o "service=$SVC,fs=memfs,bogus=1" none "$M1"
-fails_with "evil= without --evil" "" \
+fails_with "evil= on the production zusd (no evil mode compiled in)" "" \
 	mount -t zufs -o "service=$SVC,fs=memfs,evil=ino0" none "$M1"
 fails_with "mount.zufs without a server" "zusd" \
 	"$MOUNT_ZUFS" none "$M1" -o service=zusd-vm-nobody,fs=memfs
@@ -253,10 +227,9 @@ rm -rf "$helperdir"
 kill -TERM "$ZUSD_PID"
 sleep 2
 if kill -0 "$ZUSD_PID" 2>/dev/null; then
-	echo "ok: SIGTERM refused while mounted"
+	pass "SIGTERM refused while mounted"
 else
-	echo "FAIL: zusd exited on SIGTERM with file systems mounted"
-	fails=$((fails + 1))
+	fail "zusd exited on SIGTERM with file systems mounted"
 	ZUSD_PID=
 fi
 check "refusal logged" grep -q "2 file system(s) mounted" "$LOG"
@@ -267,10 +240,9 @@ check "still serving after the refusal" sh -c "cat $M1/fromtmp >/dev/null"
 kill -HUP "$ZUSD_PID"
 sleep 1
 if kill -0 "$ZUSD_PID" 2>/dev/null; then
-	echo "ok: SIGHUP: zusd still runs"
+	pass "SIGHUP: zusd still runs"
 else
-	echo "FAIL: SIGHUP killed zusd"
-	fails=$((fails + 1))
+	fail "SIGHUP killed zusd"
 	wait "$ZUSD_PID"
 	ZUSD_PID=
 fi
@@ -291,23 +263,28 @@ if [ -n "$ZUSD_PID" ]; then
 		sleep 0.2
 	done
 	if kill -0 "$ZUSD_PID" 2>/dev/null; then
-		echo "FAIL: zusd did not exit on SIGTERM with nothing mounted"
-		fails=$((fails + 1))
+		fail "zusd did not exit on SIGTERM with nothing mounted"
 	else
 		wait "$ZUSD_PID"
 		st=$?
 		if [ "$st" = 0 ]; then
-			echo "ok: SIGTERM with nothing mounted: zusd exits 0"
+			pass "SIGTERM with nothing mounted: zusd exits 0"
 		else
-			echo "FAIL: zusd exit status $st"
-			fails=$((fails + 1))
+			fail "zusd exit status $st"
 		fi
 		ZUSD_PID=
 	fi
 fi
 check "the service is gone" sh -c "! mount -t zufs -o service=$SVC,fs=memfs none $M1"
 
-# ---- zusd --evil: the dispatcher lies on purpose, zuf.ko must notice ------
+# ---- zusd-test --evil: the dispatcher lies on purpose, zuf.ko must notice --
+# (the evil mode exists only in zusd-test, the test build)
+if ! "$ZUSD" --help 2>&1 | grep -q -- --evil; then
+	pass "the production zusd has no --evil"
+else
+	fail "the production zusd offers --evil"
+fi
+ZUSD=${ZUSD_TEST:?ZUSD_TEST not set}
 EVIL_LOG=/tmp/zusd-vm-evil.log
 fifo=$(mktemp -u /tmp/zusd-vm-ready.XXXXXX)
 mkfifo "$fifo"
@@ -315,8 +292,7 @@ mkfifo "$fifo"
 	3>"$fifo" 2>"$EVIL_LOG" &
 ZUSD_PID=$!
 if ! read -r -N 1 -t 60 b <"$fifo"; then
-	echo "FAIL: zusd --evil did not become ready"
-	fails=$((fails + 1))
+	fail "zusd --evil did not become ready"
 fi
 rm -f "$fifo"
 check "mount evil=slash_name" \
@@ -337,10 +313,9 @@ wait "$ZUSD_PID"
 st=$?
 ZUSD_PID=
 if [ "$st" = 3 ]; then
-	echo "ok: zusd --evil exit_lookup exited with 3"
+	pass "zusd --evil exit_lookup exited with 3"
 else
-	echo "FAIL: zusd --evil exit status $st, want 3"
-	fails=$((fails + 1))
+	fail "zusd --evil exit status $st, want 3"
 fi
 fails_with "dead mount: every op EIO" "Input/output error" ls "$M1"
 check "umount of a dead mount" umount "$M1"
@@ -357,9 +332,8 @@ mkfifo "$fifo"
 	--ready-fd 3 3>"$fifo" 2>"$HANG_LOG" &
 ZUSD_PID=$!
 if ! read -r -N 1 -t 60 b <"$fifo"; then
-	echo "FAIL: zusd --plugin pv_hang did not become ready"
-	cat "$HANG_LOG"
-	fails=$((fails + 1))
+	fail "zusd --plugin pv_hang did not become ready"
+	sed 's/^/#   /' "$HANG_LOG"
 fi
 rm -f "$fifo"
 check "mount fs=thang" mount -t zufs -o "service=$SVC-hang,fs=thang" none "$M1"
@@ -376,19 +350,17 @@ for _ in $(seq 1 1200); do
 	sleep 0.1
 done
 if kill -0 "$ZUSD_PID" 2>/dev/null; then
-	echo "FAIL: zusd hangs at shutdown behind a stuck plugin op"
-	sed 's/^/    /' "$HANG_LOG"
-	fails=$((fails + 1))
+	fail "zusd hangs at shutdown behind a stuck plugin op"
+	sed 's/^/#   /' "$HANG_LOG"
 	kill -KILL "$ZUSD_PID"
 	wait "$ZUSD_PID"
 else
 	wait "$ZUSD_PID"
 	st=$?
 	if [ "$st" = 1 ]; then
-		echo "ok: SIGTERM --force with a stuck op: zusd exits 1"
+		pass "SIGTERM --force with a stuck op: zusd exits 1"
 	else
-		echo "FAIL: zusd with a stuck op: exit status $st, want 1"
-		fails=$((fails + 1))
+		fail "zusd with a stuck op: exit status $st, want 1"
 	fi
 fi
 ZUSD_PID=
@@ -398,8 +370,7 @@ for _ in $(seq 1 600); do
 	sleep 0.1
 done
 if kill -0 "$stuck" 2>/dev/null; then
-	echo "FAIL: the caller of the stuck lookup still waits"
-	fails=$((fails + 1))
+	fail "the caller of the stuck lookup still waits"
 	kill -KILL "$stuck"
 fi
 wait "$stuck" 2>/dev/null
@@ -416,5 +387,4 @@ if [ "$fails" != 0 ]; then
 	echo "--- zusd pv_hang log"
 	cat "$HANG_LOG" 2>/dev/null
 fi
-echo "$fails failure(s)"
-[ "$fails" = 0 ]
+tap_done

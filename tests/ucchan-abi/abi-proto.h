@@ -19,6 +19,12 @@ enum {
 	OP_QUIT,	/* the worker closes its file without replying */
 	OP_HOLD_FILL,	/* sleep hold_ms, read probe[0], then OP_FILL */
 	OP_FILL_PREFIX,	/* OP_FILL of the first hold_ms bytes only */
+	/*
+	 * UCCHAN_IOC_NOTIFY to the caller's connection, from the worker in
+	 * the middle of the call: hold_ms bytes of i * 7 + 3 when nonzero,
+	 * else data up to its NUL (included); status = the ioctl's result
+	 */
+	OP_NOTIFY,
 };
 
 #define NPROBE 6

@@ -197,6 +197,26 @@ static uint64_t fnv(const unsigned char *p, size_t n)
 	return abi_fnv(p, n, ABI_FNV_INIT);
 }
 
+/* OP_NOTIFY: the worker notifies the caller's connection mid-call */
+static int worker_notify(struct worker *w, uint64_t client_id,
+			 const struct abi_req *rq)
+{
+	static unsigned char msg[UCCHAN_NOTIFY_MAX + 1];
+	struct ucchan_notify n = { .client_id = client_id };
+	unsigned int i;
+
+	if (rq->hold_ms) {
+		for (i = 0; i < rq->hold_ms && i < sizeof(msg); i++)
+			msg[i] = (unsigned char)(i * 7 + 3);
+		n.msg_ptr = (uintptr_t)msg;
+		n.msg_len = rq->hold_ms;
+	} else {
+		n.msg_ptr = (uintptr_t)rq->data;
+		n.msg_len = strnlen(rq->data, sizeof(rq->data) - 1) + 1;
+	}
+	return ioc(w->svc_fd, UCCHAN_IOC_NOTIFY, &n);
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -319,6 +339,9 @@ static void *worker_main(void *arg)
 		case OP_BADREPLY:
 			wt.reply_len = b.max_inline + 1;
 			break;
+		case OP_NOTIFY:
+			wt.status = worker_notify(w, hdr->client_id, rq);
+			break;
 		case OP_QUIT:
 			w->last_err = 0;
 			goto quit;
@@ -413,7 +436,9 @@ static void test_version(void)
 	check((v.features & UCCHAN_FEAT_MAPPED_BUFS) &&
 	      (v.features & UCCHAN_FEAT_REG_BUFS) &&
 	      (v.features & UCCHAN_FEAT_TIMEOUT) &&
-	      (v.features & UCCHAN_FEAT_EVENTS),
+	      (v.features & UCCHAN_FEAT_EVENTS) &&
+	      (v.features & UCCHAN_FEAT_CREATOR) &&
+	      (v.features & UCCHAN_FEAT_NOTIFY),
 	      "version: every UCCHAN_FEAT_* offered");
 	memset(&v, 0, sizeof(v));
 	v.reserved[1] = 1;
@@ -1088,6 +1113,82 @@ static void test_events(int svc, int conn, uint64_t client_id)
 		      overflow, count);
 	}
 	fcntl(svc, F_SETFL, fl);
+}
+
+static int notify(int fd, uint64_t client_id, const void *msg, uint32_t len)
+{
+	struct ucchan_notify n = {
+		.client_id = client_id,
+		.msg_ptr = (uintptr_t)msg,
+		.msg_len = len,
+	};
+
+	return ioc(fd, UCCHAN_IOC_NOTIFY, &n);
+}
+
+/*
+ * UCCHAN_IOC_NOTIFY from user space: argument checks, and who may be
+ * notified (an in-kernel client only: the kapi module tests delivery).
+ */
+static void test_notify(int svc, int conn, uint64_t client_id)
+{
+	static char big[UCCHAN_NOTIFY_MAX + 1];
+	struct ucchan_notify n;
+	struct ucchan_connect ci;
+	int fd, other, oconn;
+
+	memset(&n, 0, sizeof(n));
+	n.client_id = client_id;
+	n.msg_ptr = (uintptr_t)"x";
+	n.msg_len = 1;
+	n.flags = 1;
+	expect_err(ioc(svc, UCCHAN_IOC_NOTIFY, &n), EINVAL,
+		   "notify with nonzero flags");
+	n.flags = 0;
+	n.reserved[0] = 1;
+	expect_err(ioc(svc, UCCHAN_IOC_NOTIFY, &n), EINVAL,
+		   "notify with nonzero reserved[0]");
+	n.reserved[0] = 0;
+	n.reserved[1] = 1;
+	expect_err(ioc(svc, UCCHAN_IOC_NOTIFY, &n), EINVAL,
+		   "notify with nonzero reserved[1]");
+	expect_err(notify(svc, client_id, "x", 0), EINVAL,
+		   "notify of 0 bytes");
+	expect_err(notify(svc, client_id, big, UCCHAN_NOTIFY_MAX + 1),
+		   EMSGSIZE, "notify of UCCHAN_NOTIFY_MAX + 1 bytes");
+	expect_err(notify(svc, client_id, big, 0x80000000u), EMSGSIZE,
+		   "notify of 2 GiB");
+	expect_err(notify(svc, client_id, (void *)8, 16), EFAULT,
+		   "notify with a bad message pointer");
+	expect_err(ioc(svc, UCCHAN_IOC_NOTIFY, (void *)8), EFAULT,
+		   "notify with a bad struct pointer");
+	expect_err(notify(svc, client_id, big, UCCHAN_NOTIFY_MAX), EOPNOTSUPP,
+		   "notify of a user-space client (full size)");
+	expect_err(notify(svc, ~0ULL, "x", 1), ENOTCONN,
+		   "notify of an unknown client_id");
+	expect_err(notify(svc, 0, "x", 1), ENOTCONN, "notify of client_id 0");
+	expect_err(notify(conn, client_id, "x", 1), EINVAL,
+		   "notify on a connection file");
+	fd = dev_open();
+	expect_err(notify(fd, client_id, "x", 1), EINVAL,
+		   "notify on an unbound file");
+	close(fd);
+
+	/* a client of another service is not this service's */
+	other = create_service("abi-notify-other", 0600, NULL);
+	oconn = other >= 0 ? connect_to("abi-notify-other", &ci) : -1;
+	check(oconn >= 0, "second service and a client of it");
+	if (oconn >= 0) {
+		expect_err(notify(svc, ci.client_id, "x", 1), ENOTCONN,
+			   "notify of another service's client");
+		expect_err(notify(other, ci.client_id, "x", 1), EOPNOTSUPP,
+			   "the same client through its own service");
+		close(oconn);
+		expect_err(notify(other, ci.client_id, "x", 1), ENOTCONN,
+			   "notify of a closed connection");
+	}
+	if (other >= 0)
+		close(other);
 }
 
 /*
@@ -2029,6 +2130,7 @@ int main(void)
 	test_timeout(conn, &w);
 	test_fallback(conn);
 	pin_self(0);
+	test_notify(svc, conn, cinfo.client_id);
 	test_kapi();
 	test_observability(conn);
 	test_hotplug(conn, &w);

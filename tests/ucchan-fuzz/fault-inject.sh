@@ -35,12 +35,11 @@ FAULT_SELF=${FAULT_SELF:?FAULT_SELF not set}
 DBG=/sys/kernel/debug
 ROUNDS=${ZUFS_FAULT_ROUNDS:-2}
 PROB=${ZUFS_FAULT_PROB:-5}
-FAILS=0
+# shellcheck source=../lib/check.sh
+. "$(dirname "$0")/../lib/check.sh"
 WORK=$(mktemp -d /tmp/ucchan-fault.XXXXXX)
 PIDS=()
 
-fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
-pass() { echo "ok: $*"; }
 
 mountpoint -q $DBG || mount -t debugfs debugfs $DBG 2>/dev/null
 for f in failslab fail_page_alloc; do
@@ -370,5 +369,4 @@ if [ -n "$KMEMLEAK" ]; then
 	fi
 fi
 
-echo "$FAILS failure(s)"
-[ "$FAILS" = 0 ]
+tap_done

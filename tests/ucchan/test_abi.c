@@ -168,6 +168,13 @@ static void test_client(void **state)
 	OFF(ucchan_event, client_id, 8);
 	OFF(ucchan_event, reserved, 16);
 	END(ucchan_event, 32);
+
+	OFF(ucchan_notify, client_id, 0);
+	OFF(ucchan_notify, msg_ptr, 8);
+	OFF(ucchan_notify, msg_len, 16);
+	OFF(ucchan_notify, flags, 20);
+	OFF(ucchan_notify, reserved, 24);
+	END(ucchan_notify, 40);
 }
 
 #define IOC(cmd, nr, dir, t) do { \
@@ -190,6 +197,7 @@ static void test_ioctls(void **state)
 	IOC(UCCHAN_IOC_CALL, 6, rw, ucchan_call);
 	IOC(UCCHAN_IOC_BUF_REGISTER, 7, rw, ucchan_buf_reg);
 	IOC(UCCHAN_IOC_BUF_UNREGISTER, 8, _IOC_WRITE, ucchan_buf_unreg);
+	IOC(UCCHAN_IOC_NOTIFY, 9, _IOC_WRITE, ucchan_notify);
 	/* flag bits are distinct */
 	assert_int_equal(UCCHAN_BUF_READ & UCCHAN_BUF_WRITE, 0);
 	assert_int_equal((UCCHAN_BUF_READ | UCCHAN_BUF_WRITE) &

@@ -2,24 +2,13 @@
 # Helpers of the ucchan VM checks (sourced). Needs UCCHAN_PING.
 set -u
 PING=${UCCHAN_PING:?UCCHAN_PING not set}
-FAILS=0
+# shellcheck source=../lib/check.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/check.sh"
 SERVERS=()
 WORK=$(mktemp -d /tmp/ucchan-vm.XXXXXX)
 
-fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
-pass() { echo "ok: $*"; }
-
-# check NAME CMD...: run CMD, report NAME
-check() {
-	local name=$1; shift
-	if "$@"; then pass "$name"; else fail "$name"; fi
-}
-
-# check_fails NAME CMD...: CMD must exit non-zero
-check_fails() {
-	local name=$1; shift
-	if "$@"; then fail "$name (succeeded)"; else pass "$name"; fi
-}
+# check, check_fails: tests/lib/check.sh (CMD's output goes to a file,
+# shown on failure)
 
 # serve NAME [ARGS...]: start an echo server, wait until it serves.
 # Sets SRV_PID.
@@ -68,6 +57,6 @@ finish() {
 	for p in "${SERVERS[@]}"; do kill -KILL "$p" 2>/dev/null; done
 	wait 2>/dev/null
 	rm -rf "$WORK"
-	[ "$FAILS" -eq 0 ] || { echo "$FAILS check(s) failed"; exit 1; }
-	exit 0
+	tap_done
+	exit $?
 }

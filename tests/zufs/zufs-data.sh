@@ -8,6 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 
 OP_OPEN=19 OP_RELEASE=20 OP_FALLOCATE=24 OP_LSEEK=25 OP_COPY_RANGE=26
+OP_CREATE=36
 
 start_server zufs_t_data
 check "mount" mount_zufs zufs_t_data
@@ -108,7 +109,8 @@ exec 3<&- 4<&-
 srv_counts; o2=$OPEN_FH
 check "OPEN: one handle per open file (open=$o1)" test "$o1" = 2
 check "RELEASE on close (open=$o2)" test "$o2" = 0
-check "OPEN and RELEASE balanced" test "${COUNTS[$OP_OPEN]}" = "${COUNTS[$OP_RELEASE]}"
+# CREATE (protocol 1.2) opens handles too
+check "OPEN + CREATE and RELEASE balanced" test "$((COUNTS[OP_OPEN] + COUNTS[OP_CREATE]))" = "${COUNTS[$OP_RELEASE]}"
 
 # ---- mmap coherence
 check "mmap sees write(2)" python3 -c "

@@ -16,7 +16,26 @@
  * and "no-batch-forget" (only that op) answer it -ENOSYS, so the kernel
  * falls back to single FORGETs.
  *
- * MODE (optional): "enosys" answers -ENOSYS to every optional op; else
+ * Protocol 1.2: OPENDIR/RELEASEDIR (directory handles, checked in READDIR
+ * and FSYNCDIR), FLUSH (answers -N if the file has the xattr
+ * "user.flusherr" = "N", else 0), FSYNCDIR, CREATE, and
+ * ZUFS_CAP_INIT_XATTRS (the initial xattrs of MKNOD, MKDIR, SYMLINK,
+ * TMPFILE and CREATE are checked and stored with the new inode). Mode
+ * "v11" is a 1.1 server: minor 1, no INIT_XATTRS, the 1.2 opcodes
+ * answered -ENOSYS (and counted: the kernel must never send them).
+ * Every mode refuses INIT with caps outside ZUFS_CAP_OFFER_MASK, as a
+ * 1.1 server does. Handles that do not match (a wrong or missing fh, a
+ * RELEASE of a directory handle, ...) are answered -EBADF and counted
+ * ("badfh=").
+ *
+ * ZUFS_TESTSRV_LOG=FILE: one line per request, "OP ino=N" and, where the
+ * op has them, "fh=F" (the request's handle), "newfh=F" (the handle
+ * given), "name=NAME", "xattrs=NAME,NAME" (initial xattrs; "-" if none),
+ * "status=S".
+ *
+ * MODE (optional): "enosys" answers -ENOSYS to every optional op; "v11"
+ * (above); create-reserved: CREATE replies with its reserved field set;
+ * else
  * an evil mode: readdir-slash, readdir-dot, readdir-nul, readdir-type,
  * readdir-ino0, readdir-overrun, read-overcount, lookup-ino0,
  * lookup-self, lookup-root, lookup-dirtwice, attr-mode, attr-size,
@@ -41,15 +60,22 @@
  *     time) is printed on stderr. SIGUSR2 prints "fuzz seed=S replies=N
  *     fuzzed=M".
  *
+ *   notify: the file system changes behind the kernel on commands read
+ *     from stdin, and the server sends ZUFS_NOTIFY_* messages (see
+ *     notify_control()).
+ *
  * Prints "ready" on stdout once the service exists; runs until killed.
+ * Mount options: only "t_*" ones are accepted (and ignored).
  * On SIGUSR1 it prints one line: "counts" and the number of requests of
- * each opcode 1..ZUFS_OP_MAX-1, "inodes=" the inodes in use (the root
- * too), then "open=" the file handles open.
+ * each opcode 1..ZUFS_OP_MAX-1, "badfh=" the requests with a bad handle,
+ * "dirs=" the directory handles open, "inodes=" the inodes in use (the
+ * root too), then "open=" the file handles open.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -72,7 +98,7 @@
 #define CAPS		(ZUFS_CAP_XATTR | ZUFS_CAP_ACL | ZUFS_CAP_MMAP | \
 			 ZUFS_CAP_FALLOCATE | ZUFS_CAP_TMPFILE | \
 			 ZUFS_CAP_COPY_RANGE | ZUFS_CAP_SEEK_DATA | \
-			 ZUFS_CAP_OPEN)
+			 ZUFS_CAP_OPEN | ZUFS_CAP_INIT_XATTRS)
 
 struct xattr {
 	char name[ZUFS_XATTR_NAME_MAX + 1];
@@ -107,9 +133,15 @@ static uint64_t gen_counter = 1;
 static uint64_t counts[ZUFS_OP_MAX];
 static struct {
 	bool used;
+	bool dir;		/* from OPENDIR */
 	uint64_t ino;
 } fhs[MAX_FH];
-static unsigned int nopen;
+static unsigned int nopen, nopendir;
+static uint64_t badfh;
+/* what INIT agreed: minor and caps (the kernel's view of this server) */
+static uint32_t agreed_minor;
+static uint64_t agreed_caps;
+static FILE *reqlog;
 
 static bool is_evil(const char *m)
 {
@@ -316,7 +348,44 @@ static bool fh_ok(uint64_t fh, uint64_t ino, uint32_t flags)
 	if (!fh)	/* page cache I/O, or OPEN answered -ENOSYS */
 		return (flags & ZUFS_IO_PAGECACHE) || is_evil("enosys");
 	fh -= FH_BASE;
-	return fh < MAX_FH && fhs[fh].used && fhs[fh].ino == ino;
+	return fh < MAX_FH && fhs[fh].used && !fhs[fh].dir &&
+	       fhs[fh].ino == ino;
+}
+
+/* does the kernel open directories (OPENDIR)? */
+static bool dir_handles(void)
+{
+	return agreed_minor >= 2 && (agreed_caps & ZUFS_CAP_OPEN) &&
+	       !is_evil("enosys") && !is_evil("v11");
+}
+
+/* a directory's handle: 0 exactly when the kernel does not send OPENDIR */
+static bool dirfh_ok(uint64_t fh, uint64_t ino)
+{
+	if (!fh)
+		return !dir_handles();
+	fh -= FH_BASE;
+	return fh < MAX_FH && fhs[fh].used && fhs[fh].dir &&
+	       fhs[fh].ino == ino;
+}
+
+/* a new handle of ino, or -EMFILE */
+static int64_t fh_new(uint64_t ino, bool dir)
+{
+	unsigned int i;
+
+	for (i = 0; i < MAX_FH && fhs[i].used; i++)
+		;
+	if (i == MAX_FH)
+		return -EMFILE;
+	fhs[i].used = true;
+	fhs[i].dir = dir;
+	fhs[i].ino = ino;
+	if (dir)
+		nopendir++;
+	else
+		nopen++;
+	return FH_BASE + i;
 }
 
 static struct xattr *xfind(struct node *n, const char *name)
@@ -327,6 +396,136 @@ static struct xattr *xfind(struct node *n, const char *name)
 		if (!strcmp(n->xattrs[i].name, name))
 			return &n->xattrs[i];
 	return NULL;
+}
+
+/* set name to a copy of val (size bytes), replacing an old value */
+static int xset(struct node *n, const char *name, const void *val,
+		uint32_t size)
+{
+	struct xattr *x = xfind(n, name);
+	void *v = malloc(size ? size : 1);
+
+	if (!v)
+		return -ENOSPC;
+	memcpy(v, size ? val : "", size);
+	if (!x) {
+		struct xattr *xs;
+
+		if (n->nxattrs == MAX_XATTRS) {
+			free(v);
+			return -ENOSPC;
+		}
+		xs = realloc(n->xattrs, (n->nxattrs + 1) * sizeof(*xs));
+		if (!xs) {
+			free(v);
+			return -ENOSPC;
+		}
+		n->xattrs = xs;
+		x = &xs[n->nxattrs++];
+		memset(x, 0, sizeof(*x));
+		snprintf(x->name, sizeof(x->name), "%s", name);
+	}
+	free(x->val);
+	x->val = v;
+	x->size = size;
+	return 0;
+}
+
+/* the initial xattrs of a create request (ZUFS_CAP_INIT_XATTRS) */
+struct initx {
+	unsigned int count;
+	const struct zufs_init_xattr *rec[ZUFS_INIT_XATTRS_MAX];
+	char names[512];	/* for the log */
+};
+
+/*
+ * Check the block in bufs[idx] (if any) as the header says, before
+ * anything is created. Return: 0 or -EINVAL.
+ */
+static int initx_parse(const struct ucchan_req *req, unsigned int idx,
+		       struct initx *ix)
+{
+	const struct zufs_init_xattrs *h;
+	const char *p, *end;
+	unsigned int i, j;
+
+	memset(ix, 0, sizeof(*ix));
+	snprintf(ix->names, sizeof(ix->names), "-");
+	if (req->nr_bufs <= idx)
+		return 0;
+	if (req->nr_bufs != idx + 1 || !(agreed_caps & ZUFS_CAP_INIT_XATTRS))
+		return -EINVAL;
+	h = req->bufs[idx].addr;
+	if (req->bufs[idx].len < sizeof(*h) || h->len != req->bufs[idx].len ||
+	    h->len % 8 || h->len > ZUFS_INIT_XATTRS_SIZE_MAX || h->pad ||
+	    !h->count || h->count > ZUFS_INIT_XATTRS_MAX)
+		return -EINVAL;
+	p = (const char *)(h + 1);
+	end = (const char *)h + h->len;
+	ix->names[0] = '\0';
+	for (i = 0; i < h->count; i++) {
+		const struct zufs_init_xattr *x = (const void *)p;
+		size_t rl, k;
+
+		if ((size_t)(end - p) < ZUFS_INIT_XATTR_NAME_OFFSET)
+			return -EINVAL;
+		if (!x->namelen || x->namelen > ZUFS_XATTR_NAME_MAX ||
+		    x->size > ZUFS_XATTR_SIZE_MAX)
+			return -EINVAL;
+		rl = ZUFS_INIT_XATTR_SIZE(x->namelen, x->size);
+		if (rl > (size_t)(end - p) ||
+		    memchr(x->name, '\0', x->namelen) || x->name[x->namelen])
+			return -EINVAL;
+		for (k = ZUFS_INIT_XATTR_NAME_OFFSET + x->namelen + 1 + x->size;
+		     k < rl; k++)
+			if (p[k])
+				return -EINVAL;
+		for (j = 0; j < i; j++)
+			if (!strcmp(ix->rec[j]->name, x->name))
+				return -EINVAL;
+		ix->rec[i] = x;
+		snprintf(ix->names + strlen(ix->names),
+			 sizeof(ix->names) - strlen(ix->names), "%s%s",
+			 i ? "," : "", x->name);
+		p += rl;
+	}
+	if (p != end)
+		return -EINVAL;
+	ix->count = h->count;
+	return 0;
+}
+
+static int initx_apply(struct node *n, const struct initx *ix)
+{
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < ix->count; i++) {
+		const struct zufs_init_xattr *x = ix->rec[i];
+
+		err = xset(n, x->name, x->name + x->namelen + 1, x->size);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* the log line's details of this request (filled by serve()) */
+static char logbuf[1024];
+
+static void reqlog_add(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static void reqlog_add(const char *fmt, ...)
+{
+	size_t len = strlen(logbuf);
+	va_list ap;
+
+	if (!reqlog || len >= sizeof(logbuf) - 1)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(logbuf + len, sizeof(logbuf) - len, fmt, ap);
+	va_end(ap);
 }
 
 /* GETXATTR, SETXATTR, LISTXATTR, REMOVEXATTR */
@@ -477,6 +676,8 @@ static bool optional_op(uint32_t opcode)
 	case ZUFS_OP_COPY_RANGE: case ZUFS_OP_GETXATTR:
 	case ZUFS_OP_SETXATTR: case ZUFS_OP_LISTXATTR:
 	case ZUFS_OP_REMOVEXATTR: case ZUFS_OP_BATCH_FORGET:
+	case ZUFS_OP_OPENDIR: case ZUFS_OP_RELEASEDIR: case ZUFS_OP_FLUSH:
+	case ZUFS_OP_FSYNCDIR: case ZUFS_OP_CREATE:
 		return true;
 	}
 	return false;
@@ -530,16 +731,30 @@ static int32_t serve(struct ucchan_req *req, size_t *rlen)
 
 		if (in->major != ZUFS_KERNEL_VERSION)
 			return -EPROTONOSUPPORT;
+		/* a 1.1 server refuses caps it does not know */
+		if (in->caps & ~ZUFS_CAP_OFFER_MASK)
+			return -EINVAL;
 		if (strcmp(in->fs_name, "testfs"))
 			return -ENODEV;
-		if (in->options_len)	/* no options known */
-			return -EINVAL;
+		/* options: only "t_*" (shown by the kernel, else ignored) */
+		if (in->options_len) {
+			const char *o = body + sizeof(*in) + in->source_len + 1;
+
+			while (*o) {
+				if (strncmp(o, "t_", 2))
+					return -EINVAL;
+				o += strcspn(o, ",");
+				if (*o)
+					o++;
+			}
+		}
 		for (ino = 1; ino < NR_INODES; ino++)
 			if (nodes[ino].used)
 				free_node(&nodes[ino]);
 		memset(nodes, 0, sizeof(nodes));
 		memset(fhs, 0, sizeof(fhs));
 		nopen = 0;
+		nopendir = 0;
 		nodes[1].used = true;
 		nodes[1].a.ino = 1;
 		nodes[1].a.mode = ni.mode;
@@ -552,10 +767,18 @@ static int32_t serve(struct ucchan_req *req, size_t *rlen)
 			add_privs();
 		memset(out, 0, sizeof(*out));
 		out->major = ZUFS_KERNEL_VERSION;
-		out->minor = ZUFS_KERNEL_MINOR_VERSION;
+		out->minor = is_evil("v11") ? 1 : ZUFS_KERNEL_MINOR_VERSION;
 		out->caps = CAPS & in->caps;
+		/* 1.2 caps are offered by the kernel's minor */
+		if (in->minor >= 2 && out->minor >= 2)
+			out->caps |= CAPS & ZUFS_CAP_INIT_XATTRS;
 		if (is_evil("no-mmap"))
 			out->caps &= ~(__u64)ZUFS_CAP_MMAP;
+		/* mkdir-same races on the ACL SETXATTRs */
+		if (is_evil("mkdir-same"))
+			out->caps &= ~(__u64)ZUFS_CAP_INIT_XATTRS;
+		agreed_minor = in->minor < out->minor ? in->minor : out->minor;
+		agreed_caps = out->caps;
 		out->sb_id = 42;
 		out->root = nodes[1].a;
 		*rlen = sizeof(*out);
@@ -567,14 +790,37 @@ static int32_t serve(struct ucchan_req *req, size_t *rlen)
 		return 5;
 	if (is_evil("enosys") && optional_op(h->opcode))
 		return -ENOSYS;
+	if (is_evil("v11") && h->opcode >= ZUFS_OP_OPENDIR)
+		return -ENOSYS;
 	if (is_evil("no-batch-forget") && h->opcode == ZUFS_OP_BATCH_FORGET)
 		return -ENOSYS;
 	n = get(h->ino);
 	switch (h->opcode) {
 	case ZUFS_OP_DESTROY:
 	case ZUFS_OP_SYNC_FS:
-	case ZUFS_OP_FSYNC:
 		return 0;
+	case ZUFS_OP_FSYNC:
+	case ZUFS_OP_FSYNCDIR: {
+		const struct zufs_fsync_in *in = (const void *)body;
+		bool ok;
+
+		if (!n)
+			return -ENOENT;
+		reqlog_add(" fh=%llu", (unsigned long long)in->fh);
+		if (in->pad || in->datasync > 1)
+			return -EINVAL;
+		if (h->opcode == ZUFS_OP_FSYNCDIR)
+			ok = S_ISDIR(n->a.mode) && dirfh_ok(in->fh, h->ino);
+		else if (S_ISDIR(n->a.mode))	/* 1.1, or FSYNCDIR -ENOSYS */
+			ok = !in->fh || dirfh_ok(in->fh, h->ino);
+		else
+			ok = !S_ISREG(n->a.mode) || fh_ok(in->fh, h->ino, 0);
+		if (!ok) {
+			badfh++;
+			return -EBADF;
+		}
+		return 0;
+	}
 	case ZUFS_OP_STATFS: {
 		struct zufs_statfs_out *out = req->reply;
 
@@ -671,6 +917,7 @@ static int32_t serve(struct ucchan_req *req, size_t *rlen)
 			return -ENOTDIR;
 		if (strlen(name) != in->namelen)
 			return -EINVAL;
+		reqlog_add(" name=%s", name);
 		e = find(n, name);
 		if (!e)
 			return -ENOENT;
@@ -694,9 +941,14 @@ static int32_t serve(struct ucchan_req *req, size_t *rlen)
 	case ZUFS_OP_MKDIR: {
 		const struct zufs_create_in *in = (const void *)body;
 		const char *name = (const char *)(in + 1);
+		struct initx ix;
 
 		if (!n || !S_ISDIR(n->a.mode))
 			return -ENOTDIR;
+		err = initx_parse(req, 0, &ix);
+		reqlog_add(" name=%s xattrs=%s", name, ix.names);
+		if (err)
+			return err;
 		if (find(n, name))
 			return -EEXIST;
 		if (is_evil("mkdir-same") && h->opcode == ZUFS_OP_MKDIR &&
@@ -706,9 +958,13 @@ static int32_t serve(struct ucchan_req *req, size_t *rlen)
 		ino = new_node(&in->ni);
 		if (!ino)
 			return -ENOSPC;
-		err = add(n, name, ino);
-		if (err)
+		err = initx_apply(&nodes[ino], &ix);
+		if (!err)
+			err = add(n, name, ino);
+		if (err) {
+			free_node(&nodes[ino]);
 			return err;
+		}
 		if (S_ISDIR(in->ni.mode))
 			n->a.nlink++;
 		if (is_evil("mkdir-same") && h->opcode == ZUFS_OP_MKDIR &&
@@ -720,10 +976,16 @@ static int32_t serve(struct ucchan_req *req, size_t *rlen)
 		const struct zufs_symlink_in *in = (const void *)body;
 		const char *name = (const char *)(in + 1);
 
+		struct initx ix;
+
 		if (!n || !S_ISDIR(n->a.mode))
 			return -ENOTDIR;
-		if (req->nr_bufs != 1 || req->bufs[0].len != in->targetlen)
+		if (req->nr_bufs < 1 || req->bufs[0].len != in->targetlen)
 			return -EINVAL;
+		err = initx_parse(req, 1, &ix);
+		reqlog_add(" name=%s xattrs=%s", name, ix.names);
+		if (err)
+			return err;
 		if (find(n, name))
 			return -EEXIST;
 		ino = new_node(&in->ni);
@@ -733,9 +995,13 @@ static int32_t serve(struct ucchan_req *req, size_t *rlen)
 		d->data = malloc(in->targetlen);
 		memcpy(d->data, req->bufs[0].addr, in->targetlen);
 		d->a.size = in->targetlen;
-		err = add(n, name, ino);
-		if (err)
+		err = initx_apply(d, &ix);
+		if (!err)
+			err = add(n, name, ino);
+		if (err) {
+			free_node(d);
 			return err;
+		}
 		return entry_reply(ino, req->reply, rlen);
 	}
 	case ZUFS_OP_READLINK: {
@@ -857,6 +1123,11 @@ static int32_t serve(struct ucchan_req *req, size_t *rlen)
 
 		if (!n || !S_ISDIR(n->a.mode))
 			return -ENOTDIR;
+		reqlog_add(" fh=%llu", (unsigned long long)in->fh);
+		if (!dirfh_ok(in->fh, h->ino)) {
+			badfh++;
+			return -EBADF;
+		}
 		memset(out, 0, sizeof(*out));
 		for (i = 0; i < n->nents; i++) {
 			struct zufs_dirent *de = (void *)(buf + pos);
@@ -956,11 +1227,16 @@ static int32_t serve(struct ucchan_req *req, size_t *rlen)
 	}
 	case ZUFS_OP_TMPFILE: {
 		const struct zufs_tmpfile_in *in = (const void *)body;
+		struct initx ix;
 
 		if (!n || !S_ISDIR(n->a.mode))
 			return -ENOTDIR;
 		if (!S_ISREG(in->ni.mode))
 			return -EINVAL;
+		err = initx_parse(req, 0, &ix);
+		reqlog_add(" xattrs=%s", ix.names);
+		if (err)
+			return err;
 		if (is_evil("tmpfile-old")) {
 			e = find(n, "x");
 			if (e) {
@@ -973,37 +1249,120 @@ static int32_t serve(struct ucchan_req *req, size_t *rlen)
 		if (!ino)
 			return -ENOSPC;
 		nodes[ino].a.nlink = 0;
+		err = initx_apply(&nodes[ino], &ix);
+		if (err) {
+			free_node(&nodes[ino]);
+			return err;
+		}
 		return entry_reply(ino, req->reply, rlen);
 	}
-	case ZUFS_OP_OPEN: {
+	case ZUFS_OP_OPEN:
+	case ZUFS_OP_OPENDIR: {
 		const struct zufs_open_in *in = (const void *)body;
 		struct zufs_open_out *out = req->reply;
-		unsigned int i;
+		bool dir = h->opcode == ZUFS_OP_OPENDIR;
+		int64_t fh;
 
 		if (!n)
 			return -ENOENT;
-		if (in->pad || (in->flags & (O_CREAT | O_EXCL | O_NOCTTY)))
+		if (in->pad || (in->flags & (O_CREAT | O_EXCL | O_NOCTTY |
+					     O_TRUNC)))
 			return -EINVAL;
-		for (i = 0; i < MAX_FH && fhs[i].used; i++)
-			;
-		if (i == MAX_FH)
-			return -EMFILE;
-		fhs[i].used = true;
-		fhs[i].ino = h->ino;
-		nopen++;
+		if (dir != !!S_ISDIR(n->a.mode))
+			return dir ? -ENOTDIR : -EISDIR;
+		fh = fh_new(h->ino, dir);
+		if (fh < 0)
+			return fh;
+		reqlog_add(" newfh=%lld", (long long)fh);
 		memset(out, 0, sizeof(*out));
-		out->fh = FH_BASE + i;
-		out->reserved = is_evil("open-reserved");
+		out->fh = fh;
+		out->reserved = !dir && is_evil("open-reserved");
 		*rlen = sizeof(*out);
 		return 0;
 	}
-	case ZUFS_OP_RELEASE: {
+	case ZUFS_OP_RELEASE:
+	case ZUFS_OP_RELEASEDIR: {
 		const struct zufs_release_in *in = (const void *)body;
+		bool dir = h->opcode == ZUFS_OP_RELEASEDIR;
 
-		if (!fh_ok(in->fh, h->ino, 0))
+		reqlog_add(" fh=%llu", (unsigned long long)in->fh);
+		if (in->flags || in->pad ||
+		    !(dir ? dirfh_ok(in->fh, h->ino) : fh_ok(in->fh, h->ino, 0)) ||
+		    !in->fh) {
+			badfh++;
 			return -EBADF;
+		}
 		fhs[in->fh - FH_BASE].used = false;
-		nopen--;
+		if (dir)
+			nopendir--;
+		else
+			nopen--;
+		return 0;
+	}
+	case ZUFS_OP_FLUSH: {
+		const struct zufs_flush_in *in = (const void *)body;
+		struct xattr *x;
+
+		if (!n)
+			return -ENOENT;
+		reqlog_add(" fh=%llu", (unsigned long long)in->fh);
+		if (in->flags || in->pad || !S_ISREG(n->a.mode))
+			return -EINVAL;
+		if (!fh_ok(in->fh, h->ino, 0)) {
+			badfh++;
+			return -EBADF;
+		}
+		x = xfind(n, "user.flusherr");
+		if (x && x->size && x->size < 8) {
+			char num[8] = "";
+
+			memcpy(num, x->val, x->size);
+			return -atoi(num);
+		}
+		return 0;
+	}
+	case ZUFS_OP_CREATE: {
+		const struct zufs_create_open_in *in = (const void *)body;
+		const char *name = (const char *)(in + 1);
+		struct zufs_create_open_out *out = req->reply;
+		struct initx ix;
+		int64_t fh;
+
+		if (!n || !S_ISDIR(n->a.mode))
+			return -ENOTDIR;
+		err = initx_parse(req, 0, &ix);
+		reqlog_add(" name=%s xattrs=%s", name, ix.names);
+		if (err)
+			return err;
+		if (!S_ISREG(in->ni.mode) || in->ni.pad || in->ni.rdev_major ||
+		    in->ni.rdev_minor || strlen(name) != in->namelen ||
+		    (in->flags & (O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC)))
+			return -EINVAL;
+		if (find(n, name))
+			return -EEXIST;
+		ino = new_node(&in->ni);
+		if (!ino)
+			return -ENOSPC;
+		err = initx_apply(&nodes[ino], &ix);
+		if (!err)
+			err = add(n, name, ino);
+		if (err) {
+			free_node(&nodes[ino]);
+			return err;
+		}
+		fh = fh_new(ino, false);
+		if (fh < 0) {	/* undo: nothing created */
+			del(n, find(n, name));
+			free_node(&nodes[ino]);
+			return fh;
+		}
+		reqlog_add(" newfh=%lld", (long long)fh);
+		memset(out, 0, sizeof(*out));
+		nodes[ino].nlookup++;
+		out->attr = nodes[ino].a;
+		out->fh = fh;
+		out->reserved = is_evil("create-reserved");
+		*rlen = sizeof(*out);
 		return 0;
 	}
 	case ZUFS_OP_FALLOCATE: {
@@ -1388,11 +1747,436 @@ static int32_t fuzz_reply(struct ucchan_req *req, int32_t st, size_t *rlen)
 	return st;
 }
 
+static const char *op_name(uint32_t opcode)
+{
+	static const char *const names[ZUFS_OP_MAX] = {
+		[ZUFS_OP_INIT] = "INIT", [ZUFS_OP_DESTROY] = "DESTROY",
+		[ZUFS_OP_STATFS] = "STATFS", [ZUFS_OP_SYNC_FS] = "SYNC_FS",
+		[ZUFS_OP_LOOKUP] = "LOOKUP", [ZUFS_OP_FORGET] = "FORGET",
+		[ZUFS_OP_GETATTR] = "GETATTR", [ZUFS_OP_SETATTR] = "SETATTR",
+		[ZUFS_OP_MKNOD] = "MKNOD", [ZUFS_OP_MKDIR] = "MKDIR",
+		[ZUFS_OP_SYMLINK] = "SYMLINK", [ZUFS_OP_READLINK] = "READLINK",
+		[ZUFS_OP_LINK] = "LINK", [ZUFS_OP_UNLINK] = "UNLINK",
+		[ZUFS_OP_RMDIR] = "RMDIR", [ZUFS_OP_RENAME] = "RENAME",
+		[ZUFS_OP_TMPFILE] = "TMPFILE", [ZUFS_OP_READDIR] = "READDIR",
+		[ZUFS_OP_OPEN] = "OPEN", [ZUFS_OP_RELEASE] = "RELEASE",
+		[ZUFS_OP_READ] = "READ", [ZUFS_OP_WRITE] = "WRITE",
+		[ZUFS_OP_FSYNC] = "FSYNC", [ZUFS_OP_FALLOCATE] = "FALLOCATE",
+		[ZUFS_OP_LSEEK] = "LSEEK", [ZUFS_OP_COPY_RANGE] = "COPY_RANGE",
+		[ZUFS_OP_GETXATTR] = "GETXATTR",
+		[ZUFS_OP_SETXATTR] = "SETXATTR",
+		[ZUFS_OP_LISTXATTR] = "LISTXATTR",
+		[ZUFS_OP_REMOVEXATTR] = "REMOVEXATTR",
+		[ZUFS_OP_BATCH_FORGET] = "BATCH_FORGET",
+		[ZUFS_OP_OPENDIR] = "OPENDIR",
+		[ZUFS_OP_RELEASEDIR] = "RELEASEDIR",
+		[ZUFS_OP_FLUSH] = "FLUSH", [ZUFS_OP_FSYNCDIR] = "FSYNCDIR",
+		[ZUFS_OP_CREATE] = "CREATE",
+	};
+
+	return opcode < ZUFS_OP_MAX && names[opcode] ? names[opcode] : "?";
+}
+
+/*
+ * ---- mode "notify": the file system changes behind the kernel ----------
+ * The server agrees ZUFS_CAP_NOTIFY and reads commands on stdin, one per
+ * line, answering each with one line on stdout (names are entries of the
+ * root directory):
+ *   write NAME OFF TEXT    put TEXT at OFF (the file may grow)  -> "ok ERR"
+ *   truncate NAME SIZE     set the size                         -> "ok ERR"
+ *   rename OLD NEW         rename (NEW must not exist)          -> "ok ERR"
+ *   create NAME            a new empty file                     -> "ok ERR"
+ *   ino NAME               -> "ino N" (0: no such entry)
+ *   inval-inode NAME OFF LEN     INVAL_INODE           -> "notify RESULT"
+ *   inval-entry NAME             INVAL_ENTRY in the root -> "notify RESULT"
+ *   raw-inode SBID INO OFF LEN   INVAL_INODE as given  -> "notify RESULT"
+ *   raw-entry SBID PARENT NAME   INVAL_ENTRY as given  -> "notify RESULT"
+ *   bad KIND               a malformed message (see notify_bad())
+ *                                                      -> "notify RESULT"
+ *   flood NAME COUNT       COUNT INVAL_ENTRYs of NAME, back to back
+ *                          -> "flood ok=A eagain=B other=C"
+ *   inread NAME            from now on every page-cache READ of NAME
+ *                          sends INVAL_INODE of its page from inside the
+ *                          handler (the kernel holds the page locked)
+ *   inread-result          -> "inread count=N last=RESULT"
+ *   stalled                -> "stalled N": LOOKUPs of "stall*" waiting
+ *   release                stalled LOOKUPs go on                -> "ok 0"
+ * RESULT is the ioctl's: 0 or -errno. A LOOKUP of a name starting with
+ * "stall" waits (up to 60 s) for "release", holding the directory's
+ * i_rwsem in the kernel, so that queued notifications pile up.
+ */
+static bool notify_mode;
+static struct ucchan_server *notify_srv;
+static uint64_t notify_client;		/* the mount's connection */
+static uint64_t notify_inread_ino;
+static unsigned int notify_inread_count;
+static int notify_inread_last = 1;
+static pthread_mutex_t stall_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t stall_cond = PTHREAD_COND_INITIALIZER;
+static unsigned int stall_waiting, stall_gen;
+
+static int notify_send(const void *msg, size_t len)
+{
+	return ucchan_server_notify(notify_srv, notify_client, msg, len);
+}
+
+static int notify_inode(uint64_t sb_id, uint64_t ino, int64_t off,
+			uint64_t len)
+{
+	struct {
+		struct zufs_notify_hdr h;
+		struct zufs_notify_inval_inode i;
+	} m = {
+		.h = { .type = ZUFS_NOTIFY_INVAL_INODE, .len = sizeof(m),
+		       .sb_id = sb_id },
+		.i = { .ino = ino, .off = off, .len = len },
+	};
+
+	return notify_send(&m, sizeof(m));
+}
+
+struct notify_entry_msg {
+	struct zufs_notify_hdr h;
+	struct zufs_notify_inval_entry e;
+	char name[ZUFS_NAME_MAX + 1];
+};
+
+static size_t notify_entry_fill(struct notify_entry_msg *m, uint64_t sb_id,
+				uint64_t parent, const char *name)
+{
+	size_t nl = strlen(name);
+
+	memset(m, 0, sizeof(*m));
+	if (nl > ZUFS_NAME_MAX)
+		nl = ZUFS_NAME_MAX;
+	m->h.type = ZUFS_NOTIFY_INVAL_ENTRY;
+	m->h.sb_id = sb_id;
+	m->e.parent = parent;
+	m->e.namelen = nl;
+	memcpy(m->name, name, nl);
+	m->h.len = offsetof(struct notify_entry_msg, name) + nl + 1;
+	return m->h.len;
+}
+
+static int notify_entry(uint64_t sb_id, uint64_t parent, const char *name)
+{
+	struct notify_entry_msg m;
+	size_t len = notify_entry_fill(&m, sb_id, parent, name);
+
+	return notify_send(&m, len);
+}
+
+/* malformed messages: each must be -EINVAL */
+static int notify_bad(const char *kind)
+{
+	struct notify_entry_msg m;
+	struct {
+		struct zufs_notify_hdr h;
+		struct zufs_notify_inval_inode i;
+	} ii = {
+		.h = { .type = ZUFS_NOTIFY_INVAL_INODE, .len = sizeof(ii),
+		       .sb_id = 42 },
+		.i = { .ino = 1, .off = -1 },
+	};
+	size_t len = notify_entry_fill(&m, 42, 1, "x");
+
+	if (!strcmp(kind, "short"))
+		return notify_send(&ii, sizeof(ii.h) - 1);
+	if (!strcmp(kind, "hdrlen")) {
+		ii.h.len++;
+		return notify_send(&ii, sizeof(ii));
+	}
+	if (!strcmp(kind, "trailing")) {	/* len covers one byte more */
+		m.h.len = len + 1;
+		return notify_send(&m, len + 1);
+	}
+	if (!strcmp(kind, "type")) {
+		ii.h.type = 99;
+		return notify_send(&ii, sizeof(ii));
+	}
+	if (!strcmp(kind, "flags")) {
+		ii.h.flags = 1;
+		return notify_send(&ii, sizeof(ii));
+	}
+	if (!strcmp(kind, "reserved")) {
+		ii.i.reserved[1] = 1;
+		return notify_send(&ii, sizeof(ii));
+	}
+	if (!strcmp(kind, "ino0")) {
+		ii.i.ino = 0;
+		return notify_send(&ii, sizeof(ii));
+	}
+	if (!strcmp(kind, "attr-len")) {	/* off < 0 needs len 0 */
+		ii.i.len = 4096;
+		return notify_send(&ii, sizeof(ii));
+	}
+	if (!strcmp(kind, "range")) {
+		ii.i.off = 4096;
+		ii.i.len = ~0ULL;
+		return notify_send(&ii, sizeof(ii));
+	}
+	if (!strcmp(kind, "namelen")) {
+		m.e.namelen = 2;	/* "x" NUL: one byte */
+		return notify_send(&m, len);
+	}
+	if (!strcmp(kind, "nonul")) {
+		m.name[1] = 'y';
+		return notify_send(&m, len);
+	}
+	if (!strcmp(kind, "slash") || !strcmp(kind, "dotdot")) {
+		len = notify_entry_fill(&m, 42, 1,
+					kind[0] == 's' ? "a/b" : "..");
+		return notify_send(&m, len);
+	}
+	if (!strcmp(kind, "entry-flags")) {
+		m.e.flags = 1;
+		return notify_send(&m, len);
+	}
+	return -ENOSYS;
+}
+
+static uint64_t notify_lookup(const char *name)
+{
+	struct dent *e = nodes[1].used ? find(&nodes[1], name) : NULL;
+
+	return e ? e->ino : 0;
+}
+
+/* a change behind the kernel, under the server's lock */
+static int notify_change(const char *cmd, const char *a, const char *b)
+{
+	struct zufs_new_inode ni = { .mode = S_IFREG | 0644 };
+	uint64_t ino = notify_lookup(a);
+	struct node *n = ino ? &nodes[ino] : NULL;
+	int err;
+
+	if (!strcmp(cmd, "create")) {
+		if (n)
+			return -EEXIST;
+		ino = new_node(&ni);
+		if (!ino)
+			return -ENOSPC;
+		err = add(&nodes[1], a, ino);
+		if (err)
+			free_node(&nodes[ino]);
+		return err;
+	}
+	if (!n || !b)
+		return -ENOENT;
+	if (!strcmp(cmd, "rename")) {
+		if (notify_lookup(b))
+			return -EEXIST;
+		del(&nodes[1], find(&nodes[1], a));
+		return add(&nodes[1], b, ino);
+	}
+	if (!S_ISREG(n->a.mode))
+		return -EISDIR;
+	if (!strcmp(cmd, "truncate")) {
+		uint64_t size = strtoull(b, NULL, 0);
+
+		err = ensure(n, size);
+		if (err)
+			return err;
+		if (size < n->a.size)
+			punch_range(n, size, n->cap - size);
+		n->a.size = size;
+		touch_mc(n);
+		return 0;
+	}
+	if (!strcmp(cmd, "write")) {
+		char *text = strchr(b, ' ');
+		uint64_t off = strtoull(b, NULL, 0);
+		size_t tl;
+
+		if (!text++)
+			return -EINVAL;
+		tl = strlen(text);
+		err = ensure(n, off + tl);
+		if (err)
+			return err;
+		memcpy(n->data + off, text, tl);
+		if (off + tl > n->a.size)
+			n->a.size = off + tl;
+		alloc_range(n, off, tl);
+		touch_mc(n);
+		return 0;
+	}
+	return -ENOSYS;
+}
+
+static void notify_reply(const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&lock);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fflush(stdout);
+	pthread_mutex_unlock(&lock);
+}
+
+static void notify_flood(const char *name, unsigned long count)
+{
+	struct notify_entry_msg m;
+	unsigned long i, ok = 0, again = 0, other = 0;
+	size_t len = notify_entry_fill(&m, 42, 1, name);
+	int r;
+
+	for (i = 0; i < count; i++) {
+		r = notify_send(&m, len);
+		if (!r)
+			ok++;
+		else if (r == -EAGAIN)
+			again++;
+		else
+			other++;
+	}
+	notify_reply("flood ok=%lu eagain=%lu other=%lu\n", ok, again, other);
+}
+
+static void *notify_control(void *arg)
+{
+	char line[1024], cmd[32], a[300], b[600];
+	long long x, y, z;
+	int r, n;
+
+	(void)arg;
+	while (fgets(line, sizeof(line), stdin)) {
+		line[strcspn(line, "\n")] = '\0';
+		a[0] = b[0] = '\0';
+		n = sscanf(line, "%31s %299s %599[^\n]", cmd, a, b);
+		if (n < 1)
+			continue;
+		if (!strcmp(cmd, "write") || !strcmp(cmd, "truncate") ||
+		    !strcmp(cmd, "rename") || !strcmp(cmd, "create")) {
+			pthread_mutex_lock(&lock);
+			r = notify_change(cmd, a, n > 2 ? b : NULL);
+			pthread_mutex_unlock(&lock);
+			notify_reply("ok %d\n", r);
+		} else if (!strcmp(cmd, "ino")) {
+			pthread_mutex_lock(&lock);
+			x = (long long)notify_lookup(a);
+			pthread_mutex_unlock(&lock);
+			notify_reply("ino %lld\n", x);
+		} else if (!strcmp(cmd, "inval-inode")) {
+			pthread_mutex_lock(&lock);
+			x = (long long)notify_lookup(a);
+			pthread_mutex_unlock(&lock);
+			y = z = 0;
+			sscanf(b, "%lld %lld", &y, &z);
+			notify_reply("notify %d\n",
+				     notify_inode(42, x, y, (uint64_t)z));
+		} else if (!strcmp(cmd, "inval-entry")) {
+			notify_reply("notify %d\n", notify_entry(42, 1, a));
+		} else if (!strcmp(cmd, "raw-inode")) {
+			y = z = 0;
+			x = strtoll(a, NULL, 0);
+			{
+				long long ino = 0;
+
+				sscanf(b, "%lld %lld %lld", &ino, &y, &z);
+				notify_reply("notify %d\n",
+					     notify_inode(x, ino, y,
+							  (uint64_t)z));
+			}
+		} else if (!strcmp(cmd, "raw-entry")) {
+			char name[300] = "";
+
+			x = strtoll(a, NULL, 0);
+			y = 0;
+			sscanf(b, "%lld %299s", &y, name);
+			notify_reply("notify %d\n", notify_entry(x, y, name));
+		} else if (!strcmp(cmd, "bad")) {
+			notify_reply("notify %d\n", notify_bad(a));
+		} else if (!strcmp(cmd, "flood")) {
+			notify_flood(a, strtoul(b, NULL, 0));
+		} else if (!strcmp(cmd, "inread")) {
+			pthread_mutex_lock(&lock);
+			notify_inread_ino = notify_lookup(a);
+			pthread_mutex_unlock(&lock);
+			notify_reply("ok 0\n");
+		} else if (!strcmp(cmd, "inread-result")) {
+			notify_reply("inread count=%u last=%d\n",
+				     notify_inread_count, notify_inread_last);
+		} else if (!strcmp(cmd, "stalled")) {
+			pthread_mutex_lock(&stall_lock);
+			r = stall_waiting;
+			pthread_mutex_unlock(&stall_lock);
+			notify_reply("stalled %d\n", r);
+		} else if (!strcmp(cmd, "release")) {
+			pthread_mutex_lock(&stall_lock);
+			stall_gen++;
+			pthread_cond_broadcast(&stall_cond);
+			pthread_mutex_unlock(&stall_lock);
+			notify_reply("ok 0\n");
+		} else {
+			notify_reply("unknown %s\n", cmd);
+		}
+	}
+	return NULL;
+}
+
+/* before the request is served (no lock held): stall LOOKUPs */
+static void notify_pre(struct ucchan_req *req)
+{
+	const struct zufs_in_header *h = req->data;
+	struct timespec ts;
+	unsigned int gen;
+
+	if (req->len < sizeof(*h) + sizeof(struct zufs_name_in) + 1 ||
+	    h->opcode != ZUFS_OP_LOOKUP ||
+	    strncmp((const char *)(h + 1) + sizeof(struct zufs_name_in),
+		    "stall", 5))
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 60;
+	pthread_mutex_lock(&stall_lock);
+	gen = stall_gen;
+	stall_waiting++;
+	while (gen == stall_gen &&
+	       !pthread_cond_timedwait(&stall_cond, &stall_lock, &ts))
+		;
+	stall_waiting--;
+	pthread_mutex_unlock(&stall_lock);
+}
+
+/*
+ * After it was served (no lock held): the mount's connection, the cap;
+ * a page-cache READ of the "inread" file notifies from the handler.
+ */
+static void notify_post(struct ucchan_req *req, int32_t st)
+{
+	const struct zufs_in_header *h = req->data;
+	const struct zufs_io_in *in = (const void *)(h + 1);
+
+	if (req->len < sizeof(*h))
+		return;
+	if (h->opcode == ZUFS_OP_INIT && !st) {
+		const struct zufs_init_in *ii = (const void *)(h + 1);
+		struct zufs_init_out *out = req->reply;
+
+		notify_client = req->hdr->client_id;
+		/* 1.2: NOTIFY is offered by the minor, not in caps */
+		if (ii->minor >= 2 && out->minor >= 2)
+			out->caps |= ZUFS_CAP_NOTIFY;
+	}
+	if (h->opcode == ZUFS_OP_READ && !st && notify_inread_ino &&
+	    h->ino == notify_inread_ino && (in->flags & ZUFS_IO_PAGECACHE)) {
+		notify_inread_last = notify_inode(42, h->ino,
+						  (int64_t)in->offset,
+						  in->len);
+		notify_inread_count++;
+	}
+}
+
 static int32_t handle(struct ucchan_req *req, size_t *reply_len, void *arg)
 {
 	int32_t st;
 
 	(void)arg;
+	if (notify_mode)
+		notify_pre(req);
 	pthread_mutex_lock(&lock);
 	if (req->len >= sizeof(struct zufs_in_header)) {
 		const struct zufs_in_header *h = req->data;
@@ -1400,9 +2184,17 @@ static int32_t handle(struct ucchan_req *req, size_t *reply_len, void *arg)
 		if (h->opcode < ZUFS_OP_MAX)
 			counts[h->opcode]++;
 	}
+	logbuf[0] = '\0';
 	st = serve(req, reply_len);
 	if (fuzzing)
 		st = fuzz_reply(req, st, reply_len);
+	if (reqlog && req->len >= sizeof(struct zufs_in_header)) {
+		const struct zufs_in_header *lh = req->data;
+
+		fprintf(reqlog, "%s ino=%llu%s status=%d\n", op_name(lh->opcode),
+			(unsigned long long)lh->ino, logbuf, st);
+		fflush(reqlog);
+	}
 	if (is_evil("mkdir-same") && same_ino &&
 	    ((const struct zufs_in_header *)req->data)->opcode ==
 	    ZUFS_OP_SETXATTR &&
@@ -1424,6 +2216,8 @@ static int32_t handle(struct ucchan_req *req, size_t *reply_len, void *arg)
 		pthread_cond_broadcast(&same_cond);
 	}
 	pthread_mutex_unlock(&lock);
+	if (notify_mode)
+		notify_post(req, st);
 	return st;
 }
 
@@ -1453,6 +2247,13 @@ int main(int argc, char **argv)
 					    NULL, 0);
 	if (argc > 2)
 		evil = argv[2];
+	if (getenv("ZUFS_TESTSRV_LOG")) {
+		reqlog = fopen(getenv("ZUFS_TESTSRV_LOG"), "a");
+		if (!reqlog) {
+			perror("zufs-testsrv: ZUFS_TESTSRV_LOG");
+			return 1;
+		}
+	}
 	if (!strncmp(evil, "fuzz", 4) && (!evil[4] || evil[4] == ':')) {
 		const char *p = evil + 4;
 		char *end;
@@ -1485,6 +2286,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "zufs-testsrv: %s\n", strerror(-err));
 		return 1;
 	}
+	if (!strcmp(evil, "notify")) {
+		pthread_t th;
+
+		notify_mode = true;
+		notify_srv = srv;
+		if (pthread_create(&th, NULL, notify_control, NULL)) {
+			fprintf(stderr, "zufs-testsrv: no control thread\n");
+			return 1;
+		}
+	}
 	printf("ready\n");
 	fflush(stdout);
 	for (;;) {
@@ -1511,7 +2322,8 @@ int main(int argc, char **argv)
 			printf(" %llu", (unsigned long long)counts[i]);
 		for (i = 1, used = 0; i < NR_INODES; i++)
 			used += nodes[i].used;
-		printf(" inodes=%u open=%u\n", used, nopen);
+		printf(" badfh=%llu dirs=%u inodes=%u open=%u\n",
+		       (unsigned long long)badfh, nopendir, used, nopen);
 		pthread_mutex_unlock(&lock);
 		fflush(stdout);
 	}

@@ -9,6 +9,8 @@
  *   1 + UCCHAN_FEAT_CREATOR: ucchan_connect reports who created the
  *       service (creator_uid, creator_flags, formerly reserved[0]);
  *       mapped buffers of user calls are charged to RLIMIT_MEMLOCK.
+ *   1 + UCCHAN_FEAT_NOTIFY: UCCHAN_IOC_NOTIFY, a server's message to one
+ *       of its in-kernel clients.
  *
  * Rules of this ABI: every struct is made of fixed-size fields with
  * explicit padding; every "reserved" or "pad" field and every unknown flag
@@ -49,6 +51,10 @@
 #define UCCHAN_FEAT_TIMEOUT	(1ULL << 2)	/* ucchan_call.timeout_ns */
 #define UCCHAN_FEAT_EVENTS	(1ULL << 3)	/* read() on a service file */
 #define UCCHAN_FEAT_CREATOR	(1ULL << 4)	/* ucchan_connect.creator_* */
+#define UCCHAN_FEAT_NOTIFY	(1ULL << 5)	/* UCCHAN_IOC_NOTIFY */
+
+/* Largest message of UCCHAN_IOC_NOTIFY, in bytes */
+#define UCCHAN_NOTIFY_MAX	4096
 
 /* ucchan_connect.creator_flags */
 /* the creator had CAP_SYS_ADMIN in the initial user namespace */
@@ -300,6 +306,26 @@ struct ucchan_event {
 	__u64 reserved[2];
 };
 
+/*
+ * UCCHAN_IOC_NOTIFY (on a service file): hand msg_len bytes at msg_ptr
+ * (1..UCCHAN_NOTIFY_MAX; copied) to the in-kernel client client_id, a
+ * connection of this service (the client_id of its requests). The
+ * client's notify callback runs in the calling thread before the ioctl
+ * returns; its result (0 or -errno, the client's own meaning) is the
+ * ioctl's. ucchan's own errors: -EINVAL (flags, pad, reserved nonzero;
+ * msg_len 0; not a service file), -EMSGSIZE (msg_len too large),
+ * -EFAULT, -ENOMEM, -ENOTCONN (no connection client_id on this
+ * service), -EOPNOTSUPP (a user-space connection, or an in-kernel one
+ * that takes no notifications). Nothing is queued by ucchan.
+ */
+struct ucchan_notify {
+	__u64 client_id;
+	__u64 msg_ptr;		/* user address of the message */
+	__u32 msg_len;		/* 1..UCCHAN_NOTIFY_MAX */
+	__u32 flags;		/* must be 0 */
+	__u64 reserved[2];
+};
+
 #define UCCHAN_IOC_MAGIC	0xCA
 
 #define UCCHAN_IOC_VERSION	  _IOWR(UCCHAN_IOC_MAGIC, 0x00, struct ucchan_version)
@@ -311,5 +337,6 @@ struct ucchan_event {
 #define UCCHAN_IOC_CALL		  _IOWR(UCCHAN_IOC_MAGIC, 0x06, struct ucchan_call)
 #define UCCHAN_IOC_BUF_REGISTER	  _IOWR(UCCHAN_IOC_MAGIC, 0x07, struct ucchan_buf_reg)
 #define UCCHAN_IOC_BUF_UNREGISTER _IOW(UCCHAN_IOC_MAGIC, 0x08, struct ucchan_buf_unreg)
+#define UCCHAN_IOC_NOTIFY	  _IOW(UCCHAN_IOC_MAGIC, 0x09, struct ucchan_notify)
 
 #endif /* _UAPI_LINUX_UCCHAN_H */

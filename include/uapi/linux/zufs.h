@@ -10,6 +10,26 @@
  *        in the VFS's posix_acl xattr format.
  *   1.1: ZUFS_OP_BATCH_FORGET (optional): many FORGETs in one request.
  *        A server that answers -ENOSYS gets single FORGETs, as in 1.0.
+ *   1.2: Per-open state, with ZUFS_CAP_OPEN agreed and both sides at
+ *        minor >= 2 (all optional; -ENOSYS to one of them stops it for
+ *        the mount and gives 1.1's behaviour for it):
+ *        - OPENDIR/RELEASEDIR: a handle per open directory, passed in
+ *          READDIR and FSYNCDIR (else fh 0, as in 1.1);
+ *        - FLUSH: once per close(2) of a regular file's descriptor; its
+ *          status is close()'s return value (else close() succeeds);
+ *        - FSYNCDIR: fsync(2) of a directory (else FSYNC, as in 1.1);
+ *        - CREATE: open(2) with O_CREAT of a new regular file, created
+ *          and opened in one request (else LOOKUP, MKNOD and OPEN).
+ *        ZUFS_CAP_INIT_XATTRS: a new inode's LSM label and inherited
+ *        POSIX ACLs travel in the create request itself (MKNOD, MKDIR,
+ *        SYMLINK, TMPFILE, CREATE), so an inode never exists without
+ *        them (else SETXATTRs after the create, as in 1.1). Offered by
+ *        init_in.minor >= 2, not in init_in.caps (see ZUFS_CAP_OFFER_MASK).
+ *        Clarified: init_in.caps never holds bits a 1.1 server does not
+ *        know (a 1.1 server refuses unknown bits, as the rules below say).
+ *        ZUFS_CAP_NOTIFY: the server may send cache invalidations
+ *        (ZUFS_NOTIFY_*, end of this file) with UCCHAN_IOC_NOTIFY.
+ *        Offered by init_in.minor >= 2, like ZUFS_CAP_INIT_XATTRS.
  *
  * Transport. Every request is one synchronous ucchan call from zuf.ko
  * (an in-kernel ucchan client, one connection per mount) to the service
@@ -44,10 +64,11 @@
  *
  * Inode numbers are chosen by the server; 0 is never valid. Every op
  * that returns a struct zufs_attr for an inode the kernel now references
- * (LOOKUP, MKNOD, MKDIR, SYMLINK, LINK, TMPFILE) adds one to the inode's
- * lookup count; FORGET removes nlookup. The root inode returned by INIT
- * is never forgotten. The server is the only writer of the file system:
- * the kernel caches dentries, inodes and attributes without timeouts.
+ * (LOOKUP, MKNOD, MKDIR, SYMLINK, LINK, TMPFILE, CREATE) adds one to the
+ * inode's lookup count; FORGET removes nlookup. The root inode returned
+ * by INIT is never forgotten. Unless it says otherwise (ZUFS_CAP_NOTIFY)
+ * the server is the only writer of the file system: the kernel caches
+ * dentries, inodes and attributes without timeouts.
  */
 #ifndef _UAPI_LINUX_ZUFS_H
 #define _UAPI_LINUX_ZUFS_H
@@ -56,7 +77,7 @@
 
 /* Protocol version: a different major is incompatible; minor is additive. */
 #define ZUFS_KERNEL_VERSION		1
-#define ZUFS_KERNEL_MINOR_VERSION	1
+#define ZUFS_KERNEL_MINOR_VERSION	2
 
 /* Limits */
 #define ZUFS_NAME_MAX		255	/* bytes in a file name */
@@ -78,7 +99,8 @@
 
 /*
  * Capability bits (zufs_init_in.caps: what the kernel supports;
- * zufs_init_out.caps: what the server's file system supports, a subset).
+ * zufs_init_out.caps: what the server's file system supports, a subset;
+ * caps newer than 1.1 are offered by the minor, see ZUFS_CAP_OFFER_MASK).
  * An op whose capability was not agreed is never sent.
  */
 #define ZUFS_CAP_XATTR		(1ULL << 0)	/* GET/SET/LIST/REMOVEXATTR */
@@ -98,8 +120,29 @@
 #define ZUFS_CAP_COPY_RANGE	(1ULL << 5)	/* COPY_RANGE */
 #define ZUFS_CAP_SEEK_DATA	(1ULL << 6)	/* LSEEK (SEEK_DATA/HOLE) */
 #define ZUFS_CAP_RENAME_EXCHANGE (1ULL << 7)	/* RENAME_EXCHANGE */
-#define ZUFS_CAP_OPEN		(1ULL << 8)	/* wants OPEN/RELEASE */
-#define ZUFS_CAP_ALL		((1ULL << 9) - 1)
+#define ZUFS_CAP_OPEN		(1ULL << 8)	/* wants OPEN/RELEASE; with
+						 * minor >= 2 also OPENDIR,
+						 * RELEASEDIR, FLUSH, FSYNCDIR
+						 * and CREATE
+						 */
+#define ZUFS_CAP_INIT_XATTRS	(1ULL << 9)	/* 1.2: initial xattrs in the
+						 * create requests (see "Initial
+						 * xattrs"); needs
+						 * ZUFS_CAP_XATTR
+						 */
+#define ZUFS_CAP_NOTIFY		(1ULL << 10)	/* 1.2: the server sends
+						 * ZUFS_NOTIFY_* messages
+						 */
+#define ZUFS_CAP_ALL		((1ULL << 11) - 1)
+/*
+ * The caps init_in.caps may hold: those of 1.0 and 1.1. A 1.1 server
+ * refuses any other bit there (-EINVAL), so caps of later minors are
+ * offered by init_in.minor instead: a kernel that sends minor >= 2
+ * supports ZUFS_CAP_INIT_XATTRS and ZUFS_CAP_NOTIFY, and a server of
+ * minor >= 2 agrees to them by setting them in init_out.caps. A server must accept (and ignore) bits
+ * of init_in.caps it does not know from 1.2 on.
+ */
+#define ZUFS_CAP_OFFER_MASK	((1ULL << 9) - 1)
 
 /* Opcodes. Numbers are ABI: never reuse or renumber. */
 enum zufs_opcode {
@@ -134,6 +177,11 @@ enum zufs_opcode {
 	ZUFS_OP_LISTXATTR	= 29,
 	ZUFS_OP_REMOVEXATTR	= 30,
 	ZUFS_OP_BATCH_FORGET	= 31,	/* 1.1 */
+	ZUFS_OP_OPENDIR		= 32,	/* 1.2, ZUFS_CAP_OPEN */
+	ZUFS_OP_RELEASEDIR	= 33,	/* 1.2, ZUFS_CAP_OPEN */
+	ZUFS_OP_FLUSH		= 34,	/* 1.2, ZUFS_CAP_OPEN */
+	ZUFS_OP_FSYNCDIR	= 35,	/* 1.2, ZUFS_CAP_OPEN */
+	ZUFS_OP_CREATE		= 36,	/* 1.2, ZUFS_CAP_OPEN */
 
 	ZUFS_OP_MAX		/* one past the last opcode */
 };
@@ -220,7 +268,9 @@ struct zufs_entry_out {
 struct zufs_init_in {
 	__u32 major;		/* ZUFS_KERNEL_VERSION */
 	__u32 minor;		/* ZUFS_KERNEL_MINOR_VERSION */
-	__u64 caps;		/* ZUFS_CAP_* the kernel supports */
+	__u64 caps;		/* the caps the kernel supports, within
+				 * ZUFS_CAP_OFFER_MASK (later caps: minor)
+				 */
 	char fs_name[ZUFS_FS_NAME_MAX];	/* NUL terminated, NUL padded */
 	__u32 source_len;	/* <= ZUFS_MOUNT_STR_MAX */
 	__u32 options_len;	/* <= ZUFS_MOUNT_STR_MAX */
@@ -233,8 +283,13 @@ struct zufs_init_in {
 
 struct zufs_init_out {
 	__u32 major;		/* must equal ZUFS_KERNEL_VERSION */
-	__u32 minor;		/* the server's minor; min() is used */
-	__u64 caps;		/* subset of zufs_init_in.caps */
+	__u32 minor;		/* the server's minor; min() is used (the
+				 * 1.2 ops and caps need min() >= 2)
+				 */
+	__u64 caps;		/* subset of zufs_init_in.caps, plus the
+				 * caps init_in.minor offers (1.2:
+				 * ZUFS_CAP_INIT_XATTRS)
+				 */
 	__u64 sb_id;		/* nonzero; names the superblock */
 	__u32 max_io;		/* max bytes per READ/WRITE; 0 = no limit
 				 * beyond the ucchan window
@@ -334,6 +389,8 @@ struct zufs_setattr_in {
 /* ---- MKNOD, MKDIR (header.ino = directory) ---------------------------
  * MKNOD creates S_IFREG (create), S_IFCHR, S_IFBLK, S_IFIFO or S_IFSOCK;
  * MKDIR S_IFDIR. Inline: header, zufs_create_in, name NUL.
+ * With ZUFS_CAP_INIT_XATTRS, bufs[0] (UCCHAN_BUF_READ), if present, holds
+ * the new inode's initial xattrs (see "Initial xattrs").
  * Reply: zufs_entry_out (a lookup).
  */
 struct zufs_create_in {
@@ -344,7 +401,9 @@ struct zufs_create_in {
 
 /* ---- SYMLINK (header.ino = directory) --------------------------------
  * Inline: header, zufs_symlink_in, name NUL. bufs[0] (UCCHAN_BUF_READ):
- * the target, targetlen bytes, no NUL. Reply: zufs_entry_out.
+ * the target, targetlen bytes, no NUL. With ZUFS_CAP_INIT_XATTRS, bufs[1]
+ * (UCCHAN_BUF_READ), if present: the initial xattrs. Reply:
+ * zufs_entry_out.
  */
 struct zufs_symlink_in {
 	struct zufs_new_inode ni;
@@ -394,11 +453,93 @@ struct zufs_rename_in {
 };
 
 /* ---- TMPFILE (header.ino = directory): an unnamed inode, nlink 0 -----
+ * With ZUFS_CAP_INIT_XATTRS, bufs[0], if present: the initial xattrs.
  * Reply: zufs_entry_out (a lookup).
  */
 struct zufs_tmpfile_in {
 	struct zufs_new_inode ni;
 };
+
+/* ---- CREATE (1.2, ZUFS_CAP_OPEN, optional; header.ino = directory) ---
+ * open(2) with O_CREAT of a name the kernel knows not to exist: create
+ * the regular file (as MKNOD with S_IFREG would) and open it (as OPEN
+ * would), in one step. Inline: header, zufs_create_open_in, name NUL.
+ * With ZUFS_CAP_INIT_XATTRS, bufs[0], if present: the initial xattrs.
+ * - ni.mode is S_IFREG | permissions; flags are the open(2) flags with
+ *   O_CREAT, O_EXCL, O_NOCTTY and O_TRUNC stripped (the file is new).
+ * - The name must not exist: -EEXIST if it does (the kernel sends CREATE
+ *   for O_CREAT|O_EXCL without a LOOKUP first; for O_CREAT alone after a
+ *   LOOKUP that answered -ENOENT, or for a name it cached as absent).
+ * - Reply zufs_create_open_out: the new inode's attributes (one lookup
+ *   counted, as for MKNOD) and the handle (as OPEN's: it comes back in
+ *   every op on the file and in one RELEASE); reserved zero.
+ * - If the kernel cannot use a reply (bad attributes, not a regular file,
+ *   reserved nonzero, an open that fails afterwards), it sends RELEASE of
+ *   the fh and FORGETs the lookup (if the inode number was valid); the
+ *   file stays created (as after a MKNOD whose OPEN failed).
+ * - -ENOSYS: the kernel uses LOOKUP, MKNOD and OPEN for the rest of the
+ *   mount (as in 1.1). Any other error fails the open(2), nothing created.
+ */
+struct zufs_create_open_in {
+	struct zufs_new_inode ni;
+	__u32 namelen;
+	__u32 flags;		/* open(2) flags, as zufs_open_in.flags */
+};
+
+struct zufs_create_open_out {
+	struct zufs_attr attr;	/* the new file */
+	__u64 fh;		/* its handle, as zufs_open_out.fh */
+	__u64 reserved;
+};
+
+/* ---- Initial xattrs (ZUFS_CAP_INIT_XATTRS, 1.2) ----------------------
+ * The xattrs a new inode must be born with: the LSM's label (a
+ * "security." name, e.g. "security.selinux") and the POSIX ACLs inherited
+ * from the parent's default ACL ("system.posix_acl_access", and for a
+ * directory "system.posix_acl_default", in the format of ZUFS_CAP_ACL).
+ * They travel in one UCCHAN_BUF_READ buffer of the create request (bufs[0]
+ * of MKNOD, MKDIR, TMPFILE and CREATE, bufs[1] of SYMLINK); no buffer
+ * means none. The block: struct zufs_init_xattrs, then count records,
+ * each a struct zufs_init_xattr, namelen bytes of name, one NUL, size
+ * bytes of value, zero padding to a multiple of 8 (ZUFS_INIT_XATTR_SIZE).
+ * The server checks, before it creates anything, that
+ *   - len is the buffer's length, a multiple of 8, at most
+ *     ZUFS_INIT_XATTRS_SIZE_MAX; count is 1..ZUFS_INIT_XATTRS_MAX and the
+ *     records fill exactly len bytes; pad is 0;
+ *   - each name is 1..ZUFS_XATTR_NAME_MAX bytes with no NUL inside and is
+ *     followed by its NUL; no name appears twice; each size is at most
+ *     ZUFS_XATTR_SIZE_MAX; padding bytes are zero
+ * (else -EINVAL). Then it creates the inode with exactly these xattrs, as
+ * if set by SETXATTR with ZUFS_XATTR_CREATE before anyone could see the
+ * inode, or fails the create (-ENOSPC, -EOPNOTSUPP for a name it cannot
+ * store, ...) leaving nothing created. The kernel does not send SETXATTR
+ * for them afterwards, caches the ACLs it sent and, for the label, reads
+ * the xattr back when the LSM asks. The mode in zufs_new_inode already
+ * agrees with the access ACL (the kernel applied it). (A label that an
+ * LSM can only compute for an existing inode is still set by SETXATTR
+ * after the create.)
+ * Without the cap (or with no buffer) the kernel sets them with SETXATTR
+ * after the create reply, as in 1.1.
+ */
+#define ZUFS_INIT_XATTRS_MAX		8	/* records per create */
+#define ZUFS_INIT_XATTRS_SIZE_MAX	(1U << 18)	/* bytes per block */
+
+struct zufs_init_xattrs {
+	__u32 count;		/* records that follow, 1..ZUFS_INIT_XATTRS_MAX */
+	__u32 len;		/* bytes of the block, this header included */
+	__u64 pad;		/* must be 0 */
+};
+
+struct zufs_init_xattr {
+	__u32 namelen;		/* 1..ZUFS_XATTR_NAME_MAX, NUL not counted */
+	__u32 size;		/* value bytes, 0..ZUFS_XATTR_SIZE_MAX */
+	char name[];		/* name, NUL, value, zero padding */
+};
+
+#define ZUFS_INIT_XATTR_NAME_OFFSET	offsetof(struct zufs_init_xattr, name)
+/* bytes of a record of a namelen-byte name and a size-byte value */
+#define ZUFS_INIT_XATTR_SIZE(namelen, size) \
+	ZUFS_DIRENT_ALIGN(ZUFS_INIT_XATTR_NAME_OFFSET + (namelen) + 1 + (size))
 
 /* ---- READDIR ---------------------------------------------------------
  * Entries after position cookie (0 = from the start), as a stream of
@@ -436,10 +577,22 @@ struct zufs_dirent {
 #define ZUFS_DIRENT_SIZE(d) \
 	ZUFS_DIRENT_ALIGN(ZUFS_DIRENT_NAME_OFFSET + (d)->namelen)
 
-/* ---- OPEN, RELEASE (only with ZUFS_CAP_OPEN) ------------------------- */
+/* ---- OPEN, RELEASE (only with ZUFS_CAP_OPEN) -------------------------
+ * OPEN (header.ino = a regular file): one open file (one struct file:
+ * shared by dup(2) and fork(2)); reply zufs_open_out. fh is the server's
+ * choice (any value, 0 included) and comes back in every op on this open
+ * file, and in its RELEASE, which is sent once, when the last reference
+ * is gone (the reply is ignored). If the kernel cannot use an OPEN reply
+ * (reserved nonzero) it sends RELEASE of that fh at once and the open
+ * fails with -EIO.
+ * OPENDIR, RELEASEDIR (1.2, minor >= 2): the same for a directory
+ * (header.ino = the directory; flags hold O_DIRECTORY and the access
+ * mode); fh comes back in READDIR and FSYNCDIR. A server that answers
+ * OPENDIR -ENOSYS gets fh 0 and no RELEASEDIR, as in 1.1.
+ */
 struct zufs_open_in {
-	__u32 flags;		/* open(2) flags, O_CREAT/O_EXCL/O_NOCTTY
-				 * stripped
+	__u32 flags;		/* open(2) flags, O_CREAT/O_EXCL/O_NOCTTY/
+				 * O_TRUNC stripped
 				 */
 	__u32 pad;
 };
@@ -451,7 +604,24 @@ struct zufs_open_out {
 
 struct zufs_release_in {
 	__u64 fh;
-	__u32 flags;
+	__u32 flags;		/* 0 */
+	__u32 pad;
+};
+
+/* ---- FLUSH (1.2, ZUFS_CAP_OPEN, optional) ----------------------------
+ * header.ino = a regular file. Sent at every close(2) of a descriptor of
+ * an open file (so once per descriptor: dup(2) and fork(2) make more),
+ * before its RELEASE; not for closes inside the kernel (no descriptor).
+ * fh: the handle of OPEN or CREATE, 0 if the file has none. The status
+ * is what close(2) returns (0, or e.g. -EIO, -ENOSPC, -EDQUOT for data
+ * the server could not keep); the descriptor is closed either way. No
+ * reply body. Dirty pages of shared mappings are not written back for
+ * it (they are at the last close, before RELEASE, and by msync/fsync).
+ * -ENOSYS: close(2) succeeds without asking again (as in 1.1).
+ */
+struct zufs_flush_in {
+	__u64 fh;
+	__u32 flags;		/* must be 0 */
 	__u32 pad;
 };
 
@@ -486,7 +656,15 @@ struct zufs_write_out {
 	struct zufs_attr attr;
 };
 
-/* ---- FSYNC ----------------------------------------------------------- */
+/* ---- FSYNC, FSYNCDIR ------------------------------------------------
+ * FSYNC: fsync(2)/fdatasync(2) of a regular file (and, in 1.1 or when
+ * FSYNCDIR is answered -ENOSYS, of a directory) after the kernel wrote
+ * back its dirty pages; fh as for READ. FSYNCDIR (1.2, ZUFS_CAP_OPEN,
+ * optional): fsync(2) of a directory, header.ino = the directory, fh its
+ * OPENDIR handle (0 if none): make its entries durable. No reply body.
+ * A server that answers -ENOSYS to FSYNC (FSYNCDIR) gets none again and
+ * fsync(2) succeeds (directories then get FSYNC).
+ */
 struct zufs_fsync_in {
 	__u64 fh;
 	__u32 datasync;		/* 0 or 1 */
@@ -563,6 +741,72 @@ struct zufs_xattr_in {
 struct zufs_xattr_out {
 	__u32 size;
 	__u32 pad;
+};
+
+/* ---- Notifications: server to kernel (ZUFS_CAP_NOTIFY) ---------------
+ * A server whose file system changes behind the kernel (another writer,
+ * a network peer) tells the kernel which cached state to drop. Each is
+ * one ucchan notification (UCCHAN_IOC_NOTIFY, libucchan's
+ * ucchan_server_notify()) to the mount's connection, the client_id of
+ * its requests: a struct zufs_notify_hdr, then the type's struct (and
+ * for INVAL_ENTRY the name and one NUL); hdr.len is the message's length.
+ * Only with ZUFS_CAP_NOTIFY agreed in INIT (else -EOPNOTSUPP).
+ *
+ * The kernel checks the message, queues it and returns; it applies the
+ * queue in order, per superblock, later (so a server may notify from a
+ * handler of any request: the kernel never waits for its own locks in
+ * the sender). Results: 0 (queued), -EINVAL (malformed: lengths, a
+ * reserved field, flag or pad not zero, an unknown type, a bad name,
+ * INVAL_INODE with off < 0 and len != 0 or a range beyond the largest
+ * file), -ENOENT (sb_id is not this connection's mounted superblock, or
+ * the inode, for INVAL_ENTRY the parent, is not in the kernel's cache:
+ * nothing to drop), -ENOTDIR (INVAL_ENTRY's parent is not a directory),
+ * -EAGAIN (this mount's queue is full: retry later), -ENOMEM.
+ * A notification races with requests in flight: the server sends it
+ * after the change, and a request that read the old state before it may
+ * still refill a cache with that state; send it again when that matters.
+ */
+enum zufs_notify_type {
+	/*
+	 * The inode's attributes are stale (the next stat, or path walk
+	 * through the name, asks GETATTR); with off >= 0 also the cached
+	 * data of [off, off + len) (len 0: to the end of file) is dropped,
+	 * mappings of it unmapped. off < 0 (len 0): attributes only.
+	 */
+	ZUFS_NOTIFY_INVAL_INODE	= 1,
+	/*
+	 * The name in the directory changed (created, removed, renamed,
+	 * now another inode): the kernel drops its dentry for it (positive
+	 * or negative; with everything below it) and the directory's
+	 * attributes. The next lookup asks the server.
+	 */
+	ZUFS_NOTIFY_INVAL_ENTRY	= 2,
+
+	ZUFS_NOTIFY_MAX		/* one past the last type */
+};
+
+struct zufs_notify_hdr {
+	__u32 type;		/* enum zufs_notify_type */
+	__u32 len;		/* bytes of the message, this header included */
+	__u64 sb_id;		/* the superblock, as returned by INIT */
+	__u32 flags;		/* must be 0 */
+	__u32 pad;
+	__u64 reserved[2];
+};
+
+struct zufs_notify_inval_inode {
+	__u64 ino;
+	__s64 off;		/* first byte, or < 0: attributes only */
+	__u64 len;		/* bytes; 0 = to the end of file */
+	__u64 reserved[2];
+};
+
+/* followed by namelen bytes of name and one NUL */
+struct zufs_notify_inval_entry {
+	__u64 parent;		/* the directory */
+	__u32 namelen;		/* 1..ZUFS_NAME_MAX */
+	__u32 flags;		/* must be 0 */
+	__u64 reserved[2];
 };
 
 #endif /* _UAPI_LINUX_ZUFS_H */

@@ -78,6 +78,28 @@ struct ucchan_server_id {
 	bool admin;
 };
 
+/**
+ * struct ucchan_conn_ops - what an in-kernel client takes from its server
+ * @notify: optional; a message the server sent to this connection with
+ *          UCCHAN_IOC_NOTIFY: @len bytes (1..UCCHAN_NOTIFY_MAX) at @msg,
+ *          a private copy valid only during the call. Runs in the server
+ *          thread's process context (it may sleep), with no ucchan lock
+ *          held, possibly while that very thread holds a call of this
+ *          client (the thread is a worker in the middle of a request).
+ *          So it must not wait for anything the server or an unfinished
+ *          call could hold (no ucchan_call(), no lock an issuing thread
+ *          holds across ucchan_call()): validate, queue, return. Returns
+ *          0 or -errno, handed to the server as the ioctl's result.
+ *          Never called after ucchan_disconnect() returned, which waits
+ *          for a running callback (so never disconnect from inside it).
+ *          Calls may run concurrently (several server threads).
+ * @priv is the pointer given to ucchan_connect_ops().
+ */
+struct ucchan_conn_ops {
+	int (*notify)(struct ucchan_conn *conn, void *priv, const void *msg,
+		      u32 len);
+};
+
 /*
  * ucchan_connect() checks the service's mode against current's credentials
  * and returns a connection or ERR_PTR(-ENOENT, -EACCES, -EINVAL).
@@ -94,6 +116,9 @@ struct ucchan_server_id {
  * Full kernel-doc at the definitions (kernel/ucchan/ucchan_kapi.c).
  */
 struct ucchan_conn *ucchan_connect(const char *name);
+struct ucchan_conn *ucchan_connect_ops(const char *name,
+				       const struct ucchan_conn_ops *ops,
+				       void *priv);
 int ucchan_call(struct ucchan_conn *conn, struct ucchan_kcall *call);
 bool ucchan_conn_alive(struct ucchan_conn *conn);
 u32 ucchan_conn_max_inline(struct ucchan_conn *conn);

@@ -98,6 +98,15 @@ unsigned int ucchan_worker_cpu(const struct ucchan_worker *w);
 unsigned int ucchan_worker_slot(const struct ucchan_worker *w);
 /* Registered-buffer area of the service (for UCCHAN_BUF_REGISTERED). */
 void *ucchan_server_regbuf_base(const struct ucchan_server *srv);
+/*
+ * Send len bytes (1..UCCHAN_NOTIFY_MAX) to the in-kernel client client_id
+ * (from ucchan_req.hdr->client_id), from any thread of the server.
+ * Returns the client's answer (0 or -errno) or ucchan's -EINVAL,
+ * -EMSGSIZE, -ENOTCONN (no such connection), -EOPNOTSUPP (a user-space
+ * client, or a kernel without UCCHAN_FEAT_NOTIFY). Added in LIBUCCHAN_1.2.
+ */
+int ucchan_server_notify(struct ucchan_server *srv, uint64_t client_id,
+			 const void *msg, size_t len);
 
 /* ---- client ---------------------------------------------------------- */
 

@@ -147,6 +147,25 @@ int ucchan_server_set_perm(struct ucchan_server *srv, uid_t uid, gid_t gid,
 	return 0;
 }
 
+int ucchan_server_notify(struct ucchan_server *srv, uint64_t client_id,
+			 const void *msg, size_t len)
+{
+	struct ucchan_notify n = {
+		.client_id = client_id,
+		.msg_ptr = (uintptr_t)msg,
+		.msg_len = (uint32_t)len,
+	};
+
+	if (!srv || (!msg && len))
+		return -EINVAL;
+	if (len > UCCHAN_NOTIFY_MAX)
+		return -EMSGSIZE;
+	if (ioctl(srv->svc_fd, UCCHAN_IOC_NOTIFY, &n) < 0)
+		/* a kernel without UCCHAN_IOC_NOTIFY */
+		return errno == ENOTTY ? -EOPNOTSUPP : -errno;
+	return 0;
+}
+
 uint32_t ucchan_server_id(const struct ucchan_server *srv)
 {
 	return srv ? srv->id : 0;

@@ -5,9 +5,15 @@
  * util-linux runs it as: mount.zufs SOURCE DIR [-sfnv] [-o OPTIONS]
  * [-N NS] [-t zufs]. It splits OPTIONS into the generic ones (ro, nosuid,
  * noatime, ...: mount(2) flags) and the file system's (service=, fs= and
- * the plugin's own, passed on as the data string), checks that a zusd
- * serves the service, so that a missing server gives a clear message
- * instead of a bare error from the kernel, then calls mount(2).
+ * the plugin's own, passed on as the data string), checks that the
+ * modules are loaded and a zusd serves the service, so that a missing
+ * module or server gives a clear message instead of a bare error from the
+ * kernel, then calls mount(2).
+ *
+ * A remount (-o remount,...) changes only the generic flags: nothing is
+ * added to the options (mount(8) passes the ones /proc/mounts or fstab
+ * shows, which zuf.ko accepts as long as they do not change) and no
+ * server is probed.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -22,6 +28,7 @@
 #include <libucchan.h>
 
 #define DEFAULT_SERVICE	"zufs"
+#define FS_TYPE		"zufs"
 
 struct flag_opt {
 	const char *name;
@@ -87,6 +94,44 @@ static int data_add(char *data, size_t cap, const char *opt)
 	if (len)
 		data[len++] = ',';
 	strcpy(data + len, opt);
+	return 0;
+}
+
+/* Does the kernel know file system type zufs (is zuf.ko loaded)? */
+static bool have_fs_type(void)
+{
+	char line[256];
+	bool found = false;
+	FILE *f = fopen("/proc/filesystems", "re");
+
+	if (!f)
+		return true;	/* cannot tell: let mount(2) say */
+	while (!found && fgets(line, sizeof(line), f)) {
+		char *name = strrchr(line, '\t');
+
+		name = name ? name + 1 : line;
+		name[strcspn(name, "\n")] = '\0';
+		found = !strcmp(name, FS_TYPE);
+	}
+	fclose(f);
+	return found;
+}
+
+/* The kernel modules: ucchan.ko (/dev/ucchan) and zuf.ko (type zufs). */
+static int check_modules(void)
+{
+	if (access(UCCHAN_DEVICE, F_OK) && errno == ENOENT) {
+		fprintf(stderr,
+			"mount.zufs: " UCCHAN_DEVICE " does not exist: the ucchan module is not loaded\n"
+			"  (modprobe ucchan && modprobe zuf, or insmod ucchan.ko then zuf.ko)\n");
+		return -ENOENT;
+	}
+	if (!have_fs_type()) {
+		fprintf(stderr,
+			"mount.zufs: unknown file system type '" FS_TYPE "': the zuf module is not loaded\n"
+			"  (modprobe zuf, or insmod zuf.ko)\n");
+		return -ENODEV;
+	}
 	return 0;
 }
 
@@ -160,10 +205,14 @@ int main(int argc, char **argv)
 			untrusted = true;
 		data_add(data, cap, tok);
 	}
-	if (!have_fs && !(flags & MS_REMOUNT)) {
+	if (flags & MS_REMOUNT)
+		goto do_mount;	/* the options as they are: zuf checks them */
+	if (!have_fs) {
 		fprintf(stderr, "mount.zufs: which file system? add -o fs=NAME (e.g. fs=memfs)\n");
 		return 1;
 	}
+	if (check_modules())
+		return 32;
 	if (!service) {
 		service = DEFAULT_SERVICE;
 		data_add(data, cap, "service=" DEFAULT_SERVICE);
@@ -197,6 +246,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mount.zufs: probing service '%s': %s\n",
 			service, strerror(-err));
 
+do_mount:
 	if (verbose)
 		fprintf(stderr, "mount.zufs: mount(\"%s\", \"%s\", \"zufs\", 0x%lx, \"%s\")\n",
 			source, dir, flags, data);
@@ -206,8 +256,10 @@ int main(int argc, char **argv)
 		err = errno;
 		fprintf(stderr, "mount.zufs: mounting %s on %s: %s\n", source,
 			dir, strerror(err));
-		if (err == ENODEV)
-			fprintf(stderr, "mount.zufs: is zuf.ko loaded?\n");
+		if (err == ENODEV && !have_fs_type())
+			fprintf(stderr, "mount.zufs: the zuf module is not loaded (modprobe zuf)\n");
+		else if (err == EINVAL)
+			fprintf(stderr, "mount.zufs: see the kernel log (dmesg) for the reason\n");
 		return 32;
 	}
 	free(opts);

@@ -90,8 +90,10 @@ static void usage(FILE *f)
 "      --stop-timeout SEC  at shutdown, wait at most SEC seconds for workers\n"
 "                          busy in a plugin op, then exit 1 naming the op\n"
 "                          (default %d; 0 waits forever)\n"
+#if ZUS_WITH_EVIL
 "      --evil              test mode: allow the evil= mount option and\n"
-"                          $ZUSD_EVIL (broken replies; see zusd(8))\n"
+"                          $ZUSD_EVIL (broken replies; zusd-test only)\n"
+#endif
 "      --transport fuse    serve one mount over FUSE (stock kernel, no zufs\n"
 "                          modules) instead of zufs: with --mount DIR\n"
 "      --mount DIR         (fuse) mount on DIR; zusd exits when unmounted\n"
@@ -120,7 +122,9 @@ static int parse_args(struct zusd *d, int argc, char **argv)
 		{ "ready-fd",	required_argument, NULL, 'r' },
 		{ "force",	no_argument,	   NULL, 'f' },
 		{ "stop-timeout", required_argument, NULL, 'T' },
+#if ZUS_WITH_EVIL
 		{ "evil",	no_argument,	   NULL, 'E' },
+#endif
 		{ "transport",	required_argument, NULL, 'X' },
 		{ "mount",	required_argument, NULL, 'M' },
 		{ "source",	required_argument, NULL, 'F' },
@@ -188,10 +192,12 @@ static int parse_args(struct zusd *d, int argc, char **argv)
 			}
 			d->stop_timeout = v;
 			break;
+#if ZUS_WITH_EVIL
 		case 'E':
 			zus_evil_allowed = true;
 			zus_warn("--evil: test mode, mounts may ask for broken replies");
 			break;
+#endif
 		case 'X':
 			if (zusd_fuse_transport(&d->fuse, optarg))
 				return 2;
@@ -365,6 +371,17 @@ static const struct ucchan_server_ops zusd_ucchan_ops = {
 	.worker_init	= zusd_worker_init,
 	.disconnect	= zusd_disconnect,
 };
+
+/* host->notify_* of a zufs mount: a ucchan notification to its client. */
+static int zusd_notify(void *arg, uint64_t client_id, const void *msg,
+		       size_t len)
+{
+	struct zusd *d = arg;
+
+	if (!d->ucs)
+		return -ENOTCONN;
+	return ucchan_server_notify(d->ucs, client_id, msg, len);
+}
 
 /* ---- main ------------------------------------------------------------- */
 
@@ -564,6 +581,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	ret = 1;
+	zus_zufs_set_notify(zusd_notify, &d);
 #ifdef ZUS_HAVE_FUSE
 	if (d.fuse.fuse) {		/* one FUSE mount instead of ucchan */
 		if (!load_plugins(&d, ZUS_TRANSPORT_FUSE, zus_fuse_capable()))

@@ -115,7 +115,30 @@ struct memfs_sb {
 	uint64_t max_pages, used_pages;
 	uint64_t used_meta;		/* bytes: entries, targets, xattrs */
 	uint64_t max_inodes;
+#ifdef MEMFS_OPEN_HANDLES
+	pthread_mutex_t hlock;		/* the open handles (own lock) */
+	struct memfs_handle *handles;	/* fh = index + 1 */
+	size_t nr_handles, live_handles;
+#endif
 };
+
+static int xattr_set_locked(struct memfs_sb *m, struct memfs_inode *i,
+			    const char *name, void **v, size_t size,
+			    unsigned int flags);
+
+/* memfs-oh (MEMFS_OPEN_HANDLES): ops on an open file check its handle. */
+#ifdef MEMFS_OPEN_HANDLES
+static int fh_check(const struct zus_ctx *ctx, zus_ino_t ino, uint64_t fh,
+		    bool release);
+#define FH_CHECK(ctx, ino) \
+	do { \
+		if (((ctx)->flags & ZUS_CTX_FH) && \
+		    fh_check((ctx), (ino), (ctx)->fh, false)) \
+			return -EBADF; \
+	} while (0)
+#else
+#define FH_CHECK(ctx, ino) do { } while (0)
+#endif
 
 /*
  * Space: size= is a byte budget shared by file pages (MEMFS_PAGE each)
@@ -536,6 +559,10 @@ static int memfs_init(const struct zus_host *h, struct zus_conn *conn,
 		     ZUS_CAP_FALLOCATE | ZUS_CAP_TMPFILE |
 		     ZUS_CAP_COPY_RANGE | ZUS_CAP_SEEK_DATA |
 		     ZUS_CAP_RENAME_EXCHANGE;
+#ifdef MEMFS_OPEN_HANDLES
+	/* the test build also takes notifications (the tests send them) */
+	conn->want |= ZUS_CAP_OPEN | ZUS_CAP_NOTIFY;
+#endif
 	conn->max_file_size = MEMFS_MAX_SIZE;
 	return 0;
 }
@@ -570,6 +597,9 @@ static int memfs_mount(const struct zus_ctx *ctx, const char *source,
 		goto out_free;
 	}
 	pthread_rwlock_init(&m->lock, NULL);
+#ifdef MEMFS_OPEN_HANDLES
+	pthread_mutex_init(&m->hlock, NULL);
+#endif
 	m->next_ino = MEMFS_ROOT_INO;
 	m->max_inodes++;		/* the root does not count */
 	r = inode_new(m, &rootni, &err);
@@ -596,6 +626,13 @@ static void memfs_umount(struct zus_sb *sb)
 			inode_free(m, m->hash[b]);
 	free(m->hash);
 	pthread_rwlock_destroy(&m->lock);
+#ifdef MEMFS_OPEN_HANDLES
+	if (m->live_handles)
+		host->log(ZUS_LOG_ERR, "memfs: %zu open handle(s) never released",
+			  m->live_handles);
+	free(m->handles);
+	pthread_mutex_destroy(&m->hlock);
+#endif
 	free(m);
 }
 
@@ -681,6 +718,7 @@ static int memfs_setattr(const struct zus_ctx *ctx, zus_ino_t ino,
 	struct memfs_inode *i;
 	int err = 0;
 
+	FH_CHECK(ctx, ino);
 	pthread_rwlock_wrlock(&m->lock);
 	i = iget(m, ino);
 	if (!i) {
@@ -727,6 +765,28 @@ out:
 }
 
 /* Common part of mknod, mkdir, symlink: a new inode with a name in dir. */
+/* The attributes a new inode carries from its first moment (LSM label,
+ * inherited ACL): all of them, or the create fails. */
+static int initial_xattrs(struct memfs_sb *m, struct memfs_inode *i,
+			  const struct zus_new_inode *ni)
+{
+	for (uint32_t k = 0; k < ni->nr_xattrs; k++) {
+		const struct zus_xattr *x = &ni->xattrs[k];
+		void *v = malloc(x->size ? x->size : 1);
+		int err;
+
+		if (!v)
+			return -ENOMEM;
+		memcpy(v, x->value, x->size);
+		err = xattr_set_locked(m, i, x->name, &v, x->size,
+				       ZUS_XATTR_CREATE);
+		free(v);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 static int create_common(struct zus_sb *sb, zus_ino_t dirino, const char *name,
 			 size_t namelen, const struct zus_new_inode *ni,
 			 const char *target, struct zus_attr *attr)
@@ -750,7 +810,8 @@ static int create_common(struct zus_sb *sb, zus_ino_t dirino, const char *name,
 	i = inode_new(m, ni, &err);
 	if (!i)
 		goto out;
-	if (target) {
+	err = initial_xattrs(m, i, ni);
+	if (!err && target) {
 		i->size = strlen(target);
 		err = charge(m, TARGET_COST(i->size), 0);
 		if (!err) {
@@ -815,6 +876,13 @@ static int memfs_tmpfile(const struct zus_ctx *ctx, zus_ino_t dirino,
 	pthread_rwlock_wrlock(&m->lock);
 	if (get_dir(m, dirino, &err))
 		i = inode_new(m, ni, &err);
+	if (i) {
+		err = initial_xattrs(m, i, ni);
+		if (err) {
+			inode_free(m, i);
+			i = NULL;
+		}
+	}
 	if (i) {
 		i->nlink = 0;		/* no name: lives while referenced */
 		i->nlookup = 1;
@@ -1087,6 +1155,149 @@ out:
 	return err;
 }
 
+/* ---- per-open handles (the memfs-oh build: ZUS_CAP_OPEN) ---------------
+ *
+ * memfs keeps no per-open state (an open, unlinked file lives on through
+ * its lookup count). The memfs-oh build of this file asks for
+ * ZUS_CAP_OPEN anyway, to exercise every per-open op of a transport: open,
+ * opendir and create hand out handles, and every op that receives one
+ * checks that it names a live open of the inode it is about (a transport
+ * that passes a stale or wrong handle gets -EBADF and a log line). The
+ * handles are counted; umount logs the ones never released.
+ */
+#ifdef MEMFS_OPEN_HANDLES
+struct memfs_handle {
+	zus_ino_t ino;			/* 0: free slot */
+	bool dir;
+	unsigned int flags;
+};
+
+static int fh_new(struct memfs_sb *m, zus_ino_t ino, bool dir,
+		  unsigned int flags, struct zus_open_out *out)
+{
+	size_t k;
+	int err = 0;
+
+	pthread_mutex_lock(&m->hlock);
+	for (k = 0; k < m->nr_handles && m->handles[k].ino; k++)
+		;
+	if (k == m->nr_handles) {
+		size_t n = m->nr_handles ? m->nr_handles * 2 : 64;
+		void *t = realloc(m->handles, n * sizeof(*m->handles));
+
+		if (!t) {
+			err = -ENOMEM;
+			goto out;
+		}
+		m->handles = t;
+		memset(m->handles + m->nr_handles, 0,
+		       (n - m->nr_handles) * sizeof(*m->handles));
+		m->nr_handles = n;
+	}
+	m->handles[k] = (struct memfs_handle){ ino, dir, flags };
+	m->live_handles++;
+	out->fh = k + 1;
+out:
+	pthread_mutex_unlock(&m->hlock);
+	return err;
+}
+
+/* The op is about ino; if it carries a handle, it must be ino's. */
+static int fh_check(const struct zus_ctx *ctx, zus_ino_t ino, uint64_t fh,
+		    bool release)
+{
+	struct memfs_sb *m = MSB(ctx->sb);
+	int err = 0;
+
+	pthread_mutex_lock(&m->hlock);
+	if (!fh || fh > m->nr_handles || m->handles[fh - 1].ino != ino) {
+		host->log(ZUS_LOG_ERR, "memfs: handle %llu is not an open of inode %llu",
+			  (unsigned long long)fh, (unsigned long long)ino);
+		err = -EBADF;
+	} else if (release) {
+		m->handles[fh - 1].ino = 0;
+		m->live_handles--;
+	}
+	pthread_mutex_unlock(&m->hlock);
+	return err;
+}
+
+static int memfs_open(const struct zus_ctx *ctx, zus_ino_t ino,
+		      unsigned int flags, struct zus_open_out *out)
+{
+	struct memfs_sb *m = MSB(ctx->sb);
+	struct memfs_inode *i;
+	bool isdir;
+
+	pthread_rwlock_rdlock(&m->lock);
+	i = iget(m, ino);
+	isdir = i && S_ISDIR(i->mode);
+	pthread_rwlock_unlock(&m->lock);
+	if (!i)
+		return -ENOENT;
+	if (isdir)
+		return -EISDIR;
+	return fh_new(m, ino, false, flags, out);
+}
+
+static int memfs_opendir(const struct zus_ctx *ctx, zus_ino_t ino,
+			 unsigned int flags, struct zus_open_out *out)
+{
+	struct memfs_sb *m = MSB(ctx->sb);
+	struct memfs_inode *i;
+	bool isdir;
+
+	pthread_rwlock_rdlock(&m->lock);
+	i = iget(m, ino);
+	isdir = i && S_ISDIR(i->mode);
+	pthread_rwlock_unlock(&m->lock);
+	if (!i)
+		return -ENOENT;
+	if (!isdir)
+		return -ENOTDIR;
+	return fh_new(m, ino, true, flags, out);
+}
+
+static void memfs_release(const struct zus_ctx *ctx, zus_ino_t ino,
+			  unsigned int flags)
+{
+	(void)flags;
+	fh_check(ctx, ino, ctx->fh, true);
+}
+
+static int memfs_flush(const struct zus_ctx *ctx, zus_ino_t ino)
+{
+	FH_CHECK(ctx, ino);
+	return 0;
+}
+
+static int memfs_fsyncdir(const struct zus_ctx *ctx, zus_ino_t ino,
+			  int datasync)
+{
+	(void)datasync;
+	FH_CHECK(ctx, ino);
+	return 0;		/* nothing to make durable */
+}
+
+static int memfs_create(const struct zus_ctx *ctx, zus_ino_t dir,
+			const char *name, size_t namelen,
+			const struct zus_new_inode *ni, unsigned int flags,
+			struct zus_attr *attr, struct zus_open_out *out)
+{
+	int err = create_common(ctx->sb, dir, name, namelen, ni, NULL, attr);
+
+	if (err)
+		return err;
+	err = fh_new(MSB(ctx->sb), attr->ino, false, flags, out);
+	if (err) {
+		/* not opened: the create is undone (the lookup given back) */
+		remove_common(ctx->sb, dir, name, namelen, false);
+		memfs_forget(ctx, attr->ino, 1);
+	}
+	return err;
+}
+#endif /* MEMFS_OPEN_HANDLES */
+
 /* ---- readdir ---------------------------------------------------------- */
 
 /*
@@ -1102,6 +1313,7 @@ static int memfs_readdir(const struct zus_ctx *ctx, zus_ino_t dirino,
 	struct memfs_dirent *d;
 	int err = ZUS_DIR_EOF;
 
+	FH_CHECK(ctx, dirino);
 	pthread_rwlock_rdlock(&m->lock);
 	dir = iget(m, dirino);
 	if (!dir)
@@ -1132,6 +1344,7 @@ static ssize_t memfs_read(const struct zus_ctx *ctx, zus_ino_t ino, void *buf,
 	struct memfs_inode *i;
 	ssize_t ret = 0;
 
+	FH_CHECK(ctx, ino);
 	pthread_rwlock_rdlock(&m->lock);
 	i = iget(m, ino);
 	if (!i || !S_ISREG(i->mode)) {
@@ -1169,6 +1382,7 @@ static ssize_t memfs_write(const struct zus_ctx *ctx, zus_ino_t ino, const void 
 	struct memfs_inode *i;
 	ssize_t ret = 0;
 
+	FH_CHECK(ctx, ino);
 	pthread_rwlock_wrlock(&m->lock);
 	i = iget(m, ino);
 	if (!i || !S_ISREG(i->mode)) {
@@ -1227,6 +1441,7 @@ static int memfs_fallocate(const struct zus_ctx *ctx, zus_ino_t ino, unsigned in
 	if (!len || end < off || end > MEMFS_MAX_SIZE)
 		return end > MEMFS_MAX_SIZE ? -EFBIG : -EINVAL;
 
+	FH_CHECK(ctx, ino);
 	pthread_rwlock_wrlock(&m->lock);
 	i = iget(m, ino);
 	if (!i || !S_ISREG(i->mode)) {
@@ -1261,6 +1476,7 @@ static int64_t memfs_lseek(const struct zus_ctx *ctx, zus_ino_t ino, uint64_t of
 	struct memfs_inode *i;
 	int64_t ret;
 
+	FH_CHECK(ctx, ino);
 	pthread_rwlock_rdlock(&m->lock);
 	i = iget(m, ino);
 	if (!i || !S_ISREG(i->mode)) {
@@ -1309,7 +1525,11 @@ static ssize_t memfs_copy_range(const struct zus_ctx *ctx, zus_ino_t ino_in,
 	struct memfs_inode *in, *out;
 	ssize_t ret = 0;
 
-	(void)fh_in;		/* memfs keeps no per-open state */
+	FH_CHECK(ctx, ino_out);
+#ifdef MEMFS_OPEN_HANDLES
+	if (fh_in && fh_check(ctx, ino_in, fh_in, false))
+		return -EBADF;
+#endif
 	pthread_rwlock_wrlock(&m->lock);
 	in = iget(m, ino_in);
 	out = iget(m, ino_out);
@@ -1416,15 +1636,54 @@ static ssize_t memfs_getxattr(const struct zus_ctx *ctx, zus_ino_t ino,
 	return ret;
 }
 
-static int memfs_setxattr(const struct zus_ctx *ctx, zus_ino_t ino, const char *name,
-			  const void *value, size_t size, unsigned int flags)
+/* Set one xattr of i (m->lock held for writing); takes value's copy v. */
+static int xattr_set_locked(struct memfs_sb *m, struct memfs_inode *i,
+			    const char *name, void **v, size_t size,
+			    unsigned int flags)
 {
-	struct zus_sb *sb = ctx->sb;
-	struct memfs_sb *m = MSB(sb);
+	struct memfs_xattr *x = xattr_find(i, name);
+	int err;
+
+	if (x && (flags & ZUS_XATTR_CREATE))
+		return -EEXIST;
+	if (!x && (flags & ZUS_XATTR_REPLACE))
+		return -ENODATA;
+	if (x) {
+		/* the old value goes: only a larger one needs more space */
+		err = charge(m, size, x->size);
+		if (err)
+			return err;
+		uncharge(m, x->size);
+		free(x->value);
+	} else {
+		err = charge(m, XATTR_COST(strlen(name), size), 0);
+		if (err)
+			return err;
+		x = calloc(1, sizeof(*x));
+		if (x)
+			x->name = strdup(name);
+		if (!x || !x->name) {
+			uncharge(m, XATTR_COST(strlen(name), size));
+			free(x);
+			return -ENOMEM;
+		}
+		x->next = i->xattrs;
+		i->xattrs = x;
+	}
+	x->value = *v;
+	x->size = size;
+	*v = NULL;
+	return 0;
+}
+
+static int memfs_setxattr(const struct zus_ctx *ctx, zus_ino_t ino,
+			  const char *name, const void *value, size_t size,
+			  unsigned int flags)
+{
+	struct memfs_sb *m = MSB(ctx->sb);
 	struct memfs_inode *i;
-	struct memfs_xattr *x;
 	void *v;
-	int err = 0;
+	int err;
 
 	v = malloc(size ? size : 1);
 	if (!v)
@@ -1433,47 +1692,9 @@ static int memfs_setxattr(const struct zus_ctx *ctx, zus_ino_t ino, const char *
 
 	pthread_rwlock_wrlock(&m->lock);
 	i = iget(m, ino);
-	if (!i) {
-		err = -ENOENT;
-		goto out;
-	}
-	x = xattr_find(i, name);
-	if (x && (flags & ZUS_XATTR_CREATE)) {
-		err = -EEXIST;
-	} else if (!x && (flags & ZUS_XATTR_REPLACE)) {
-		err = -ENODATA;
-	} else if (x) {
-		/* the old value goes: only a larger one needs more space */
-		err = charge(m, size, x->size);
-		if (err)
-			goto out;
-		uncharge(m, x->size);
-		free(x->value);
-		x->value = v;
-		x->size = size;
-		v = NULL;
-	} else {
-		err = charge(m, XATTR_COST(strlen(name), size), 0);
-		if (err)
-			goto out;
-		x = calloc(1, sizeof(*x));
-		if (x)
-			x->name = strdup(name);
-		if (!x || !x->name) {
-			uncharge(m, XATTR_COST(strlen(name), size));
-			free(x);
-			err = -ENOMEM;
-			goto out;
-		}
-		x->value = v;
-		x->size = size;
-		x->next = i->xattrs;
-		i->xattrs = x;
-		v = NULL;
-	}
+	err = i ? xattr_set_locked(m, i, name, &v, size, flags) : -ENOENT;
 	if (!err)
 		now(&i->ctime);
-out:
 	pthread_rwlock_unlock(&m->lock);
 	free(v);
 	return err;
@@ -1580,13 +1801,27 @@ static const struct zus_fs_ops memfs_ops = {
 	.listxattr	= memfs_listxattr,
 	.removexattr	= memfs_removexattr,
 	.copy_range	= memfs_copy_range,
+#ifdef MEMFS_OPEN_HANDLES
+	.create		= memfs_create,
+	.open		= memfs_open,
+	.flush		= memfs_flush,
+	.release	= memfs_release,
+	.opendir	= memfs_opendir,
+	.releasedir	= memfs_release,
+	.fsyncdir	= memfs_fsyncdir,
+#endif
 };
 
 static const struct zus_plugin memfs_plugin = {
 	.size		= sizeof(struct zus_plugin),
 	.abi_version	= ZUS_ABI_VERSION,
+#ifdef MEMFS_OPEN_HANDLES
+	.name		= "memfs-oh",
+	.description	= "memfs with per-open handles checked (test build)",
+#else
 	.name		= "memfs",
 	.description	= "in-memory file system (libzus example)",
+#endif
 	.ops		= &memfs_ops,
 };
 

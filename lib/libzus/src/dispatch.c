@@ -68,6 +68,8 @@ union zus_in {
 	struct zufs_readdir_in readdir;
 	struct zufs_open_in open;
 	struct zufs_release_in release;
+	struct zufs_flush_in flush;
+	struct zufs_create_open_in create_open;
 	struct zufs_io_in io;
 	struct zufs_fsync_in fsync;
 	struct zufs_fallocate_in fallocate;
@@ -83,6 +85,7 @@ union zus_out {
 	struct zufs_readlink_out readlink;
 	struct zufs_readdir_out readdir;
 	struct zufs_open_out open;
+	struct zufs_create_open_out create_open;
 	struct zufs_read_out read;
 	struct zufs_write_out write;
 	struct zufs_lseek_out lseek;
@@ -104,6 +107,7 @@ struct zus_req {
 	struct zus_sb *sb;
 	const struct zus_fs_ops *ops;
 	struct zus_ctx ctx;		/* what the plugin's op receives */
+	struct zus_xattr xattrs[ZUFS_INIT_XATTRS_MAX];	/* a create's */
 	union zus_out out;		/* encoded here, copied to the reply */
 	size_t out_len;			/* what goes out on status 0 */
 	bool locked;			/* holding srv->sb_lock (read) */
@@ -122,7 +126,10 @@ struct zus_req {
  * @op_off:      offset of the plugin op in struct zus_fs_ops (0: none);
  *               a NULL op or one beyond the plugin's table is -ENOSYS
  * @need_ino:    header.ino must be nonzero
- * @has_buf:     the request may carry one client buffer (bufs[0])
+ * @has_buf:     the request may carry client buffers: bufs[0], and
+ *               bufs[1] for SYMLINK's initial xattrs (@xattr_buf)
+ * @xattr_buf:   1 + index of the optional initial-xattrs buffer (1.2,
+ *               ZUFS_CAP_INIT_XATTRS); 0: the op has none
  * @handle:      decode, call the plugin, check and encode its answer
  */
 struct zus_opdef {
@@ -136,8 +143,16 @@ struct zus_opdef {
 	uint16_t op_off;
 	bool need_ino;
 	bool has_buf;
+	uint8_t xattr_buf;
 	int (*handle)(struct zus_req *r);
 };
+
+/* open(2) flags a plugin may see (O_CREAT, O_EXCL, O_NOCTTY and O_TRUNC
+ * are the kernel's business). */
+#define ZUS_OPEN_FLAGS_OK \
+	(O_ACCMODE | O_APPEND | O_NONBLOCK | O_DSYNC | O_DIRECT | \
+	 O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | \
+	 O_SYNC | O_PATH | O_TMPFILE | FASYNC)
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -265,7 +280,9 @@ static int get_buf(struct zus_req *r, uint64_t len, unsigned int flag,
 		}
 		return 0;
 	}
-	if (c->nr_bufs != 1 || !(c->bufs[0].flags & flag) ||
+	/* bufs[0] is the payload; SYMLINK may have initial xattrs in [1] */
+	if (c->nr_bufs < 1 || c->nr_bufs > (r->def->xattr_buf == 2 ? 2 : 1) ||
+	    !(c->bufs[0].flags & flag) ||
 	    c->bufs[0].len != len || !c->bufs[0].addr) {
 		proto_err(r, "want one %s buffer of %llu bytes, got %u (%zu bytes, flags 0x%x)",
 			  flag == ZUS_BUF_READ ? "READ" : "WRITE",
@@ -309,6 +326,74 @@ static int new_inode_in(struct zus_req *r, const struct zufs_new_inode *z,
 	return 0;
 }
 
+/*
+ * The initial xattrs of a create request (1.2, ZUFS_CAP_INIT_XATTRS): the
+ * block in bufs[r->def->xattr_buf], if the request has that buffer. All
+ * of it is checked before the plugin sees any (zufs.h, "Initial
+ * xattrs"); ni->xattrs then point into the block.
+ */
+static int init_xattrs_in(struct zus_req *r, struct zus_new_inode *ni)
+{
+	const struct zus_call *c = r->c;
+	unsigned int idx = r->def->xattr_buf - 1u;
+	struct zufs_init_xattrs hdr;
+	const char *b;
+	size_t len, pos;
+
+	if (!r->def->xattr_buf || c->nr_bufs <= idx)
+		return 0;		/* none */
+	if (!(r->si->agreed & ZUFS_CAP_INIT_XATTRS)) {
+		proto_err(r, "initial xattrs without ZUFS_CAP_INIT_XATTRS");
+		return -EINVAL;
+	}
+	b = c->bufs[idx].addr;
+	len = c->bufs[idx].len;
+	if (!b || !(c->bufs[idx].flags & ZUS_BUF_READ) || len < sizeof(hdr) ||
+	    len % 8 || len > ZUFS_INIT_XATTRS_SIZE_MAX)
+		goto bad;
+	memcpy(&hdr, b, sizeof(hdr));
+	if (hdr.pad || hdr.len != len || !hdr.count ||
+	    hdr.count > ZUFS_INIT_XATTRS_MAX)
+		goto bad;
+	pos = sizeof(hdr);
+	for (uint32_t i = 0; i < hdr.count; i++) {
+		struct zufs_init_xattr x;
+		const char *name;
+		size_t rec;
+
+		if (len - pos < ZUFS_INIT_XATTR_NAME_OFFSET)
+			goto bad;
+		memcpy(&x, b + pos, ZUFS_INIT_XATTR_NAME_OFFSET);
+		if (!x.namelen || x.namelen > ZUFS_XATTR_NAME_MAX ||
+		    x.size > ZUFS_XATTR_SIZE_MAX)
+			goto bad;
+		rec = ZUFS_INIT_XATTR_SIZE(x.namelen, x.size);
+		if (rec > len - pos)
+			goto bad;
+		name = b + pos + ZUFS_INIT_XATTR_NAME_OFFSET;
+		if (memchr(name, '\0', x.namelen) || name[x.namelen] ||
+		    !is_zero(name + x.namelen + 1 + x.size,
+			     rec - ZUFS_INIT_XATTR_NAME_OFFSET - x.namelen - 1 -
+			     x.size))
+			goto bad;
+		for (uint32_t j = 0; j < i; j++)
+			if (!strcmp(r->xattrs[j].name, name))
+				goto bad;
+		r->xattrs[i].name = name;
+		r->xattrs[i].value = name + x.namelen + 1;
+		r->xattrs[i].size = x.size;
+		pos += rec;
+	}
+	if (pos != len)
+		goto bad;
+	ni->xattrs = r->xattrs;
+	ni->nr_xattrs = hdr.count;
+	return 0;
+bad:
+	proto_err(r, "malformed initial xattrs (%zu bytes)", len);
+	return -EINVAL;
+}
+
 /* ---- superblock ----------------------------------------------------------- */
 
 /* Plugin capabilities (ZUS_CAP_*) and the kernel's (ZUFS_CAP_*). */
@@ -326,6 +411,16 @@ static const struct {
 	{ ZUS_CAP_OPEN, ZUFS_CAP_OPEN },
 };
 
+/* How notifications reach the kernel (zusd: ucchan_server_notify). */
+static zus_zufs_send_fn notify_send;
+static void *notify_arg;
+
+void zus_zufs_set_notify(zus_zufs_send_fn fn, void *arg)
+{
+	notify_send = fn;
+	notify_arg = arg;
+}
+
 /* What this dispatcher can serve: the transport's zus_conn.capable. */
 uint64_t zus_zufs_capable(void)
 {
@@ -333,7 +428,68 @@ uint64_t zus_zufs_capable(void)
 
 	for (size_t i = 0; i < ARRAY_SIZE(cap_map); i++)
 		caps |= cap_map[i].zus;
+	if (notify_send)
+		caps |= ZUS_CAP_NOTIFY;
 	return caps;
+}
+
+/* A notification's status from the kernel, as host->notify_* returns it. */
+static int notify_status(int err)
+{
+	switch (err) {
+	case -ENOENT:		/* not in the kernel's cache: nothing to drop */
+		return 0;
+	case -EOPNOTSUPP:	/* not agreed, or an old kernel */
+		return -ENOSYS;
+	case -ENOTCONN:		/* the mount's connection is gone */
+		return -ESHUTDOWN;
+	}
+	return err;
+}
+
+static int zufs_inval_inode(struct zus_sb_inst *si, zus_ino_t ino,
+			    int64_t off, int64_t len)
+{
+	struct {
+		struct zufs_notify_hdr h;
+		struct zufs_notify_inval_inode in;
+	} m;
+
+	if (!notify_send || !(si->agreed & ZUFS_CAP_NOTIFY))
+		return -ENOSYS;
+	if (off < 0 && len)
+		return -EINVAL;
+	memset(&m, 0, sizeof(m));
+	m.h.type = ZUFS_NOTIFY_INVAL_INODE;
+	m.h.len = sizeof(m);
+	m.h.sb_id = si->sb.sb_id;
+	m.in.ino = ino;
+	m.in.off = off < 0 ? -1 : off;
+	m.in.len = (uint64_t)len;
+	return notify_status(notify_send(notify_arg, si->client_id, &m,
+					 sizeof(m)));
+}
+
+static int zufs_inval_entry(struct zus_sb_inst *si, zus_ino_t dir,
+			    const char *name, size_t namelen)
+{
+	struct {
+		struct zufs_notify_hdr h;
+		struct zufs_notify_inval_entry e;
+		char name[ZUFS_NAME_MAX + 1];
+	} m;
+	size_t len = sizeof(m.h) + sizeof(m.e) + namelen + 1;
+
+	if (!notify_send || !(si->agreed & ZUFS_CAP_NOTIFY))
+		return -ENOSYS;
+	memset(&m, 0, sizeof(m));
+	m.h.type = ZUFS_NOTIFY_INVAL_ENTRY;
+	m.h.len = (uint32_t)len;
+	m.h.sb_id = si->sb.sb_id;
+	m.e.parent = dir;
+	m.e.namelen = (uint32_t)namelen;
+	memcpy(m.name, name, namelen);
+	return notify_status(notify_send(notify_arg, si->client_id, &m, len));
 }
 
 static uint64_t zufs_caps(uint64_t want)
@@ -348,6 +504,8 @@ static uint64_t zufs_caps(uint64_t want)
 
 static const struct zus_transport zufs_transport = {
 	.id = ZUS_TRANSPORT_ZUFS,
+	.inval_inode = zufs_inval_inode,
+	.inval_entry = zufs_inval_entry,
 };
 
 static int op_init(struct zus_req *r)
@@ -369,7 +527,7 @@ static int op_init(struct zus_req *r)
 	}
 	fsl = strnlen(in->fs_name, sizeof(in->fs_name));
 	if (in->pad || !is_zero(in->reserved, sizeof(in->reserved)) ||
-	    (in->flags & ~ZUFS_INIT_RDONLY) || (in->caps & ~ZUFS_CAP_ALL) ||
+	    (in->flags & ~ZUFS_INIT_RDONLY) ||
 	    fsl == sizeof(in->fs_name) ||
 	    !is_zero(in->fs_name + fsl, sizeof(in->fs_name) - fsl) ||
 	    r->h.sb_id) {
@@ -414,7 +572,15 @@ static int op_init(struct zus_req *r)
 	}
 	out->major = ZUFS_KERNEL_VERSION;
 	out->minor = ZUFS_KERNEL_MINOR_VERSION;
-	out->caps = zufs_caps(lp->conn.want) & in->caps;
+	/* caps of 1.0/1.1 are offered in in->caps (unknown bits ignored, as
+	 * 1.2 says); INIT_XATTRS by the minor. Initial xattrs go to the
+	 * plugin in zus_new_inode: any plugin with xattrs takes them. */
+	out->caps = zufs_caps(lp->conn.want) & in->caps & ZUFS_CAP_OFFER_MASK;
+	if (in->minor >= 2 && (out->caps & ZUFS_CAP_XATTR))
+		out->caps |= ZUFS_CAP_INIT_XATTRS;
+	if (in->minor >= 2 && (lp->conn.want & ZUS_CAP_NOTIFY) && notify_send)
+		out->caps |= ZUFS_CAP_NOTIFY;
+	si->agreed = out->caps;
 	out->sb_id = sb_id;
 	out->time_gran = lp->conn.time_gran ? lp->conn.time_gran : 1;
 	out->blksize = lp->conn.blksize;
@@ -589,7 +755,8 @@ static int op_mknod_mkdir(struct zus_req *r)
 	uint32_t type;
 	int ret;
 
-	if (in->pad || new_inode_in(r, &in->ni, &ni))
+	if (in->pad || new_inode_in(r, &in->ni, &ni) ||
+	    init_xattrs_in(r, &ni))
 		return -EINVAL;
 	type = ni.mode & S_IFMT;
 	if (dir ? type != S_IFDIR : (type == S_IFDIR || type == S_IFLNK))
@@ -615,7 +782,8 @@ static int op_symlink(struct zus_req *r)
 
 	if (new_inode_in(r, &in->ni, &ni) || (ni.mode & S_IFMT) != S_IFLNK ||
 	    !in->targetlen || in->targetlen > ZUFS_SYMLINK_MAX ||
-	    get_buf(r, in->targetlen, ZUS_BUF_READ, &buf))
+	    get_buf(r, in->targetlen, ZUS_BUF_READ, &buf) ||
+	    init_xattrs_in(r, &ni))
 		return -EINVAL;
 	/* The target lives in the caller's pages: copy it once, NUL it. */
 	memcpy(target, buf, in->targetlen);
@@ -698,7 +866,7 @@ static int op_tmpfile(struct zus_req *r)
 	int ret;
 
 	if (new_inode_in(r, &r->in.tmpfile.ni, &ni) ||
-	    (ni.mode & S_IFMT) != S_IFREG)
+	    (ni.mode & S_IFMT) != S_IFREG || init_xattrs_in(r, &ni))
 		return -EINVAL;
 	memset(&a, 0, sizeof(a));
 	ret = r->ops->tmpfile(&r->ctx, r->h.ino, &ni, &a);
@@ -717,9 +885,11 @@ static size_t dirent_encode(struct zus_dir_ctx *ctx, const char *name,
 		.off = cookie,
 		.type = type,
 	};
-	char evil_name[ZUFS_NAME_MAX + 1];
 	size_t rec;
 	char *p;
+
+#if ZUS_WITH_EVIL
+	char evil_name[ZUFS_NAME_MAX + 1];
 
 	if (ctx->evil & ZUS_EVIL_SLASH_NAME) {
 		memcpy(evil_name, name, namelen);
@@ -730,6 +900,7 @@ static size_t dirent_encode(struct zus_dir_ctx *ctx, const char *name,
 		namelen = (ctx->count & 1) + 1;		/* ".", "..", ... */
 		name = "..";
 	}
+#endif
 	d.namelen = namelen;
 	rec = ZUFS_DIRENT_ALIGN(ZUFS_DIRENT_NAME_OFFSET + namelen);
 	if (ctx->cap - ctx->used < rec) {
@@ -771,14 +942,105 @@ static int op_readdir(struct zus_req *r)
 	return 0;
 }
 
-/* ---- file data ------------------------------------------------------------ */
+/* ---- per-open state of protocol 1.2 (ZUFS_CAP_OPEN) ----------------------- */
 
-/* open(2) flags a plugin may see (O_CREAT, O_EXCL, O_NOCTTY and O_TRUNC
- * are the kernel's business). */
-#define ZUS_OPEN_FLAGS_OK \
-	(O_ACCMODE | O_APPEND | O_NONBLOCK | O_DSYNC | O_DIRECT | \
-	 O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | \
-	 O_SYNC | O_PATH | O_TMPFILE | FASYNC)
+static int op_opendir(struct zus_req *r)
+{
+	const struct zufs_open_in *in = &r->in.open;
+	struct zus_open_out o;
+	int ret;
+
+	if (in->pad || (in->flags & ~(uint32_t)ZUS_OPEN_FLAGS_OK))
+		return -EINVAL;
+	memset(&o, 0, sizeof(o));
+	ret = r->ops->opendir(&r->ctx, r->h.ino, in->flags, &o);
+	if (ret)
+		return ret > 0 || !zus_errno_ok(ret) ? bad_errno(r, ret) : ret;
+	r->out.open.fh = o.fh;
+	return 0;
+}
+
+static int op_releasedir(struct zus_req *r)
+{
+	const struct zufs_release_in *in = &r->in.release;
+
+	if (in->pad || in->flags)
+		return -EINVAL;
+	ctx_fh(r, in->fh);
+	r->ops->releasedir(&r->ctx, r->h.ino, 0);
+	return 0;
+}
+
+static int op_flush(struct zus_req *r)
+{
+	const struct zufs_flush_in *in = &r->in.flush;
+	int ret;
+
+	if (in->pad || in->flags)
+		return -EINVAL;
+	ctx_fh(r, in->fh);
+	ret = r->ops->flush(&r->ctx, r->h.ino);
+	return ret > 0 || !zus_errno_ok(ret) ? bad_errno(r, ret) : ret;
+}
+
+static int op_fsyncdir(struct zus_req *r)
+{
+	const struct zufs_fsync_in *in = &r->in.fsync;
+	int ret;
+
+	if (in->pad || in->datasync > 1)
+		return -EINVAL;
+	ctx_fh(r, in->fh);
+	ret = r->ops->fsyncdir(&r->ctx, r->h.ino, (int)in->datasync);
+	return ret > 0 || !zus_errno_ok(ret) ? bad_errno(r, ret) : ret;
+}
+
+/*
+ * CREATE: create and open in one request. If the plugin's reply cannot be
+ * used, the open it made is released and the lookup given back (the file
+ * stays: as after a MKNOD whose OPEN failed).
+ */
+static int op_create(struct zus_req *r)
+{
+	const struct zufs_create_open_in *in = &r->in.create_open;
+	struct zufs_create_open_out *out = &r->out.create_open;
+	struct zus_new_inode ni;
+	struct zus_open_out o;
+	struct zus_attr a;
+	int ret;
+
+	if (new_inode_in(r, &in->ni, &ni) || (ni.mode & S_IFMT) != S_IFREG ||
+	    (in->flags & ~(uint32_t)ZUS_OPEN_FLAGS_OK) ||
+	    init_xattrs_in(r, &ni))
+		return -EINVAL;
+	memset(&a, 0, sizeof(a));
+	memset(&o, 0, sizeof(o));
+	ret = r->ops->create(&r->ctx, r->h.ino, r->name[0], r->namelen[0],
+			     &ni, in->flags, &a, &o);
+	if (ret)
+		return zus_errno_ok(ret) && ret < 0 ? ret : bad_errno(r, ret);
+	ret = put_attr(r, &a, 0, S_IFREG, &out->attr);
+	if (!ret && a.ino == r->h.ino) {
+		plugin_err(r, "an entry names its own directory");
+		ret = -EIO;
+	}
+	if (ret) {
+		if (ZUS_HAS_OP(r->ops, release)) {
+			struct zus_ctx c = r->ctx;
+
+			c.fh = o.fh;
+			c.flags |= ZUS_CTX_FH;
+			r->ops->release(&c, a.ino, in->flags);
+		}
+		if (a.ino && ZUS_HAS_OP(r->ops, forget))
+			r->ops->forget(&r->ctx, a.ino, 1);
+		return ret;
+	}
+	out->fh = o.fh;
+	return 0;
+}
+
+/* ---- file data ------------------------------------------------------------ */
 
 static int op_open(struct zus_req *r)
 {
@@ -1062,6 +1324,13 @@ static int op_removexattr(struct zus_req *r)
 			    .has_buf = (buf), .handle = (fn), \
 			    .nr_names = (n), .name_kind = (kind), \
 			    .namelen_off = { (l0), (l1) } }
+/* a create-type op: optional initial xattrs in bufs[xb - 1] (1.2) */
+#define OPNX(opc, nm, fn, in, out, field, kind, l0, xb) \
+	[ZUFS_OP_##opc] = { .name = nm, .in_size = (in), .out_size = (out), \
+			    .op_off = (field), .need_ino = true, \
+			    .has_buf = true, .handle = (fn), \
+			    .nr_names = (l0) ? 1 : 0, .name_kind = (kind), \
+			    .namelen_off = { (l0), 0 }, .xattr_buf = (xb) }
 #define OPS(f)		offsetof(struct zus_fs_ops, f)
 #define IN(s)		sizeof(struct zufs_##s)
 #define LEN(s, f)	offsetof(struct zufs_##s, f)
@@ -1083,13 +1352,12 @@ static const struct zus_opdef zus_opdefs[] = {
 	   true, false),
 	OP(SETATTR, "setattr", op_setattr, IN(setattr_in), IN(entry_out),
 	   OPS(setattr), true, false),
-	OPN(MKNOD, "mknod", op_mknod_mkdir, IN(create_in), IN(entry_out),
-	    OPS(mknod), true, false, NAME_FILE, 1, LEN(create_in, namelen), 0),
-	OPN(MKDIR, "mkdir", op_mknod_mkdir, IN(create_in), IN(entry_out),
-	    OPS(mkdir), true, false, NAME_FILE, 1, LEN(create_in, namelen), 0),
-	OPN(SYMLINK, "symlink", op_symlink, IN(symlink_in), IN(entry_out),
-	    OPS(symlink), true, true, NAME_FILE, 1, LEN(symlink_in, namelen),
-	    0),
+	OPNX(MKNOD, "mknod", op_mknod_mkdir, IN(create_in), IN(entry_out),
+	     OPS(mknod), NAME_FILE, LEN(create_in, namelen), 1),
+	OPNX(MKDIR, "mkdir", op_mknod_mkdir, IN(create_in), IN(entry_out),
+	     OPS(mkdir), NAME_FILE, LEN(create_in, namelen), 1),
+	OPNX(SYMLINK, "symlink", op_symlink, IN(symlink_in), IN(entry_out),
+	     OPS(symlink), NAME_FILE, LEN(symlink_in, namelen), 2),
 	OP(READLINK, "readlink", op_readlink, IN(readlink_in),
 	   IN(readlink_out), OPS(readlink), true, true),
 	OPN(LINK, "link", op_link, IN(link_in), IN(entry_out), OPS(link), true,
@@ -1101,8 +1369,10 @@ static const struct zus_opdef zus_opdefs[] = {
 	OPN(RENAME, "rename", op_rename, IN(rename_in), 0, OPS(rename), true,
 	    false, NAME_FILE, 2, LEN(rename_in, oldlen),
 	    LEN(rename_in, newlen)),
-	OP(TMPFILE, "tmpfile", op_tmpfile, IN(tmpfile_in), IN(entry_out),
-	   OPS(tmpfile), true, false),
+	[ZUFS_OP_TMPFILE] = { .name = "tmpfile", .in_size = IN(tmpfile_in),
+		.out_size = IN(entry_out), .op_off = OPS(tmpfile),
+		.need_ino = true, .has_buf = true, .xattr_buf = 1,
+		.handle = op_tmpfile },
 	OP(READDIR, "readdir", op_readdir, IN(readdir_in), IN(readdir_out),
 	   OPS(readdir), true, true),
 	/* OPEN/RELEASE: sent only when ZUFS_CAP_OPEN was agreed, i.e. the
@@ -1132,6 +1402,18 @@ static const struct zus_opdef zus_opdefs[] = {
 	OPN(REMOVEXATTR, "removexattr", op_removexattr, IN(xattr_in), 0,
 	    OPS(removexattr), true, false, NAME_XATTR, 1,
 	    LEN(xattr_in, namelen), 0),
+	OP(OPENDIR, "opendir", op_opendir, IN(open_in), IN(open_out),
+	   OPS(opendir), true, false),
+	OP(RELEASEDIR, "releasedir", op_releasedir, IN(release_in), 0,
+	   OPS(releasedir), true, false),
+	OP(FLUSH, "flush", op_flush, IN(flush_in), 0, OPS(flush), true, false),
+	OP(FSYNCDIR, "fsyncdir", op_fsyncdir, IN(fsync_in), 0, OPS(fsyncdir),
+	   true, false),
+	[ZUFS_OP_CREATE] = { .name = "create", .in_size = IN(create_open_in),
+		.out_size = IN(create_open_out), .op_off = OPS(create),
+		.need_ino = true, .has_buf = true, .xattr_buf = 1,
+		.handle = op_create, .nr_names = 1, .name_kind = NAME_FILE,
+		.namelen_off = { LEN(create_open_in, namelen), 0 } },
 	[ZUFS_OP_BATCH_FORGET] = { .name = "batch_forget",
 		.in_size = IN(batch_forget_in), .handle = op_batch_forget,
 		.op_off = OPS(forget),
@@ -1279,7 +1561,8 @@ static int decode(struct zus_req *r)
 		proto_err(r, "request of %zu bytes, want %zu", c->req_len, want);
 		return -EINVAL;
 	}
-	if ((!def->has_buf && c->nr_bufs) || c->nr_bufs > 1) {
+	if ((!def->has_buf && c->nr_bufs) ||
+	    c->nr_bufs > (def->xattr_buf == 2 ? 2u : 1u)) {
 		proto_err(r, "%u buffers", c->nr_bufs);
 		return -EINVAL;
 	}
@@ -1297,7 +1580,8 @@ static int decode(struct zus_req *r)
 	return 0;
 }
 
-/* ---- evil mode (zusd --evil): break a correct reply on purpose ------------ */
+#if ZUS_WITH_EVIL
+/* ---- evil mode (zusd-test --evil): break a correct reply on purpose ------- */
 
 static struct zufs_attr *evil_attr(struct zus_req *r)
 {
@@ -1357,6 +1641,7 @@ static void evil_apply(struct zus_req *r)
 	if ((ev & ZUS_EVIL_SHORT_REPLY) && r->out_len)
 		r->out_len = 1;
 }
+#endif /* ZUS_WITH_EVIL */
 
 /* ---- the entry point ------------------------------------------------------ */
 
@@ -1396,8 +1681,10 @@ int32_t zus_dispatch(struct zus_server *srv, struct zus_call *c)
 			ret = -ENOSYS;
 			goto out;
 		}
+#if ZUS_WITH_EVIL
 		if (r.si->evil.active)
 			zus_evil_trap(&r.si->evil, (int)r.h.opcode);
+#endif
 	}
 
 	r.out_len = r.def->out_size;
@@ -1408,8 +1695,10 @@ int32_t zus_dispatch(struct zus_server *srv, struct zus_call *c)
 		ret = -EIO;
 	}
 	if (!ret) {
+#if ZUS_WITH_EVIL
 		if (r.si && r.si->evil.flags && r.h.opcode != ZUFS_OP_INIT)
 			evil_apply(&r);
+#endif
 		memcpy(c->reply, &r.out, r.out_len);
 		c->reply_len = r.out_len;
 	}

@@ -14,6 +14,8 @@
 
 #include "zus_i.h"
 
+#if ZUS_WITH_EVIL
+
 bool zus_evil_allowed;
 
 static const struct {
@@ -140,3 +142,5 @@ int zus_op_by_name(const char *name)
 	return ZUS_EVIL_OP_NONE;
 }
 #endif
+
+#endif /* ZUS_WITH_EVIL */

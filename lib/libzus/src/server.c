@@ -122,10 +122,12 @@ int zus_server_mount(struct zus_server *srv, const char *fsname,
 		free(opts);
 		return -ENOMEM;
 	}
-	/* evil= (zusd --evil only) is for us, not for the plugin. */
+#if ZUS_WITH_EVIL
+	/* evil= (zusd-test --evil only) is for us, not for the plugin. */
 	err = zus_evil_take_option(opts, &si->evil);
 	if (err)
 		goto fail;
+#endif
 	si->lp = lp;
 	si->ops = &lp->ops;
 	si->sb.plugin = lp->plugin;

@@ -100,7 +100,13 @@ void zus_plugin_unload(struct zus_loaded_plugin *lp);
 	 (ops)->op)
 bool zus_fs_name_valid(const char *name);
 
-/* ---- evil.c: broken replies on purpose (zusd --evil) ----------------- */
+/* ---- evil.c: broken replies on purpose (zusd-test --evil) -------------
+ * Compiled only into the test build of the core (ZUS_WITH_EVIL=1: the
+ * unit tests and zusd-test, which is never installed); the production
+ * zusd has no evil mode at all. */
+#ifndef ZUS_WITH_EVIL
+#define ZUS_WITH_EVIL 0
+#endif
 
 #define ZUS_EVIL_INO0		(1U << 0)
 #define ZUS_EVIL_BAD_MODE	(1U << 1)
@@ -120,7 +126,8 @@ struct zus_evil {
 	bool active;			/* any of the above */
 };
 
-extern bool zus_evil_allowed;		/* zusd --evil */
+#if ZUS_WITH_EVIL
+extern bool zus_evil_allowed;		/* zusd-test --evil */
 /* Parse a '+' list into ev (adds to it). -EINVAL on an unknown word. */
 int zus_evil_parse(const char *list, struct zus_evil *ev);
 /* Set ev from ZUSD_EVIL and an evil= option, removing the option from
@@ -128,6 +135,7 @@ int zus_evil_parse(const char *list, struct zus_evil *ev);
 int zus_evil_take_option(char *options, struct zus_evil *ev);
 /* exit_OP / hang_OP: called before op runs. */
 void zus_evil_trap(const struct zus_evil *ev, int op);
+#endif
 /* dispatch.c: opcode of an op name, or ZUS_EVIL_OP_NONE. */
 int zus_op_by_name(const char *name);
 
@@ -152,6 +160,8 @@ struct zus_sb_inst {
 	struct zus_loaded_plugin *lp;
 	const struct zus_fs_ops *ops;	/* == &lp->ops */
 	uint64_t client_id;		/* connection that mounted it */
+	uint64_t agreed;		/* the transport's agreed caps (zufs:
+					 * ZUFS_CAP_* of INIT's reply) */
 	zus_ino_t root;
 	const struct zus_transport *transport;
 	void *tpriv;			/* the transport's, per superblock */
@@ -255,6 +265,15 @@ struct zus_call {
 int32_t zus_dispatch(struct zus_server *srv, struct zus_call *c);
 /* ZUS_CAP_* the zufs dispatcher serves (zus_plugin_init's capable). */
 uint64_t zus_zufs_capable(void);
+/*
+ * How the dispatcher's notifications (host->notify_*) reach the kernel:
+ * send msg (a zufs notification) to the in-kernel client client_id;
+ * returns 0 or -errno. Set before the plugins are started (no fn: no
+ * ZUS_CAP_NOTIFY).
+ */
+typedef int (*zus_zufs_send_fn)(void *arg, uint64_t client_id,
+				const void *msg, size_t len);
+void zus_zufs_set_notify(zus_zufs_send_fn fn, void *arg);
 /* Name of an opcode ("lookup"), "?" if unknown. */
 const char *zus_op_name(unsigned int opcode);
 /* Inline request/reply size the ucchan service must offer. */

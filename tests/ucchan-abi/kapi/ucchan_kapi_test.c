@@ -3,7 +3,9 @@
  * Test of ucchan's in-kernel client API, run at module load against a
  * running echo server (service=NAME): inline calls, kvec (bounced), bvec
  * (mapped when page-aligned between segments, bounced when not) and
- * user-backed (pinned) buffers, reply size checks. Each check is logged
+ * user-backed (pinned) buffers, reply size checks, notifications from
+ * the server (ucchan_connect_ops(): the echo worker notifies this
+ * connection in the middle of its call). Each check is logged
  * as "ucchan_kapi_test: ok - ..." or "not ok - ..."; the load fails
  * (-EINVAL) if any check failed.
  */
@@ -14,6 +16,7 @@
 #include <linux/uio.h>
 #include <linux/bvec.h>
 #include <linux/uaccess.h>
+#include <linux/sched.h>
 #include <linux/ucchan.h>
 
 #include "abi-proto.h"
@@ -243,6 +246,83 @@ out:
 	kfree(tmp);
 }
 
+/* what the notify callback saw */
+static struct {
+	u8 msg[UCCHAN_NOTIFY_MAX];
+	u32 len;
+	unsigned int calls;
+	struct task_struct *task;
+	void *priv;
+	struct ucchan_conn *conn;
+} nt;
+
+static int kapi_notify(struct ucchan_conn *conn, void *priv, const void *msg,
+		       u32 len)
+{
+	nt.calls++;
+	nt.len = len;
+	nt.task = current;
+	nt.priv = priv;
+	nt.conn = conn;
+	memcpy(nt.msg, msg, min_t(u32, len, sizeof(nt.msg)));
+	return len == 5 && !memcmp(msg, "fail", 5) ? -EL2HLT : 0;
+}
+
+static const struct ucchan_conn_ops kapi_ops = {
+	.notify = kapi_notify,
+};
+
+static int notify_call(struct ucchan_conn *conn, const char *data, u32 len)
+{
+	memset(&nt, 0, sizeof(nt));
+	strscpy(rq.data, data, sizeof(rq.data));
+	rq.hold_ms = len;
+	return call(conn, OP_NOTIFY, NULL, 0, sizeof(rp));
+}
+
+static void test_notify(void)
+{
+	static int cookie;
+	struct ucchan_conn *conn, *plain;
+	bool pattern = true;
+	int ret;
+	u32 i;
+
+	conn = ucchan_connect_ops(service, &kapi_ops, &cookie);
+	CHECK(!IS_ERR(conn), "connect_ops to %s", service);
+	if (IS_ERR(conn))
+		return;
+	ret = notify_call(conn, "hello kapi", 0);
+	CHECK(!ret && nt.calls == 1 && nt.len == 11 &&
+	      !memcmp(nt.msg, "hello kapi", 11) && nt.priv == &cookie &&
+	      nt.conn == conn && nt.task && nt.task != current,
+	      "server notifies mid-call: payload delivered in the server's thread (ret %d, calls %u, len %u)",
+	      ret, nt.calls, nt.len);
+	ret = notify_call(conn, "fail", 0);
+	CHECK(ret == -EL2HLT && nt.calls == 1,
+	      "the callback's result is the server's ioctl result (%d)", ret);
+	ret = notify_call(conn, "", UCCHAN_NOTIFY_MAX);
+	for (i = 0; i < UCCHAN_NOTIFY_MAX; i++)
+		pattern &= nt.msg[i] == (u8)(i * 7 + 3);
+	CHECK(!ret && nt.len == UCCHAN_NOTIFY_MAX && pattern,
+	      "a %d-byte message arrives intact (%d)", UCCHAN_NOTIFY_MAX, ret);
+	ret = notify_call(conn, "", UCCHAN_NOTIFY_MAX + 1);
+	CHECK(ret == -EMSGSIZE && !nt.calls,
+	      "a larger one is refused, -EMSGSIZE (%d)", ret);
+
+	plain = ucchan_connect(service);
+	CHECK(!IS_ERR(plain), "plain connect to %s", service);
+	if (!IS_ERR(plain)) {
+		ret = notify_call(plain, "nobody listens", 0);
+		CHECK(ret == -EOPNOTSUPP && !nt.calls,
+		      "a kernel client without a notify callback: -EOPNOTSUPP (%d)",
+		      ret);
+		ucchan_disconnect(plain);
+	}
+	ucchan_disconnect(conn);
+	rq.hold_ms = 0;
+}
+
 static int __init ucchan_kapi_test_init(void)
 {
 	static const unsigned int aligned[3] = { PAGE_SIZE - 100, PAGE_SIZE, 50 };
@@ -281,6 +361,7 @@ static int __init ucchan_kapi_test_init(void)
 	test_bvec(conn, pg, "bvec with a split page (bounced)", 0, split);
 	test_kvec(conn);
 	test_ubuf(conn);
+	test_notify();
 out:
 	for (i = 0; i < 3; i++)
 		if (pg[i])

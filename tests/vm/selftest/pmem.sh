@@ -12,7 +12,9 @@ die() {
 }
 
 for m in nd_pmem fuse; do
-	grep -q "^$m " /proc/modules || die "$m is not loaded"
+	# a module, or built in (the debug kernel): /sys/module/NAME either way
+	grep -q "^$m " /proc/modules || [ -d "/sys/module/$m" ] ||
+		die "$m is not loaded"
 done
 if [ "${ZUFS_SELFTEST_UCCHAN:-0}" = 1 ]; then
 	grep -q '^ucchan ' /proc/modules || die "ucchan is not loaded"
