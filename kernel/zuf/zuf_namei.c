@@ -3,7 +3,9 @@
  * zuf - directory inode operations: lookup and every namespace change.
  *
  * Dentries (positive and negative) are cached without revalidation: the
- * server is the only writer and every change goes through here. Where a
+ * server is the only writer and every change goes through here (a server
+ * that is not, with ZUFS_CAP_NOTIFY, invalidates them: zuf_notify.c, and
+ * d_revalidate honours that). Where a
  * change may have happened without the kernel knowing (the caller was
  * killed during the call, or the reply was invalid), the dentries
  * involved are dropped and the parents' attributes marked stale, so the
