@@ -35,8 +35,9 @@ srv_ok() {	# srv_ok CMD...: a change behind the kernel that worked
 	return 1
 }
 
-eventually() {	# eventually CMD...: CMD succeeds within 20 s (the work is async)
-	for _ in $(seq 1 100); do
+eventually() {	# eventually CMD...: CMD succeeds within 120 s (the work is
+		# async; a loaded host slows TCG guests down a lot)
+	for _ in $(seq 1 600); do
 		"$@" && return 0
 		sleep 0.2
 	done
