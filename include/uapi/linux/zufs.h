@@ -139,8 +139,9 @@
  * refuses any other bit there (-EINVAL), so caps of later minors are
  * offered by init_in.minor instead: a kernel that sends minor >= 2
  * supports ZUFS_CAP_INIT_XATTRS and ZUFS_CAP_NOTIFY, and a server of
- * minor >= 2 agrees to them by setting them in init_out.caps. A server must accept (and ignore) bits
- * of init_in.caps it does not know from 1.2 on.
+ * minor >= 2 agrees to them by setting them in init_out.caps. A server
+ * must accept (and ignore) bits of init_in.caps it does not know from 1.2
+ * on.
  */
 #define ZUFS_CAP_OFFER_MASK	((1ULL << 9) - 1)
 
