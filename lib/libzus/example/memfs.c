@@ -1222,8 +1222,9 @@ static int fh_check(const struct zus_ctx *ctx, zus_ino_t ino, uint64_t fh,
 	return err;
 }
 
-static int memfs_open(const struct zus_ctx *ctx, zus_ino_t ino,
-		      unsigned int flags, struct zus_open_out *out)
+/* open and opendir: a handle for an inode of the right kind */
+static int open_common(const struct zus_ctx *ctx, zus_ino_t ino, bool dir,
+		       unsigned int flags, struct zus_open_out *out)
 {
 	struct memfs_sb *m = MSB(ctx->sb);
 	struct memfs_inode *i;
@@ -1235,27 +1236,21 @@ static int memfs_open(const struct zus_ctx *ctx, zus_ino_t ino,
 	pthread_rwlock_unlock(&m->lock);
 	if (!i)
 		return -ENOENT;
-	if (isdir)
-		return -EISDIR;
-	return fh_new(m, ino, false, flags, out);
+	if (isdir != dir)
+		return dir ? -ENOTDIR : -EISDIR;
+	return fh_new(m, ino, dir, flags, out);
+}
+
+static int memfs_open(const struct zus_ctx *ctx, zus_ino_t ino,
+		      unsigned int flags, struct zus_open_out *out)
+{
+	return open_common(ctx, ino, false, flags, out);
 }
 
 static int memfs_opendir(const struct zus_ctx *ctx, zus_ino_t ino,
 			 unsigned int flags, struct zus_open_out *out)
 {
-	struct memfs_sb *m = MSB(ctx->sb);
-	struct memfs_inode *i;
-	bool isdir;
-
-	pthread_rwlock_rdlock(&m->lock);
-	i = iget(m, ino);
-	isdir = i && S_ISDIR(i->mode);
-	pthread_rwlock_unlock(&m->lock);
-	if (!i)
-		return -ENOENT;
-	if (!isdir)
-		return -ENOTDIR;
-	return fh_new(m, ino, true, flags, out);
+	return open_common(ctx, ino, true, flags, out);
 }
 
 static void memfs_release(const struct zus_ctx *ctx, zus_ino_t ino,

@@ -942,9 +942,17 @@ static int op_readdir(struct zus_req *r)
 	return 0;
 }
 
-/* ---- per-open state of protocol 1.2 (ZUFS_CAP_OPEN) ----------------------- */
+/* ---- per-open state (ZUFS_CAP_OPEN; 1.2: directories, flush, create) ----- */
 
-static int op_opendir(struct zus_req *r)
+typedef int (*zus_open_fn)(const struct zus_ctx *ctx, zus_ino_t ino,
+			   unsigned int flags, struct zus_open_out *out);
+
+/*
+ * OPEN, OPENDIR: the plugin's handle goes back to the kernel. ZUS_OPEN_*
+ * are hints for page-cache transports: zuf caches file data only for mmap
+ * and keeps no per-open cache policy.
+ */
+static int open_common(struct zus_req *r, zus_open_fn fn)
 {
 	const struct zufs_open_in *in = &r->in.open;
 	struct zus_open_out o;
@@ -953,11 +961,17 @@ static int op_opendir(struct zus_req *r)
 	if (in->pad || (in->flags & ~(uint32_t)ZUS_OPEN_FLAGS_OK))
 		return -EINVAL;
 	memset(&o, 0, sizeof(o));
-	ret = r->ops->opendir(&r->ctx, r->h.ino, in->flags, &o);
+	ret = fn(&r->ctx, r->h.ino, in->flags, &o);
 	if (ret)
 		return ret > 0 || !zus_errno_ok(ret) ? bad_errno(r, ret) : ret;
 	r->out.open.fh = o.fh;
 	return 0;
+}
+
+/* OPENDIR: as OPEN (below), for a directory. */
+static int op_opendir(struct zus_req *r)
+{
+	return open_common(r, r->ops->opendir);
 }
 
 static int op_releasedir(struct zus_req *r)
@@ -1044,20 +1058,7 @@ static int op_create(struct zus_req *r)
 
 static int op_open(struct zus_req *r)
 {
-	const struct zufs_open_in *in = &r->in.open;
-	struct zus_open_out o;
-	int ret;
-
-	if (in->pad || (in->flags & ~(uint32_t)ZUS_OPEN_FLAGS_OK))
-		return -EINVAL;
-	memset(&o, 0, sizeof(o));
-	ret = r->ops->open(&r->ctx, r->h.ino, in->flags, &o);
-	if (ret)
-		return ret > 0 || !zus_errno_ok(ret) ? bad_errno(r, ret) : ret;
-	/* ZUS_OPEN_* are hints for page-cache transports: zuf caches file
-	 * data only for mmap and keeps no per-open cache policy. */
-	r->out.open.fh = o.fh;
-	return 0;
+	return open_common(r, r->ops->open);
 }
 
 static int op_release(struct zus_req *r)
