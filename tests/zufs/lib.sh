@@ -2,36 +2,12 @@
 # Shared by the zufs VM tests: start zufs-testsrv, mount, check, clean up.
 # shellcheck shell=bash
 set -u
-fails=0
+# shellcheck source=../lib/check.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/check.sh"
 SRV_PID=
 MNT=
 
-check() {	# check NAME CMD...: CMD must succeed
-	local name=$1
-	shift
-	if "$@" >/tmp/zufs-check.out 2>&1; then
-		echo "ok: $name"
-	else
-		echo "FAIL: $name"
-		sed 's/^/    /' /tmp/zufs-check.out | head -20
-		fails=$((fails + 1))
-	fi
-}
-
-fails_with() {	# fails_with NAME ERRTEXT CMD...: CMD must fail, saying ERRTEXT
-	local name=$1 want=$2
-	shift 2
-	if "$@" >/tmp/zufs-check.out 2>&1; then
-		echo "FAIL: $name (succeeded)"
-		fails=$((fails + 1))
-	elif grep -q -- "$want" /tmp/zufs-check.out; then
-		echo "ok: $name"
-	else
-		echo "FAIL: $name (want '$want')"
-		sed 's/^/    /' /tmp/zufs-check.out | head -20
-		fails=$((fails + 1))
-	fi
-}
+# check, fails_with, pass, fail, skip: tests/lib/check.sh
 
 start_server() {	# start_server SERVICE [EVIL]
 	[ -x "${ZUFS_TESTSRV:-}" ] || { echo "SKIP: no ZUFS_TESTSRV"; exit 77; }
@@ -92,7 +68,6 @@ trap cleanup EXIT
 finish() {
 	cleanup
 	trap - EXIT
-	echo "$fails failure(s)"
-	[ "$fails" = 0 ]
+	tap_done
 	exit $?
 }

@@ -10,8 +10,7 @@ run_evil() {	# run_evil MODE SETUP-CMD VICTIM-CMD
 	local mode=$1 setup=$2 victim=$3
 	start_server "zufs_t_$mode" "$mode"
 	if ! mount_zufs "zufs_t_$mode"; then
-		echo "FAIL: $mode: mount"
-		fails=$((fails + 1))
+		fail "$mode: mount"
 		stop_server
 		return
 	fi
@@ -87,8 +86,7 @@ if mount_zufs zufs_t_mkdir-same; then
 	check "mkdir-same: umount" umount "$MNT"
 	rmdir "$MNT"; MNT=
 else
-	echo "FAIL: mkdir-same: mount"
-	fails=$((fails + 1))
+	fail "mkdir-same: mount"
 fi
 stop_server
 
@@ -101,8 +99,7 @@ if mount_zufs zufs_t_privs; then
 	check "privs: umount" umount "$MNT"
 	rmdir "$MNT"; MNT=
 else
-	echo "FAIL: privs: mount"
-	fails=$((fails + 1))
+	fail "privs: mount"
 fi
 stop_server
 

@@ -49,13 +49,13 @@ while :; do
 		sleep 2
 	done
 	if kill -0 "$lpid" 2>/dev/null; then
-		echo "FAIL: round $round: the workload did not end"
+		fail "round $round: the workload did not end"
 		hung=1
 		pkill -KILL -P "$lpid"
 		kill -KILL "$lpid"
 		sleep 30
 		if kill -0 "$lpid" 2>/dev/null || pgrep -P "$lpid" >/dev/null; then
-			echo "FAIL: round $round: workload unkillable"
+			fail "round $round: workload unkillable"
 			ps -eo pid,stat,wchan:32,cmd | grep '[z]ufs-fuzz-load'
 		fi
 	fi

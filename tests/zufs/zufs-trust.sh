@@ -82,8 +82,7 @@ check "root's mount is not untrusted (no message)" sh -c \
 	'! dmesg | grep -q "service zufs_t_root (uid"'
 stop_server
 if start_nobody zufs_t_root; then
-	echo "FAIL: uid 65534 took the name of root's dead server while mounted"
-	fails=$((fails + 1))
+	fail "uid 65534 took the name of root's dead server while mounted"
 else
 	check "uid 65534 cannot take the dead server's name while mounted" \
 		sh -c "echo '$NSRV_LINE' | grep -q 'in use'"
