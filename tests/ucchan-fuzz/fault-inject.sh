@@ -109,14 +109,46 @@ injected_total() {
 	echo $n
 }
 
+# Targets run from copies on tmpfs ($STAGE: the binary, every library it
+# needs, the loader, fault-self.so), started through the copied loader from
+# inside $STAGE: a target then holds no file of the VM's 9p root at all
+# (besides demand paging, closing a 9p file at exit needs a 9p request,
+# which an injected failure also breaks).
+STAGE=$WORK/stage
+mkdir -p "$STAGE/lib"
+stage_bin() {	# stage_bin BIN: copy BIN and its libraries into $STAGE
+	local l
+	cp "$1" "$STAGE/" || return 1
+	for l in $(ldd "$1" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }
+				    $1 ~ /^\/.*ld-linux/ { print $1 }'); do
+		[ -e "$STAGE/lib/${l##*/}" ] || cp "$l" "$STAGE/lib/"
+	done
+}
+stage_bin "$PING" || { echo "cannot stage $PING"; exit 1; }
+cp "$FAULT_SELF" "$STAGE/lib/fault-self.so"
+LDSO=$(cd "$STAGE/lib" && ls ld-linux*.so.* | head -1)
+# staged BIN ARGS...: (in a subshell) become the staged BIN as a target
+staged() {
+	local b=${1##*/}
+	shift
+	cd "$STAGE" && exec "./lib/$LDSO" --library-path ./lib \
+		--preload ./lib/fault-self.so "./$b" "$@"
+}
+
 # failing CMD...: run CMD with make-it-fail set once it is loaded
 # (inherited by its threads and children; CMD must not exec from 9p),
 # SIGKILLed after 120 s; prints the exit status (output goes to
 # $WORK/failing.log). A process the SIGKILL cannot end (stuck in the
 # kernel) hangs the test, and the runner's timeout fails it.
 failing() {
-	timeout -s KILL 120 env LD_PRELOAD="$FAULT_SELF" "$@" \
-		>>"$WORK/failing.log" 2>&1
+	( staged "$@" ) >>"$WORK/failing.log" 2>&1 &
+	local pid=$! i
+	for i in $(seq 1200); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid"
 	echo $?
 }
 
@@ -126,8 +158,7 @@ start_server() {
 	local name=$1 f=$2 log=$WORK/$1.log i
 	shift 2
 	if [ "$f" = 1 ]; then
-		LD_PRELOAD="$FAULT_SELF" "$PING" --serve "$name" "$@" \
-			>"$log" 2>&1 &
+		( staged "$PING" --serve "$name" "$@" ) >"$log" 2>&1 &
 	else
 		"$PING" --serve "$name" "$@" >"$log" 2>&1 &
 	fi
@@ -264,7 +295,8 @@ clean_round after
 # The fuzzer with failures: its own oracles do not hold when any
 # allocation may fail (its exit status is only shown); what counts is the
 # kernel log, the unload and kmemleak.
-if [ -n "${UCCHAN_FUZZ:-}" ] && [ -x "${UCCHAN_FUZZ:-}" ]; then
+if [ -n "${UCCHAN_FUZZ:-}" ] && [ -x "${UCCHAN_FUZZ:-}" ] &&
+   stage_bin "$UCCHAN_FUZZ"; then
 	inject_on "$PROB"
 	rc=$(failing "$UCCHAN_FUZZ" --seed 0xfa17 --ops 30000 --seconds 60 --procs 3)
 	echo "ucchan-fuzz with failures: exit $rc, $(injected_total) failures injected ($(injected))"
@@ -294,7 +326,7 @@ if [ -n "${ZUSD:-}" ] && [ -x "${ZUSD:-}" ] && [ -n "${ZMFS_DIR:-}" ] &&
 		inject_on "$PROB"
 		# one process that does all the file work itself (no exec
 		# from 9p under injection): the random data workload
-		if [ -x "${ZMFS_RANDIO:-}" ]; then
+		if [ -x "${ZMFS_RANDIO:-}" ] && stage_bin "$ZMFS_RANDIO"; then
 			rc=$(failing "$ZMFS_RANDIO" -s 0xfa17 -n 3000 -l 262144 -q "$MNT/rand")
 		else
 			rc="skipped (no ZMFS_RANDIO)"
