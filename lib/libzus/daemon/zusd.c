@@ -248,7 +248,7 @@ static int parse_args(struct zusd *d, int argc, char **argv)
 /* ---- readiness -------------------------------------------------------- */
 
 /* sd_notify(3) protocol: one datagram to $NOTIFY_SOCKET. */
-static void notify(const char *msg)
+void zusd_sd_notify(const char *msg)
 {
 	const char *path = getenv("NOTIFY_SOCKET");
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -277,7 +277,7 @@ static void announce_ready(struct zusd *d)
 
 	snprintf(msg, sizeof(msg), "READY=1\nSTATUS=serving service %s",
 		 d->service);
-	notify(msg);
+	zusd_sd_notify(msg);
 	if (d->ready_fd >= 0) {
 		if (write(d->ready_fd, "R", 1) != 1)
 			zus_warn("--ready-fd %d: %s", d->ready_fd,
@@ -503,7 +503,7 @@ static void *stop_watchdog(void *p)
 	n = report_stuck(st->d);
 	zus_err("shutdown: workers did not stop within %u s (%u stuck in a plugin op); exiting without them",
 		st->d->stop_timeout, n);
-	notify("STATUS=exited with a worker stuck in a plugin op");
+	zusd_sd_notify("STATUS=exited with a worker stuck in a plugin op");
 	_exit(1);	/* exit() would run destructors under the stuck op */
 }
 
@@ -614,7 +614,7 @@ int main(int argc, char **argv)
 	announce_ready(&d);
 
 	wait_for_stop(&d, &set);
-	notify("STOPPING=1");
+	zusd_sd_notify("STOPPING=1");
 	stop_bounded(&d);
 	free_busy(&d);
 	return 0;

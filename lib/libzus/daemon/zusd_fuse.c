@@ -116,6 +116,7 @@ struct opts {
 	const char *source;	/* source= */
 	unsigned int mount_flags;
 	struct zus_fuse_conf conf;
+	bool item_failed;	/* the error came from opt_one (said) */
 };
 
 /* Generic mount flags and libfuse's own mount options: passed to libfuse. */
@@ -191,8 +192,8 @@ bad:
 }
 
 /* One item: raw is what the user wrote (escapes kept, for the plugin). */
-static int opt_one(struct opts *o, const char *raw, size_t rawlen, char *key,
-		   char *val)
+static int opt_one(struct opts *o, const char *raw, size_t rawlen,
+		   const char *key, const char *val)
 {
 	char *end;
 
@@ -235,76 +236,35 @@ static int opt_one(struct opts *o, const char *raw, size_t rawlen, char *key,
 	return 0;
 }
 
-/* Split at unescaped commas; '\' escapes the next character. */
+/* host.c's splitter calls this for each item (raw: escapes kept). */
+static int opt_item(void *arg, const char *raw, size_t rawlen,
+		    const char *key, const char *val)
+{
+	struct opts *o = arg;
+	int err = opt_one(o, raw, rawlen, key, val);
+
+	if (err)
+		o->item_failed = true;	/* opt_one said why */
+	return err;
+}
+
+/* -o: the splitter of host->opt_parse, with the raw item kept. */
 static int opts_split(struct opts *o, const char *s)
 {
-	while (s && *s) {
-		const char *start = s;
-		char key[256], val[4096];
-		size_t kl = 0, vl = 0;
-		bool in_val = false;
-		int err;
+	int err;
 
-		for (; *s && *s != ','; s++) {
-			char c = *s;
-
-			if (c == '\\' && s[1])
-				c = *++s;
-			else if (c == '=' && !in_val) {
-				in_val = true;
-				continue;
-			}
-			if (in_val ? vl == sizeof(val) - 1 :
-				     kl == sizeof(key) - 1) {
-				zus_err("-o: option too long");
-				return -EINVAL;
-			}
-			if (in_val)
-				val[vl++] = c;
-			else
-				key[kl++] = c;
-		}
-		key[kl] = '\0';
-		val[vl] = '\0';
-		if (s > start) {
-			if (!kl) {
-				zus_err("-o: '%.*s' has no name",
-					(int)(s - start), start);
-				return -EINVAL;
-			}
-			err = opt_one(o, start, (size_t)(s - start), key,
-				      in_val ? val : NULL);
-			if (err)
-				return err;
-		}
-		if (*s == ',')
-			s++;
-	}
-	return 0;
+	if (!s)
+		return 0;
+	o->item_failed = false;
+	err = zus_opt_split(s, opt_item, o);
+	if (err && !o->item_failed)
+		zus_err("-o %s: an option without a name, or one too long (names up to 255 bytes, values up to 4095)",
+			s);
+	return err;
 }
 
 /* ---- readiness and the serving thread -------------------------------------- */
 
-static void sd_notify_msg(const char *msg)
-{
-	const char *path = getenv("NOTIFY_SOCKET");
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	socklen_t len;
-	int fd;
-
-	if (!path || (path[0] != '/' && path[0] != '@') ||
-	    strlen(path) >= sizeof(sa.sun_path))
-		return;
-	strcpy(sa.sun_path, path);
-	if (path[0] == '@')
-		sa.sun_path[0] = '\0';
-	len = offsetof(struct sockaddr_un, sun_path) + strlen(path);
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return;
-	sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&sa, len);
-	close(fd);
-}
 
 struct loop_arg {
 	struct zus_fuse *zf;
@@ -404,7 +364,7 @@ int zusd_fuse_main(struct zus_server *srv, struct zusd_fuse_args *fa,
 		lp->plugin->name, fa->mountpoint, zus_fuse_version());
 	snprintf(msg, sizeof(msg), "READY=1\nSTATUS=serving %s on %s (fuse)",
 		 lp->plugin->name, fa->mountpoint);
-	sd_notify_msg(msg);
+	zusd_sd_notify(msg);
 	if (ready_fd >= 0) {
 		if (write(ready_fd, "R", 1) != 1)
 			zus_warn("--ready-fd %d: %s", ready_fd, strerror(errno));
@@ -426,13 +386,13 @@ int zusd_fuse_main(struct zus_server *srv, struct zusd_fuse_args *fa,
 		if (force || detached) {
 			zus_warn("%s: exiting now; %s fails with ENOTCONN until unmounted",
 				 strsignal(sig), fa->mountpoint);
-			sd_notify_msg("STOPPING=1");
+			zusd_sd_notify("STOPPING=1");
 			_exit(1);	/* workers may be inside the plugin */
 		}
 		zus_log(ZUS_LOG_NOTICE,
 			"%s: unmounting %s (lazily: zusd exits once no file is open there; signal again to exit now)",
 			strsignal(sig), fa->mountpoint);
-		sd_notify_msg("STOPPING=1");
+		zusd_sd_notify("STOPPING=1");
 		zus_fuse_exit(zf);
 		detached = true;
 	}

@@ -26,6 +26,9 @@ int zusd_fuse_add_opts(struct zusd_fuse_args *fa, const char *opts);
 /* After parsing: --mount/-o/--source only with --transport fuse, which
  * needs --mount. 0, or -EINVAL with a message. */
 int zusd_fuse_check_args(const struct zusd_fuse_args *fa);
+/* zusd.c: an sd_notify(3) message to $NOTIFY_SOCKET (none: nothing). */
+void zusd_sd_notify(const char *msg);
+
 /*
  * Serve one FUSE mount of a loaded plugin until it is unmounted (or a
  * signal of sigs unmounts it). ready_fd: as zusd --ready-fd (-1: none);

@@ -14,7 +14,7 @@
 #define OPT_VAL_MAX	4095
 
 /* One key[=value] item: unescape into key/val, then call fn. */
-static int opt_item(const char *p, size_t len, zus_opt_fn fn, void *arg)
+static int opt_item(const char *p, size_t len, zus_opt_raw_fn fn, void *arg)
 {
 	char key[OPT_KEY_MAX + 1], val[OPT_VAL_MAX + 1];
 	size_t kl = 0, vl = 0;
@@ -43,10 +43,10 @@ static int opt_item(const char *p, size_t len, zus_opt_fn fn, void *arg)
 	val[vl] = '\0';
 	if (!kl)
 		return -EINVAL;		/* "=x" */
-	return fn(arg, key, in_val ? val : NULL);
+	return fn(arg, p, len, key, in_val ? val : NULL);
 }
 
-static int host_opt_parse(const char *options, zus_opt_fn fn, void *arg)
+int zus_opt_split(const char *options, zus_opt_raw_fn fn, void *arg)
 {
 	const char *p = options, *start;
 
@@ -70,6 +70,30 @@ static int host_opt_parse(const char *options, zus_opt_fn fn, void *arg)
 			p++;
 	}
 	return 0;
+}
+
+struct opt_cb {
+	zus_opt_fn fn;
+	void *arg;
+};
+
+static int opt_plain(void *arg, const char *raw, size_t rawlen,
+		     const char *key, const char *value)
+{
+	const struct opt_cb *cb = arg;
+
+	(void)raw;
+	(void)rawlen;
+	return cb->fn(cb->arg, key, value);
+}
+
+static int host_opt_parse(const char *options, zus_opt_fn fn, void *arg)
+{
+	struct opt_cb cb = { fn, arg };
+
+	if (!fn)
+		return -EINVAL;
+	return zus_opt_split(options, opt_plain, &cb);
 }
 
 static int host_parse_size(const char *s, uint64_t *out)

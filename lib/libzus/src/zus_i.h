@@ -32,6 +32,14 @@ void zus_vlog(int level, const char *fmt, va_list ap);
 
 /* The table handed to every plugin's init() and kept in every zus_sb. */
 extern const struct zus_host zus_host;
+/*
+ * host->opt_parse's splitter, for the host's own option strings too: fn
+ * also gets the item as written (raw, rawlen: escapes kept), to pass it
+ * on unchanged. Errors as opt_parse's.
+ */
+typedef int (*zus_opt_raw_fn)(void *arg, const char *raw, size_t rawlen,
+			      const char *key, const char *value);
+int zus_opt_split(const char *options, zus_opt_raw_fn fn, void *arg);
 
 /* ---- check.c: plugin replies, checked the same way on every transport - */
 
