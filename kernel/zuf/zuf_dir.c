@@ -94,6 +94,8 @@ static int zuf_readdir(struct file *file, struct dir_context *ctx)
 	char *buf;
 	int err = 0;
 
+	if (zuf_file_stale(file))
+		return -EIO;
 	if (!dir_emit_dots(file, ctx))
 		return 0;
 	if (ctx->pos > 2 && ctx->pos < ZUFS_DIR_COOKIE_FIRST)
@@ -166,7 +168,7 @@ static int zuf_dir_release(struct inode *inode, struct file *file)
 {
 	struct zuf_file *zf = file->private_data;
 
-	if (zf && zf->opened)
+	if (zf && zf->opened && !zuf_file_stale(file))
 		zuf_release_fh(ZUF_SB(inode->i_sb), inode->i_ino,
 			       ZUFS_OP_RELEASEDIR, zf->fh);
 	kfree(zf);
@@ -190,6 +192,8 @@ static int zuf_dir_fsync(struct file *file, loff_t start, loff_t end,
 	};
 	int err;
 
+	if (zuf_file_stale(file))
+		return -EIO;
 	if (zuf_open_op(sbi, ZUFS_OP_FSYNCDIR)) {
 		err = zuf_call(sbi, &args);
 		if (err != -EOPNOTSUPP || !zuf_no_op(sbi, ZUFS_OP_FSYNCDIR))

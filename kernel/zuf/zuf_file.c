@@ -82,6 +82,7 @@ int zuf_open_handle(struct inode *inode, struct file *file, u32 opcode,
 		return -EIO;
 	}
 	zf->fh = out.fh;
+	zf->epoch = READ_ONCE(sbi->epoch);
 	zf->opened = true;
 	return 0;
 }
@@ -130,7 +131,7 @@ static int zuf_release(struct inode *inode, struct file *file)
 	/* the last user of a shared mapping is gone: write it back */
 	if (inode->i_mapping->nrpages)
 		filemap_write_and_wait(inode->i_mapping);
-	if (zf && zf->opened)
+	if (zf && zf->opened && !zuf_file_stale(file))
 		zuf_release_fh(sbi, inode->i_ino, ZUFS_OP_RELEASE, zf->fh);
 	kfree(zf);
 	return 0;
@@ -153,7 +154,7 @@ static int zuf_flush(struct file *file, fl_owner_t id)
 	};
 	int err;
 
-	if (!id || (current->flags & PF_KTHREAD) ||
+	if (!id || (current->flags & PF_KTHREAD) || zuf_file_stale(file) ||
 	    !zuf_open_op(sbi, ZUFS_OP_FLUSH))
 		return 0;
 	err = zuf_call(sbi, &args);
@@ -381,6 +382,8 @@ static ssize_t zuf_read_iter(struct kiocb *iocb, struct iov_iter *to)
 	u32 flags = 0;
 	int err;
 
+	if (zuf_file_stale(file))
+		return -EIO;
 	if (!count)
 		return 0;
 	if (iocb->ki_flags & IOCB_DIRECT)
@@ -408,6 +411,8 @@ static ssize_t zuf_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	ssize_t ret;
 	loff_t pos;
 
+	if (zuf_file_stale(file))
+		return -EIO;
 	inode_lock(inode);
 	ret = generic_write_checks(iocb, from);
 	if (ret <= 0)
@@ -465,6 +470,8 @@ int zuf_fsync(struct file *file, loff_t start, loff_t end, int datasync)
 	};
 	int err;
 
+	if (zuf_file_stale(file))
+		return -EIO;
 	err = file_write_and_wait_range(file, start, end);
 	if (err)
 		return err;
@@ -494,6 +501,8 @@ static long zuf_fallocate(struct file *file, int mode, loff_t offset,
 	loff_t end = offset + len - 1;
 	int err;
 
+	if (zuf_file_stale(file))
+		return -EIO;
 	if (!zuf_has(sbi, ZUFS_CAP_FALLOCATE))
 		return -EOPNOTSUPP;
 	if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE |
@@ -556,6 +565,8 @@ static loff_t zuf_llseek(struct file *file, loff_t offset, int whence)
 	loff_t size;
 	int err;
 
+	if (zuf_file_stale(file) && (whence == SEEK_DATA || whence == SEEK_HOLE))
+		return -EIO;
 	if ((whence != SEEK_DATA && whence != SEEK_HOLE) ||
 	    !zuf_has(sbi, ZUFS_CAP_SEEK_DATA) ||
 	    zuf_no_op(sbi, ZUFS_OP_LSEEK))
@@ -602,6 +613,8 @@ static ssize_t zuf_copy_file_range(struct file *file_in, loff_t pos_in,
 	};
 	ssize_t ret;
 
+	if (zuf_file_stale(file_in) || zuf_file_stale(file_out))
+		return -EIO;
 	if (flags)
 		return -EOPNOTSUPP;
 	if (!len)

@@ -15,6 +15,7 @@
 #include <linux/types.h>
 #include <linux/list.h>
 #include <linux/spinlock.h>
+#include <linux/srcu.h>
 #include <linux/workqueue.h>
 #include <linux/ucchan.h>
 #include <uapi/linux/zufs.h>
@@ -66,8 +67,21 @@ struct zuf_notify_queue {
 
 /* per-superblock state */
 struct zuf_sb_info {
-	struct ucchan_conn *conn;
+	/*
+	 * The connection to the server: replaced when a mount whose server
+	 * died is re-attached to a new one (zuf_reattach()). Callers use it
+	 * inside conn_srcu (zuf_call()); the swap waits for them.
+	 */
+	struct ucchan_conn __rcu *conn;
+	struct srcu_struct conn_srcu;
+	u32 max_inline;		/* ucchan_conn_max_inline() of conn */
+	u32 epoch;		/* re-attaches so far: open handles of an
+				 * older epoch are gone with their server
+				 */
 	u64 sb_id;		/* server's name for this superblock */
+	u8 fs_id[ZUFS_FS_ID_LEN];	/* the file system's identity (1.3);
+					 * all zero: cannot re-attach
+					 */
 	u64 caps;		/* agreed ZUFS_CAP_* */
 	u32 minor;		/* agreed minor version */
 	u32 max_io;		/* bytes per READ/WRITE call */
@@ -75,6 +89,7 @@ struct zuf_sb_info {
 	/* the mount options, for show_options and remount */
 	char *service;
 	char *fs_name;
+	char *source;		/* SOURCE of mount(8), "" if none */
 	char *options;		/* for the server ("a,b=c"), or NULL */
 	bool untrusted_opt;	/* -o untrusted was given */
 	/*
@@ -82,7 +97,9 @@ struct zuf_sb_info {
 	 * set-id bits, no devices, no file capabilities, no SB_NOSEC.
 	 */
 	bool untrusted;
-	bool dead;		/* the service is gone: every op is -EIO */
+	bool dead;		/* the service is gone: every op is -EIO
+				 * (until a re-attach: read with acquire)
+				 */
 	bool destroying;	/* unmounting: no more FORGETs */
 	/* one bit per opcode the server does not implement */
 	DECLARE_BITMAP(no_op, ZUFS_OP_MAX);
@@ -118,6 +135,7 @@ struct zuf_inode_info {
 /* per-open-file state */
 struct zuf_file {
 	u64 fh;			/* server's handle (ZUFS_CAP_OPEN), else 0 */
+	u32 epoch;		/* zuf_sb_info.epoch when fh was given */
 	bool opened;		/* fh came from OPEN, OPENDIR or CREATE: the
 				 * last close sends RELEASE(DIR)
 				 */
@@ -138,6 +156,19 @@ static inline u64 zuf_fh(struct file *file)
 	struct zuf_file *zf = file->private_data;
 
 	return zf ? zf->fh : 0;
+}
+
+/*
+ * The open's handle was given by a server that has since died and been
+ * replaced (re-attach): the new server never heard of it, so every op on
+ * this open is -EIO (an open without a handle carries on).
+ */
+static inline bool zuf_file_stale(struct file *file)
+{
+	struct zuf_file *zf = file->private_data;
+
+	return zf && zf->opened &&
+	       zf->epoch != READ_ONCE(ZUF_SB(file_inode(file)->i_sb)->epoch);
 }
 
 static inline bool zuf_has(struct zuf_sb_info *sbi, u64 cap)
@@ -187,6 +218,8 @@ struct zuf_args {
 };
 
 int zuf_call(struct zuf_sb_info *sbi, struct zuf_args *args);
+int zuf_call_conn(struct zuf_sb_info *sbi, struct ucchan_conn *conn,
+		  struct zuf_args *args);
 int zuf_check_attr(struct zuf_sb_info *sbi, const struct zufs_attr *attr);
 bool zuf_name_ok(const char *name, size_t len);
 const char *zuf_op_name(u32 opcode);

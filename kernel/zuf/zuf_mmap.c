@@ -35,7 +35,8 @@ static int zuf_read_folio(struct file *file, struct folio *folio)
 
 	bvec_set_page(&bv, page, PAGE_SIZE, 0);
 	iov_iter_bvec(&iter, ITER_DEST, &bv, 1, PAGE_SIZE);
-	count = zuf_io(inode, file ? zuf_fh(file) : 0, &iter, &pos, PAGE_SIZE,
+	count = zuf_io(inode, file && !zuf_file_stale(file) ? zuf_fh(file) : 0,
+		       &iter, &pos, PAGE_SIZE,
 		       false, ZUFS_IO_PAGECACHE);
 	if (count < 0) {
 		err = count;

@@ -768,6 +768,7 @@ static int zuf_create_open(struct inode *dir, struct dentry *dentry,
 	if (err)
 		goto out_release;
 	zf->fh = out.fh;
+	zf->epoch = READ_ONCE(ZUF_SB(dir->i_sb)->epoch);
 	zf->opened = true;
 	file->private_data = zf;
 	err = finish_open(file, dentry, zuf_open_created);

@@ -310,8 +310,10 @@ static size_t zuf_written(const struct ucchan_kcall *kc, unsigned int i)
 }
 
 /**
- * zuf_call() - send one request and check the reply's shape
- * @sbi:  the superblock (connection, sb_id, not-implemented memory)
+ * zuf_call_conn() - send one request on @conn and check the reply's shape
+ * @sbi:  the superblock (sb_id, not-implemented memory)
+ * @conn: the connection (sbi->conn inside conn_srcu, or a new one that
+ *        zuf_reattach() has not published yet)
  * @args: the request: opcode, inode, in struct, names, out struct, buffers
  *
  * The caller's fsuid/fsgid/tgid go in the header. On success the out
@@ -325,7 +327,8 @@ static size_t zuf_written(const struct ucchan_kcall *kc, unsigned int i)
  * fatal signal; -ENOMEM; -ETIMEDOUT for a lossy op (FORGET) that timed
  * out (any other op that times out is -EIO and the mount is dead).
  */
-int zuf_call(struct zuf_sb_info *sbi, struct zuf_args *args)
+int zuf_call_conn(struct zuf_sb_info *sbi, struct ucchan_conn *conn,
+		  struct zuf_args *args)
 {
 	const struct zuf_opdef *def;
 	struct ucchan_kcall kc = {};
@@ -341,15 +344,13 @@ int zuf_call(struct zuf_sb_info *sbi, struct zuf_args *args)
 			 args->nr_names > ZUF_MAX_NAMES))
 		return -EINVAL;
 	def = &zuf_opdefs[args->opcode];
-	if (READ_ONCE(sbi->dead))
-		return -EIO;
 	if (def->optional && test_bit(args->opcode, sbi->no_op))
 		return -EOPNOTSUPP;
 
 	len = sizeof(*h) + def->in_size + args->tail_len;
 	for (i = 0; i < args->nr_names; i++)
 		len += args->namelens[i] + 1;
-	if (len > ucchan_conn_max_inline(sbi->conn))
+	if (len > ucchan_conn_max_inline(conn))
 		return -ENAMETOOLONG;
 	if (len <= sizeof(stack_req)) {
 		req = stack_req;
@@ -363,7 +364,8 @@ int zuf_call(struct zuf_sb_info *sbi, struct zuf_args *args)
 	*h = (struct zufs_in_header) {
 		.opcode = args->opcode,
 		.len = len,
-		.sb_id = sbi->sb_id,
+		/* INIT names no superblock: it makes one */
+		.sb_id = args->opcode == ZUFS_OP_INIT ? 0 : sbi->sb_id,
 		.ino = args->ino,
 		.uid = from_kuid_munged(&init_user_ns, current_fsuid()),
 		.gid = from_kgid_munged(&init_user_ns, current_fsgid()),
@@ -392,7 +394,7 @@ int zuf_call(struct zuf_sb_info *sbi, struct zuf_args *args)
 	kc.written = zuf_written;
 	kc.priv = args;
 	kc.timeout_ns = zuf_call_timeout(sbi, args);
-	err = ucchan_call(sbi->conn, &kc);
+	err = ucchan_call(conn, &kc);
 	if (req != stack_req)
 		kfree(req);
 	if (err)
@@ -421,4 +423,30 @@ int zuf_call(struct zuf_sb_info *sbi, struct zuf_args *args)
 		return -EIO;
 	}
 	return 0;
+}
+
+/**
+ * zuf_call() - send one request to the mount's server
+ * @sbi:  the superblock
+ * @args: the request, as for zuf_call_conn()
+ *
+ * The connection is used inside conn_srcu, so that a re-attach can replace
+ * it (it publishes the new one, waits for the callers of the old one, and
+ * only then clears @sbi->dead with release semantics).
+ *
+ * Return: as zuf_call_conn(); -EIO at once while the mount is dead.
+ */
+int zuf_call(struct zuf_sb_info *sbi, struct zuf_args *args)
+{
+	struct ucchan_conn *conn;
+	int idx, err;
+
+	/* pairs with the release in zuf_reattach(): then conn, sb_id are new */
+	if (smp_load_acquire(&sbi->dead))
+		return -EIO;
+	idx = srcu_read_lock(&sbi->conn_srcu);
+	conn = srcu_dereference(sbi->conn, &sbi->conn_srcu);
+	err = zuf_call_conn(sbi, conn, args);
+	srcu_read_unlock(&sbi->conn_srcu, idx);
+	return err;
 }

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * zuf - the superblock: mount options (fs_context, show_options,
- * remount), connecting to the service and the INIT exchange, statfs,
- * sync_fs, FORGET batching and unmount (DESTROY).
+ * remount), connecting to the service and the INIT exchange, re-attach
+ * after a server restart, statfs, sync_fs, FORGET batching and unmount
+ * (DESTROY).
  *
  * Mount: mount -t zufs -o service=NAME,fs=PLUGIN[,timeout=SEC][,untrusted]
  * [,opt...] SOURCE DIR. service= (default "zufs") names the ucchan service
@@ -37,15 +38,20 @@ struct zuf_fs_context {
 	u64 timeout_ns;
 	bool timeout_set;	/* timeout= was given */
 	bool untrusted;		/* the mounter accepts an untrusted server */
+	bool reattach;		/* remount: re-attach to a restarted server */
 };
 
-enum { ZUF_OPT_SERVICE, ZUF_OPT_FS, ZUF_OPT_TIMEOUT, ZUF_OPT_UNTRUSTED };
+enum {
+	ZUF_OPT_SERVICE, ZUF_OPT_FS, ZUF_OPT_TIMEOUT, ZUF_OPT_UNTRUSTED,
+	ZUF_OPT_REATTACH,
+};
 
 static const struct fs_parameter_spec zuf_param_specs[] = {
 	fsparam_string("service", ZUF_OPT_SERVICE),
 	fsparam_string("fs", ZUF_OPT_FS),
 	fsparam_u32("timeout", ZUF_OPT_TIMEOUT),
 	fsparam_flag("untrusted", ZUF_OPT_UNTRUSTED),
+	fsparam_flag("reattach", ZUF_OPT_REATTACH),
 	{}
 };
 
@@ -126,6 +132,11 @@ static int zuf_parse_param(struct fs_context *fc, struct fs_parameter *param)
 	case ZUF_OPT_UNTRUSTED:
 		ctx->untrusted = true;
 		break;
+	case ZUF_OPT_REATTACH:
+		if (fc->purpose != FS_CONTEXT_FOR_RECONFIGURE)
+			return invalfc(fc, "reattach: only with remount");
+		ctx->reattach = true;
+		break;
 	}
 	return 0;
 }
@@ -146,7 +157,7 @@ static struct workqueue_struct *zuf_forget_wq;
 /* entries of one BATCH_FORGET on this connection */
 static unsigned int zuf_forget_batch_max(struct zuf_sb_info *sbi)
 {
-	u32 room = ucchan_conn_max_inline(sbi->conn);
+	u32 room = READ_ONCE(sbi->max_inline);
 	size_t fixed = sizeof(struct zufs_in_header) +
 		       sizeof(struct zufs_batch_forget_in);
 
@@ -392,21 +403,26 @@ static const struct super_operations zuf_super_ops = {
 	.show_stats	= zuf_notify_show_stats,
 };
 
-/* The INIT exchange: version, caps, the server's superblock and root. */
-static int zuf_init_exchange(struct super_block *sb, struct fs_context *fc,
+/*
+ * The INIT exchange on @conn: version, caps, the server's superblock and
+ * root. @fs_id is NULL for a mount, the identity to serve for a re-attach.
+ * On success *@out is checked in itself (not yet against an old mount).
+ * A reply with a superblock id is the caller's to DESTROY on any error
+ * (out->sb_id is set then).
+ */
+static int zuf_init_exchange(struct fs_context *fc, struct zuf_sb_info *sbi,
+			     struct ucchan_conn *conn, const u8 *fs_id,
 			     struct zufs_init_out *out)
 {
-	struct zuf_fs_context *ctx = fc->fs_private;
-	struct zuf_sb_info *sbi = ZUF_SB(sb);
-	const char *source = fc->source ? fc->source : "";
-	const char *options = ctx->options ? ctx->options : "";
+	const char *source = sbi->source;
+	const char *options = sbi->options ? sbi->options : "";
 	struct zufs_init_in in = {
 		.major = ZUFS_KERNEL_VERSION,
 		.minor = ZUFS_KERNEL_MINOR_VERSION,
 		/* later caps are offered by minor: a 1.1 server refuses them */
 		.caps = ZUF_KERNEL_CAPS & ZUFS_CAP_OFFER_MASK,
 		.source_len = strlen(source),
-		.options_len = ctx->options_len,
+		.options_len = strlen(options),
 		.flags = (fc->sb_flags & SB_RDONLY) ? ZUFS_INIT_RDONLY : 0,
 	};
 	struct zuf_args args = {
@@ -419,24 +435,39 @@ static int zuf_init_exchange(struct super_block *sb, struct fs_context *fc,
 	};
 	int err;
 
+	out->sb_id = 0;
 	if (in.source_len > ZUFS_MOUNT_STR_MAX)
 		return invalfc(fc, "source longer than %d bytes",
 			       ZUFS_MOUNT_STR_MAX);
-	strscpy(in.fs_name, ctx->fs_name, sizeof(in.fs_name));
-	err = zuf_call(sbi, &args);
+	strscpy(in.fs_name, sbi->fs_name, sizeof(in.fs_name));
+	if (fs_id) {
+		in.flags |= ZUFS_INIT_REATTACH;
+		memcpy(in.fs_id, fs_id, sizeof(in.fs_id));
+	}
+	err = zuf_call_conn(sbi, conn, &args);
 	switch (err) {
 	case 0:
 		break;
 	case -EPROTONOSUPPORT:
 		return invalfc(fc, "service %s does not speak zufs protocol %d",
-			       ctx->service, ZUFS_KERNEL_VERSION);
+			       sbi->service, ZUFS_KERNEL_VERSION);
 	case -ENODEV:
 		errorfc(fc, "service %s has no file system '%s'",
-			ctx->service, ctx->fs_name);
+			sbi->service, sbi->fs_name);
 		return err;
 	case -EINVAL:
+		if (fs_id)
+			return invalfc(fc, "service %s refused to re-attach (pre-1.3?)",
+				       sbi->service);
 		return invalfc(fc, "file system %s refused the options '%s'",
-			       ctx->fs_name, options);
+			       sbi->fs_name, options);
+	case -ESTALE:
+		if (fs_id) {
+			errorfc(fc, "service %s serves another file system: cannot re-attach",
+				sbi->service);
+			return err;
+		}
+		fallthrough;
 	default:
 		errorfc(fc, "INIT failed: %d", err);
 		return err;
@@ -445,7 +476,6 @@ static int zuf_init_exchange(struct super_block *sb, struct fs_context *fc,
 		errorfc(fc, "server returned superblock id 0");
 		return -EPROTO;
 	}
-	sbi->sb_id = out->sb_id;	/* from now on unmount DESTROYs it */
 	if (out->major != ZUFS_KERNEL_VERSION) {
 		errorfc(fc, "server speaks zufs protocol %u, not %d",
 			out->major, ZUFS_KERNEL_VERSION);
@@ -465,6 +495,22 @@ static int zuf_init_exchange(struct super_block *sb, struct fs_context *fc,
 	return 0;
 }
 
+/* DESTROY a superblock the server made for a mount that will not use it. */
+static void zuf_destroy_on(struct zuf_sb_info *sbi, struct ucchan_conn *conn,
+			   u64 sb_id)
+{
+	struct zuf_args args = {
+		.opcode = ZUFS_OP_DESTROY,
+		.teardown = true,
+	};
+	u64 old = sbi->sb_id;
+
+	/* only the re-attach path: callers of the mount see dead meanwhile */
+	sbi->sb_id = sb_id;
+	zuf_call_conn(sbi, conn, &args);
+	sbi->sb_id = old;
+}
+
 /*
  * The bytes of buffers one call can carry: a buffer at an unaligned
  * address touches one page more than its length.
@@ -477,27 +523,78 @@ static u64 zuf_window_max_io(struct ucchan_conn *conn)
 }
 
 /*
- * Is the server behind the connection one the mounter trusts? Its creator
- * had CAP_SYS_ADMIN in the initial user namespace, or is the mounter (by
- * fsuid). Else the mount is refused, or with -o untrusted made harmless.
+ * Is the server behind @conn one the mounter trusts? Its creator had
+ * CAP_SYS_ADMIN in the initial user namespace, or is the mounter (by
+ * fsuid). Else the mount is refused, or with -o untrusted (@untrusted_ok)
+ * made harmless. Returns 0 and *@untrusted, or -EPERM.
  */
-static int zuf_check_server(struct fs_context *fc, struct zuf_sb_info *sbi)
+static int zuf_check_server(struct fs_context *fc, struct ucchan_conn *conn,
+			    const char *service, bool untrusted_ok,
+			    bool *untrusted)
 {
-	struct zuf_fs_context *ctx = fc->fs_private;
 	struct ucchan_server_id id;
 
-	ucchan_conn_server(sbi->conn, &id);
+	ucchan_conn_server(conn, &id);
+	*untrusted = false;
 	if (id.admin || uid_eq(id.uid, current_fsuid()))
 		return 0;
-	if (!ctx->untrusted) {
+	if (!untrusted_ok) {
 		errorfc(fc, "service %s: creator uid %u lacks CAP_SYS_ADMIN: untrusted",
-			ctx->service, from_kuid_munged(&init_user_ns, id.uid));
+			service, from_kuid_munged(&init_user_ns, id.uid));
 		return -EPERM;
 	}
 	pr_info("zufs: service %s (uid %u) mounted untrusted: nosuid, nodev\n",
-		ctx->service, from_kuid_munged(&init_user_ns, id.uid));
-	sbi->untrusted = true;
+		service, from_kuid_munged(&init_user_ns, id.uid));
+	*untrusted = true;
 	return 0;
+}
+
+/*
+ * Connect to the service and check it: trust, inline size, window.
+ * Returns the connection or an ERR_PTR (the reason is in @fc's log).
+ */
+static struct ucchan_conn *zuf_connect(struct fs_context *fc,
+				       struct zuf_sb_info *sbi,
+				       bool *untrusted)
+{
+	struct ucchan_conn *conn;
+	int err;
+
+	conn = ucchan_connect_ops(sbi->service, &zuf_notify_conn_ops, sbi);
+	if (IS_ERR(conn)) {
+		errorfc(fc, "cannot connect to service %s: %ld",
+			sbi->service, PTR_ERR(conn));
+		return conn;
+	}
+	err = zuf_check_server(fc, conn, sbi->service, sbi->untrusted_opt,
+			       untrusted);
+	if (!err && ucchan_conn_max_inline(conn) < ZUFS_MIN_INLINE) {
+		errorfc(fc, "service %s: inline size %u < %d", sbi->service,
+			ucchan_conn_max_inline(conn), ZUFS_MIN_INLINE);
+		err = -EPROTO;
+	}
+	if (!err && zuf_window_max_io(conn) < PAGE_SIZE) {
+		errorfc(fc, "service %s: window of %llu bytes cannot carry a page",
+			sbi->service, ucchan_conn_window_size(conn));
+		err = -EPROTO;
+	}
+	if (err) {
+		ucchan_disconnect(conn);
+		return ERR_PTR(err);
+	}
+	return conn;
+}
+
+/* max_io from the INIT reply and what the connection carries */
+static u32 zuf_max_io(const struct zufs_init_out *out,
+		      struct ucchan_conn *conn)
+{
+	u32 max_io = ZUF_DEFAULT_MAX_IO;
+
+	if (out->max_io && out->max_io < max_io)
+		max_io = max_t(u32, out->max_io, PAGE_SIZE);
+	/* one READ/WRITE must fit the window, or every large one is -EIO */
+	return min_t(u64, max_io, zuf_window_max_io(conn));
 }
 
 static int zuf_fill_super(struct super_block *sb, struct fs_context *fc)
@@ -505,12 +602,18 @@ static int zuf_fill_super(struct super_block *sb, struct fs_context *fc)
 	struct zuf_fs_context *ctx = fc->fs_private;
 	struct zuf_sb_info *sbi;
 	struct zufs_init_out out;
+	struct ucchan_conn *conn;
 	struct inode *root;
 	int err;
 
 	sbi = kzalloc(sizeof(*sbi), GFP_KERNEL);
 	if (!sbi)
 		return -ENOMEM;
+	err = init_srcu_struct(&sbi->conn_srcu);
+	if (err) {
+		kfree(sbi);
+		return err;
+	}
 	spin_lock_init(&sbi->forget_lock);
 	INIT_LIST_HEAD(&sbi->forget_list);
 	INIT_DELAYED_WORK(&sbi->forget_work, zuf_forget_work);
@@ -520,36 +623,22 @@ static int zuf_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_fs_info = sbi;
 	sbi->service = kstrdup(ctx->service, GFP_KERNEL);
 	sbi->fs_name = kstrdup(ctx->fs_name, GFP_KERNEL);
+	sbi->source = kstrdup(fc->source ? fc->source : "", GFP_KERNEL);
 	if (ctx->options) {
 		sbi->options = kstrdup(ctx->options, GFP_KERNEL);
 		if (!sbi->options)
 			return -ENOMEM;
 	}
-	if (!sbi->service || !sbi->fs_name)
+	if (!sbi->service || !sbi->fs_name || !sbi->source)
 		return -ENOMEM;
 
-	sbi->conn = ucchan_connect_ops(ctx->service, &zuf_notify_conn_ops, sbi);
-	if (IS_ERR(sbi->conn)) {
-		err = PTR_ERR(sbi->conn);
-		sbi->conn = NULL;
-		errorfc(fc, "cannot connect to service %s: %d",
-			ctx->service, err);
-		return err;
-	}
-	err = zuf_check_server(fc, sbi);
-	if (err)
-		return err;
-	if (ucchan_conn_max_inline(sbi->conn) < ZUFS_MIN_INLINE) {
-		errorfc(fc, "service %s: inline size %u < %d", ctx->service,
-			ucchan_conn_max_inline(sbi->conn), ZUFS_MIN_INLINE);
-		return -EPROTO;
-	}
-	if (zuf_window_max_io(sbi->conn) < PAGE_SIZE) {
-		errorfc(fc, "service %s: window of %llu bytes cannot carry a page",
-			ctx->service, ucchan_conn_window_size(sbi->conn));
-		return -EPROTO;
-	}
-	err = zuf_init_exchange(sb, fc, &out);
+	conn = zuf_connect(fc, sbi, &sbi->untrusted);
+	if (IS_ERR(conn))
+		return PTR_ERR(conn);
+	rcu_assign_pointer(sbi->conn, conn);
+	sbi->max_inline = ucchan_conn_max_inline(conn);
+	err = zuf_init_exchange(fc, sbi, conn, NULL, &out);
+	sbi->sb_id = out.sb_id;		/* from now on unmount DESTROYs it */
 	if (err)
 		return err;
 	/* a bdi of our own: shared mmap pages are written back */
@@ -559,11 +648,8 @@ static int zuf_fill_super(struct super_block *sb, struct fs_context *fc)
 
 	sbi->caps = out.caps;
 	sbi->minor = min_t(u32, out.minor, ZUFS_KERNEL_MINOR_VERSION);
-	sbi->max_io = ZUF_DEFAULT_MAX_IO;
-	if (out.max_io && out.max_io < sbi->max_io)
-		sbi->max_io = max_t(u32, out.max_io, PAGE_SIZE);
-	/* one READ/WRITE must fit the window, or every large one is -EIO */
-	sbi->max_io = min_t(u64, sbi->max_io, zuf_window_max_io(sbi->conn));
+	memcpy(sbi->fs_id, out.fs_id, sizeof(sbi->fs_id));
+	sbi->max_io = zuf_max_io(&out, conn);
 	sb->s_magic = ZUFS_SUPER_MAGIC;
 	sb->s_op = &zuf_super_ops;
 	sb->s_maxbytes = MAX_LFS_FILESIZE;
@@ -617,15 +703,145 @@ static int zuf_get_tree(struct fs_context *fc)
 }
 
 /*
- * remount: ro/rw and the VFS's flags. The zufs options cannot change, but
- * may be passed again as they are (mount(8) passes what /proc/mounts or
- * fstab says).
+ * After a re-attach the kernel's lookup counts belong to the dead server:
+ * the new one gave none, so they start again from 0 (what FORGET will
+ * return is only what the new server handed out), and every cached
+ * attribute is fetched again before it is used.
+ */
+static void zuf_reattach_inodes(struct super_block *sb)
+{
+	struct zuf_sb_info *sbi = ZUF_SB(sb);
+	struct inode *inode;
+	LIST_HEAD(stale);
+
+	spin_lock(&sb->s_inode_list_lock);
+	list_for_each_entry(inode, &sb->s_inodes, i_sb_list) {
+		spin_lock(&inode->i_lock);
+		ZUF_I(inode)->nlookup = 0;
+		spin_unlock(&inode->i_lock);
+		zuf_attr_stale(inode);
+	}
+	spin_unlock(&sb->s_inode_list_lock);
+	/* FORGETs queued for the dead server are void */
+	spin_lock(&sbi->forget_lock);
+	list_splice_init(&sbi->forget_list, &stale);
+	sbi->forget_count = 0;
+	spin_unlock(&sbi->forget_lock);
+	zuf_forget_free(&stale);
+}
+
+/* Does a re-attach reply describe the mount's file system as it was? */
+static int zuf_reattach_check(struct fs_context *fc, struct super_block *sb,
+			      const struct zufs_init_out *out)
+{
+	struct zuf_sb_info *sbi = ZUF_SB(sb);
+	struct inode *root = d_inode(sb->s_root);
+	u64 max_file = out->max_file_size && out->max_file_size < MAX_LFS_FILESIZE ?
+		       out->max_file_size : MAX_LFS_FILESIZE;
+
+	if (memcmp(out->fs_id, sbi->fs_id, sizeof(sbi->fs_id))) {
+		errorfc(fc, "reattach: service %s serves another file system (identity differs)",
+			sbi->service);
+		return -ESTALE;
+	}
+	if (out->root.ino != root->i_ino ||
+	    out->root.generation != ZUF_I(root)->generation) {
+		errorfc(fc, "reattach: the root directory is another inode");
+		return -ESTALE;
+	}
+	if (out->caps != sbi->caps ||
+	    min_t(u32, out->minor, ZUFS_KERNEL_MINOR_VERSION) != sbi->minor ||
+	    (out->time_gran ? out->time_gran : 1) != sb->s_time_gran ||
+	    max_file != sb->s_maxbytes) {
+		errorfc(fc, "reattach: other caps (0x%llx, was 0x%llx), minor or limits",
+			out->caps, sbi->caps);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/*
+ * Re-attach (mount -o remount,reattach DIR): the mount's server died, a new
+ * one serves the same service name. It must be trusted as at mount time
+ * (an untrusted one only if the mount was untrusted already), and prove it
+ * serves the same file system: the identity the first server gave, the
+ * same root, caps and limits. Then the new connection replaces the old
+ * one; calls on the old one have ended (they failed: its server is dead)
+ * before the mount comes alive again. Handles of opens made before are
+ * void (zuf_file_stale()). Runs under s_umount (remount): no unmount, no
+ * other re-attach meanwhile.
+ */
+static int zuf_reattach(struct fs_context *fc, struct super_block *sb)
+{
+	struct zuf_sb_info *sbi = ZUF_SB(sb);
+	struct ucchan_conn *conn, *old;
+	struct zufs_init_out out;
+	bool untrusted;
+	int err;
+
+	old = rcu_dereference_protected(sbi->conn,
+					lockdep_is_held(&sb->s_umount));
+	if (!READ_ONCE(sbi->dead) && ucchan_conn_alive(old)) {
+		errorfc(fc, "reattach: the server of this mount is alive");
+		return -EBUSY;
+	}
+	/* the server died while the mount was idle */
+	WRITE_ONCE(sbi->dead, true);
+	if (!memchr_inv(sbi->fs_id, 0, sizeof(sbi->fs_id))) {
+		errorfc(fc, "reattach: file system %s gave no identity: unmount and mount again",
+			sbi->fs_name);
+		return -EOPNOTSUPP;
+	}
+	conn = zuf_connect(fc, sbi, &untrusted);
+	if (IS_ERR(conn))
+		return PTR_ERR(conn);
+	err = -EPERM;
+	if (untrusted && !sbi->untrusted) {
+		errorfc(fc, "reattach: service %s is untrusted, the mount is not",
+			sbi->service);
+		goto out_conn;
+	}
+	err = zuf_init_exchange(fc, sbi, conn, sbi->fs_id, &out);
+	if (!err)
+		err = zuf_reattach_check(fc, sb, &out);
+	if (err) {
+		if (out.sb_id)
+			zuf_destroy_on(sbi, conn, out.sb_id);
+		goto out_conn;
+	}
+
+	sbi->sb_id = out.sb_id;
+	sbi->max_io = zuf_max_io(&out, conn);
+	WRITE_ONCE(sbi->max_inline, ucchan_conn_max_inline(conn));
+	bitmap_zero(sbi->no_op, ZUFS_OP_MAX);
+	rcu_assign_pointer(sbi->conn, conn);
+	/* every call that may still use the old connection has ended */
+	synchronize_srcu(&sbi->conn_srcu);
+	WRITE_ONCE(sbi->epoch, sbi->epoch + 1);
+	zuf_reattach_inodes(sb);
+	/* pairs with the acquire in zuf_call(): conn, sb_id, epoch first */
+	smp_store_release(&sbi->dead, false);
+	ucchan_disconnect(old);
+	pr_info("zufs: sb %llu: re-attached to service %s\n", sbi->sb_id,
+		sbi->service);
+	return 0;
+
+out_conn:
+	ucchan_disconnect(conn);
+	return err;
+}
+
+/*
+ * remount: ro/rw and the VFS's flags, or reattach. The zufs options cannot
+ * change, but may be passed again as they are (mount(8) passes what
+ * /proc/mounts or fstab says).
  */
 static int zuf_reconfigure(struct fs_context *fc)
 {
 	struct zuf_fs_context *ctx = fc->fs_private;
 	struct super_block *sb = fc->root->d_sb;
 	struct zuf_sb_info *sbi = ZUF_SB(sb);
+	int err;
 
 	if ((ctx->service && strcmp(ctx->service, sbi->service)) ||
 	    (ctx->fs_name && strcmp(ctx->fs_name, sbi->fs_name)) ||
@@ -634,6 +850,11 @@ static int zuf_reconfigure(struct fs_context *fc)
 	    (ctx->options_len &&
 	     strcmp(ctx->options, sbi->options ? sbi->options : "")))
 		return invalfc(fc, "remount: zufs and server options cannot change");
+	if (ctx->reattach) {
+		err = zuf_reattach(fc, sb);
+		if (err)
+			return err;
+	}
 	sync_filesystem(sb);
 	return 0;
 }
@@ -676,6 +897,7 @@ int zuf_init_fs_context(struct fs_context *fc)
 void zuf_kill_sb(struct super_block *sb)
 {
 	struct zuf_sb_info *sbi = ZUF_SB(sb);
+	struct ucchan_conn *conn;
 
 	if (sbi) {
 		WRITE_ONCE(sbi->destroying, true);
@@ -695,9 +917,13 @@ void zuf_kill_sb(struct super_block *sb)
 
 		zuf_call(sbi, &args);
 	}
-	if (sbi->conn)
-		ucchan_disconnect(sbi->conn);
+	/* nobody else uses the superblock any more */
+	conn = rcu_dereference_protected(sbi->conn, 1);
+	if (conn)
+		ucchan_disconnect(conn);
+	cleanup_srcu_struct(&sbi->conn_srcu);
 	kfree(sbi->service);
+	kfree(sbi->source);
 	kfree(sbi->fs_name);
 	kfree(sbi->options);
 	kfree(sbi);

@@ -384,14 +384,14 @@ static void init_errors(void **state)
 	assert_int_equal(rq_send(f, &q), -EINVAL);
 
 	in.fs_name[10] = '\0';
-	in.reserved[2] = 1;
+	in.reserved[1] = 1;
 	rq_start(&q, ZUFS_OP_INIT, 0, 0);
 	rq_add(&q, &in, sizeof(in));
 	rq_name(&q, "", 0);
 	rq_name(&q, "", 0);
 	assert_int_equal(rq_send(f, &q), -EINVAL);
 
-	in.reserved[2] = 0;
+	in.reserved[1] = 0;
 	in.options_len = 3;				/* NUL inside */
 	rq_start(&q, ZUFS_OP_INIT, 0, 0);
 	rq_add(&q, &in, sizeof(in));

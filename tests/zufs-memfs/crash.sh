@@ -6,6 +6,8 @@
 #     open file, a process with a shared mapping: each gets EIO (SIGBUS for
 #     a not yet faulted page), none hangs;
 #   - stat/create/readdir on the dead mount: EIO; umount works;
+#   - zusd --reattach cannot take over a memfs mount (no identity: its
+#     files died with zusd): the mount stays dead, the log says why;
 #   - zusd restarted on the same service: a new mount works;
 #   - twice, then zusd refuses the first SIGTERM while mounted.
 # The runner then unloads zuf.ko and ucchan.ko and checks the kernel log.
@@ -109,6 +111,22 @@ PY
 	check "[$n] create after death: EIO" fails_eio touch "$MNT/new"
 	check "[$n] readdir after death: EIO" fails_eio ls "$MNT/w"
 	check "[$n] statfs after death: EIO" fails_eio stat -f "$MNT"
+	if [ "$n" = 1 ]; then
+		# memfs has no identity (its files died with zusd): a zusd
+		# --reattach must leave the mount dead, and say why
+		start_zusd "$svc" --reattach
+		for _ in $(seq 1 60); do
+			grep -q -- "--reattach: .* re-attached" "$ZUSD_LOG" && break
+			sleep 0.5
+		done
+		check "[$n] zusd --reattach: memfs has no identity" \
+			grep -q "cannot re-attach: Operation not supported (its file system has no identity" "$ZUSD_LOG"
+		check "[$n] ... and re-attached none" grep -q -- "--reattach: 0 mount(s)" "$ZUSD_LOG"
+		check "[$n] the mount stays dead: EIO" fails_eio stat -f "$MNT"
+		kill -KILL "$ZUSD_PID"
+		wait "$ZUSD_PID" 2>/dev/null
+		ZUSD_PID=
+	fi
 	check "[$n] umount after death" timeout 60 umount "$MNT"
 	rmdir "$MNT"
 	MNT=

@@ -60,6 +60,13 @@
  *     time) is printed on stderr. SIGUSR2 prints "fuzz seed=S replies=N
  *     fuzzed=M".
  *
+ *   fsid:C: no lie: the file system's identity (init_out.fs_id, 1.3) is
+ *     16 bytes of the character C, and a re-attach INIT (ZUFS_INIT_REATTACH)
+ *     for that identity is served (an empty file system: only the root,
+ *     number 1, generation 1, as after every INIT); any other identity,
+ *     or a re-attach without "fsid:", is answered -ESTALE. Mode "v11"
+ *     refuses the re-attach flag (-EINVAL), as a pre-1.3 server does.
+ *
  *   notify: the file system changes behind the kernel on commands read
  *     from stdin, and the server sends ZUFS_NOTIFY_* messages (see
  *     notify_control()).
@@ -149,6 +156,9 @@ static bool is_evil(const char *m)
 }
 
 static bool fuzzing;
+
+/* fsid:C mode: the identity INIT answers (all zero: none) */
+static __u8 fs_id[ZUFS_FS_ID_LEN];
 
 /* mkdir-same: the directory every "same*" MKDIR answers; its SETXATTRs */
 static uint64_t same_ino;
@@ -736,6 +746,15 @@ static int32_t serve(struct ucchan_req *req, size_t *rlen)
 			return -EINVAL;
 		if (strcmp(in->fs_name, "testfs"))
 			return -ENODEV;
+		memset(fs_id, 0, sizeof(fs_id));
+		if (!strncmp(evil, "fsid:", 5) && evil[5])
+			memset(fs_id, evil[5], sizeof(fs_id));
+		if (in->flags & ~(__u32)(ZUFS_INIT_RDONLY | ZUFS_INIT_REATTACH) ||
+		    ((in->flags & ZUFS_INIT_REATTACH) && is_evil("v11")))
+			return -EINVAL;
+		if ((in->flags & ZUFS_INIT_REATTACH) &&
+		    (!fs_id[0] || memcmp(in->fs_id, fs_id, sizeof(fs_id))))
+			return -ESTALE;
 		/* options: only "t_*" (shown by the kernel, else ignored) */
 		if (in->options_len) {
 			const char *o = body + sizeof(*in) + in->source_len + 1;
@@ -780,6 +799,7 @@ static int32_t serve(struct ucchan_req *req, size_t *rlen)
 		agreed_minor = in->minor < out->minor ? in->minor : out->minor;
 		agreed_caps = out->caps;
 		out->sb_id = 42;
+		memcpy(out->fs_id, fs_id, sizeof(out->fs_id));
 		out->root = nodes[1].a;
 		*rlen = sizeof(*out);
 		return 0;

@@ -30,6 +30,16 @@
  *        ZUFS_CAP_NOTIFY: the server may send cache invalidations
  *        (ZUFS_NOTIFY_*, end of this file) with UCCHAN_IOC_NOTIFY.
  *        Offered by init_in.minor >= 2, like ZUFS_CAP_INIT_XATTRS.
+ *   1.3: Re-attach after a server restart. init_out.fs_id: the file
+ *        system's identity (from its media: a persistent file system's
+ *        uuid); all zero (what a 1.2 server sends in those reserved
+ *        bytes) means "none": the mount cannot be re-attached.
+ *        ZUFS_INIT_REATTACH: an INIT from a mount whose server died; it
+ *        carries the fs_id the dead server gave. The server mounts the
+ *        file system again and must answer the same fs_id, the same caps
+ *        and the same root inode (number and generation), else zuf
+ *        refuses it and the mount stays dead. A server that does not know
+ *        the flag refuses the INIT (unknown flag bit).
  *
  * Transport. Every request is one synchronous ucchan call from zuf.ko
  * (an in-kernel ucchan client, one connection per mount) to the service
@@ -77,7 +87,7 @@
 
 /* Protocol version: a different major is incompatible; minor is additive. */
 #define ZUFS_KERNEL_VERSION		1
-#define ZUFS_KERNEL_MINOR_VERSION	2
+#define ZUFS_KERNEL_MINOR_VERSION	3
 
 /* Limits */
 #define ZUFS_NAME_MAX		255	/* bytes in a file name */
@@ -266,6 +276,9 @@ struct zufs_entry_out {
  * Inline: header, zufs_init_in, source[source_len] NUL,
  * options[options_len] NUL.
  */
+/* bytes of a file system identity (init_in/init_out.fs_id) */
+#define ZUFS_FS_ID_LEN		16
+
 struct zufs_init_in {
 	__u32 major;		/* ZUFS_KERNEL_VERSION */
 	__u32 minor;		/* ZUFS_KERNEL_MINOR_VERSION */
@@ -275,12 +288,18 @@ struct zufs_init_in {
 	char fs_name[ZUFS_FS_NAME_MAX];	/* NUL terminated, NUL padded */
 	__u32 source_len;	/* <= ZUFS_MOUNT_STR_MAX */
 	__u32 options_len;	/* <= ZUFS_MOUNT_STR_MAX */
-	__u32 flags;		/* ZUFS_INIT_RDONLY */
+	__u32 flags;		/* ZUFS_INIT_* */
 	__u32 pad;
-	__u64 reserved[4];
+	__u8 fs_id[ZUFS_FS_ID_LEN];	/* with ZUFS_INIT_REATTACH: the
+					 * identity to serve; else zero
+					 */
+	__u64 reserved[2];
 };
 
 #define ZUFS_INIT_RDONLY	(1U << 0)	/* mounted read-only */
+#define ZUFS_INIT_REATTACH	(1U << 1)	/* 1.3: re-attach a mount
+						 * whose server died
+						 */
 
 struct zufs_init_out {
 	__u32 major;		/* must equal ZUFS_KERNEL_VERSION */
@@ -301,7 +320,10 @@ struct zufs_init_out {
 	__u32 blksize;		/* block size for statfs/stat; 0 = 4096 */
 	__u32 pad;
 	__u64 max_file_size;	/* 0 = MAX_LFS_FILESIZE */
-	__u64 reserved[4];
+	__u8 fs_id[ZUFS_FS_ID_LEN];	/* 1.3: the file system's identity;
+					 * all zero: none (no re-attach)
+					 */
+	__u64 reserved[2];
 	struct zufs_attr root;	/* the root directory */
 };
 

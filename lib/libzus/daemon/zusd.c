@@ -66,6 +66,7 @@ struct zusd {
 	unsigned int slots;
 	int ready_fd;
 	bool force;
+	bool reattach;			/* --reattach */
 	unsigned int stop_timeout;	/* seconds; 0: wait forever */
 	pthread_mutex_t busy_lock;	/* the list, not the entries */
 	struct zusd_busy *busy;
@@ -87,6 +88,9 @@ static void usage(FILE *f)
 "      --slots N           channels per CPU (default: the kernel's)\n"
 "      --ready-fd FD       write one byte to FD, then close it, when ready\n"
 "  -f, --force             exit on the first SIGTERM even while mounted\n"
+"      --reattach          once serving, re-attach the zufs mounts of this\n"
+"                          service whose server died (mount -o\n"
+"                          remount,reattach; file systems with an identity)\n"
 "      --stop-timeout SEC  at shutdown, wait at most SEC seconds for workers\n"
 "                          busy in a plugin op, then exit 1 naming the op\n"
 "                          (default %d; 0 waits forever)\n"
@@ -121,6 +125,7 @@ static int parse_args(struct zusd *d, int argc, char **argv)
 		{ "slots",	required_argument, NULL, 'S' },
 		{ "ready-fd",	required_argument, NULL, 'r' },
 		{ "force",	no_argument,	   NULL, 'f' },
+		{ "reattach",	no_argument,	   NULL, 'A' },
 		{ "stop-timeout", required_argument, NULL, 'T' },
 #if ZUS_WITH_EVIL
 		{ "evil",	no_argument,	   NULL, 'E' },
@@ -179,6 +184,9 @@ static int parse_args(struct zusd *d, int argc, char **argv)
 				return 2;
 			}
 			d->ready_fd = v;
+			break;
+		case 'A':
+			d->reattach = true;
 			break;
 		case 'f':
 			d->force = true;
@@ -612,6 +620,11 @@ int main(int argc, char **argv)
 	zus_log(ZUS_LOG_NOTICE, "serving service '%s' (id %u), %u plugin(s)",
 		d.service, ucchan_server_id(d.ucs), d.nr_plugins);
 	announce_ready(&d);
+	if (d.reattach) {
+		err = zusd_reattach_start(d.service);
+		if (err)
+			zus_err("--reattach: %s", strerror(-err));
+	}
 
 	wait_for_stop(&d, &set);
 	zusd_sd_notify("STOPPING=1");

@@ -28,6 +28,8 @@ int zusd_fuse_add_opts(struct zusd_fuse_args *fa, const char *opts);
 int zusd_fuse_check_args(const struct zusd_fuse_args *fa);
 /* zusd.c: an sd_notify(3) message to $NOTIFY_SOCKET (none: nothing). */
 void zusd_sd_notify(const char *msg);
+/* zusd_reattach.c: --reattach, in a thread of its own. 0 or -errno. */
+int zusd_reattach_start(const char *service);
 
 /*
  * Serve one FUSE mount of a loaded plugin until it is unmounted (or a

@@ -245,6 +245,17 @@ struct zus_conn {
 
 /* mount() flags */
 #define ZUS_MOUNT_RDONLY	(1U << 0)	/* mounted read-only */
+/*
+ * The kernel kept this mount while its server died; this zusd re-attaches
+ * it. The file system must be the one it was (the host compares the
+ * zus_sb.fs_id mount() sets with the old one), and the kernel may still
+ * hold inodes the last server handed out, among them unlinked ones that
+ * are open: do not free orphans (unlinked inodes still referenced) on
+ * such a mount; the next ordinary mount may.
+ */
+#define ZUS_MOUNT_REATTACH	(1U << 1)
+
+#define ZUS_FS_ID_LEN		16
 
 /* One mounted instance of a plugin. Allocated and owned by the host. */
 struct zus_sb {
@@ -254,6 +265,14 @@ struct zus_sb {
 	void *fs_priv;			/* what init() stored (plugin-wide) */
 	const struct zus_host *host;	/* == what init() received */
 	unsigned int mount_flags;	/* ZUS_MOUNT_* */
+	/*
+	 * The file system's identity, set by mount() (e.g. the uuid of its
+	 * media). All zero (the default): none, and a mount whose server
+	 * died cannot be re-attached (zufs transport; see docs/zuf.md,
+	 * "Crash and restart"). Only a file system whose state outlives the
+	 * server (persistent media) may set one.
+	 */
+	uint8_t fs_id[ZUS_FS_ID_LEN];
 };
 
 /* zus_ctx.flags */

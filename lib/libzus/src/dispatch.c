@@ -508,6 +508,8 @@ static const struct zus_transport zufs_transport = {
 	.inval_entry = zufs_inval_entry,
 };
 
+_Static_assert(ZUS_FS_ID_LEN == ZUFS_FS_ID_LEN, "fs_id sizes");
+
 static int op_init(struct zus_req *r)
 {
 	const struct zufs_init_in *in = &r->in.init;
@@ -527,7 +529,9 @@ static int op_init(struct zus_req *r)
 	}
 	fsl = strnlen(in->fs_name, sizeof(in->fs_name));
 	if (in->pad || !is_zero(in->reserved, sizeof(in->reserved)) ||
-	    (in->flags & ~ZUFS_INIT_RDONLY) ||
+	    (in->flags & ~(ZUFS_INIT_RDONLY | ZUFS_INIT_REATTACH)) ||
+	    (!(in->flags & ZUFS_INIT_REATTACH) !=
+	     is_zero(in->fs_id, sizeof(in->fs_id))) ||
 	    fsl == sizeof(in->fs_name) ||
 	    !is_zero(in->fs_name + fsl, sizeof(in->fs_name) - fsl) ||
 	    r->h.sb_id) {
@@ -540,12 +544,22 @@ static int op_init(struct zus_req *r)
 		return -ENODEV;
 	}
 	ret = zus_server_mount(r->srv, in->fs_name, r->name[0], r->name[1],
-			       (in->flags & ZUFS_INIT_RDONLY) ?
-			       ZUS_MOUNT_RDONLY : 0, r->h.uid, r->h.gid,
-			       r->h.pid, r->c->client_id, &zufs_transport,
-			       &sb_id, &root, &si);
+			       ((in->flags & ZUFS_INIT_RDONLY) ?
+				ZUS_MOUNT_RDONLY : 0) |
+			       ((in->flags & ZUFS_INIT_REATTACH) ?
+				ZUS_MOUNT_REATTACH : 0),
+			       r->h.uid, r->h.gid, r->h.pid, r->c->client_id,
+			       &zufs_transport, &sb_id, &root, &si);
 	if (ret)
 		return zus_errno_ok(ret) ? ret : -EIO;
+	/* a re-attach must find the file system the kernel kept */
+	if ((in->flags & ZUFS_INIT_REATTACH) &&
+	    memcmp(si->sb.fs_id, in->fs_id, sizeof(in->fs_id))) {
+		zus_err("sb %llu: re-attach refused: fs '%s' at '%s' is not the file system the kernel kept (identity differs)",
+			(unsigned long long)sb_id, in->fs_name, r->name[0]);
+		zus_server_umount(r->srv, sb_id);
+		return -ESTALE;
+	}
 
 	/* The root's attributes, with the superblock visible to nobody else
 	 * yet but this connection (whose only call is this one). */
@@ -582,6 +596,7 @@ static int op_init(struct zus_req *r)
 		out->caps |= ZUFS_CAP_NOTIFY;
 	si->agreed = out->caps;
 	out->sb_id = sb_id;
+	memcpy(out->fs_id, si->sb.fs_id, sizeof(out->fs_id));
 	out->time_gran = lp->conn.time_gran ? lp->conn.time_gran : 1;
 	out->blksize = lp->conn.blksize;
 	out->max_file_size = lp->conn.max_file_size;

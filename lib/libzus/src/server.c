@@ -107,7 +107,7 @@ int zus_server_mount(struct zus_server *srv, const char *fsname,
 			fsname);
 		return -EIO;
 	}
-	if (mount_flags & ~ZUS_MOUNT_RDONLY)
+	if (mount_flags & ~(ZUS_MOUNT_RDONLY | ZUS_MOUNT_REATTACH))
 		return -EINVAL;
 	if ((lp->conn.flags & ZUS_CONN_RDONLY) &&
 	    !(mount_flags & ZUS_MOUNT_RDONLY)) {
