@@ -67,6 +67,7 @@ struct ucchan_server {
 	int stop_fd;			/* eventfd that stops the event thread */
 	int stopping;			/* atomic: ucchan_server_stop() began */
 	int test_bad_wait_cpu;		/* test hook, see server.c; -1: off */
+	unsigned int test_bind_enomem;	/* test hook: failed binds to fake */
 };
 
 struct ucchan_client {

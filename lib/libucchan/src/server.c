@@ -17,12 +17,17 @@
  * call it held (-ECONNRESET for that caller; meanwhile the kernel sends
  * that CPU's calls to other CPUs' workers), and binds a fresh file to the
  * same slot. After WORKER_MAX_RESTARTS failures in a row without a
- * request in between it stays unbound and the thread ends.
+ * request in between it stays unbound and the thread ends. Binding again
+ * that fails for want of memory (-ENOMEM, -EAGAIN: transient, e.g. under
+ * memory pressure) is retried with a growing pause (10 ms .. 1 s) until it
+ * works or the server stops: giving up would leave the service without
+ * workers, and its callers waiting for ever.
  *
- * Test hook: with UCCHAN_TEST_BAD_WAIT=CPU in the environment when the
+ * Test hook: with UCCHAN_TEST_BAD_WAIT=CPU[:N] in the environment when the
  * server starts, the worker of that CPU (slot 0) sends its first reply
- * with an unknown WAIT flag, which the kernel refuses with -EINVAL
- * (tests/ucchan/vm-wait-error.sh).
+ * with an unknown WAIT flag, which the kernel refuses with -EINVAL, and
+ * its next N attempts to bind again fail as if memory were short
+ * (-ENOMEM) (tests/ucchan/vm-wait-error.sh).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
@@ -256,6 +262,8 @@ static bool ucchan_worker_recover(struct ucchan_worker *w, int err,
 				  unsigned int *restarts)
 {
 	struct ucchan_server *srv = w->srv;
+	struct timespec pause;
+	unsigned int pause_ms;
 	int ret;
 
 	if (__atomic_load_n(&srv->stopping, __ATOMIC_ACQUIRE))
@@ -271,15 +279,33 @@ static bool ucchan_worker_recover(struct ucchan_worker *w, int err,
 			srv->name, w->cpu, w->slot, WORKER_MAX_RESTARTS);
 		return false;
 	}
-	ret = ucchan_worker_setup(w);
-	if (ret) {
+	for (pause_ms = 10;; pause_ms = pause_ms < 500 ? pause_ms * 2 : 1000) {
+		if (srv->test_bad_wait_cpu == (int)w->cpu && !w->slot &&
+		    srv->test_bind_enomem) {	/* the test hook */
+			srv->test_bind_enomem--;
+			ret = -ENOMEM;
+		} else {
+			ret = ucchan_worker_setup(w);
+		}
+		if (!ret)
+			break;
 		ucchan_worker_unbind(w);
-		if (!__atomic_load_n(&srv->stopping, __ATOMIC_ACQUIRE))
+		if (__atomic_load_n(&srv->stopping, __ATOMIC_ACQUIRE))
+			return false;
+		if (ret != -ENOMEM && ret != -EAGAIN) {
 			fprintf(stderr, "libucchan: service %s: worker of CPU "
 				"%u slot %u: binding again: %s; it stays "
 				"unbound\n", srv->name, w->cpu, w->slot,
 				strerror(-ret));
-		return false;
+			return false;
+		}
+		if (pause_ms == 10)
+			fprintf(stderr, "libucchan: service %s: worker of CPU "
+				"%u slot %u: binding again: %s; retrying\n",
+				srv->name, w->cpu, w->slot, strerror(-ret));
+		pause.tv_sec = pause_ms / 1000;
+		pause.tv_nsec = (long)(pause_ms % 1000) * 1000000L;
+		nanosleep(&pause, NULL);
 	}
 	fprintf(stderr, "libucchan: service %s: worker of CPU %u slot %u "
 		"bound again\n", srv->name, w->cpu, w->slot);
@@ -454,8 +480,11 @@ int ucchan_server_start(struct ucchan_server *srv)
 	{
 		const char *t = secure_getenv("UCCHAN_TEST_BAD_WAIT");
 
-		if (t && *t)
+		if (t && *t) {
 			srv->test_bad_wait_cpu = atoi(t);
+			t = strchr(t, ':');
+			srv->test_bind_enomem = t ? (unsigned int)atoi(t + 1) : 0;
+		}
 	}
 	/* library threads take no signals: they go to the program's threads */
 	sigfillset(&all);
