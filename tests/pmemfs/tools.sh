@@ -68,6 +68,7 @@ has "stat: kind" "media: .*\\(file"
 has "stat: lanes" "lanes: +4"
 has "stat: journal" "journal: +clean"
 t "stat: --json" 0 "$STAT" --json "$img"
+cp "$T/out" "$T/json"
 t "stat: --json parses" 0 python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -77,7 +78,7 @@ assert d["lanes"] == 4 and len(d["lane_free"]) == 4, d
 assert d["bfree"] <= d["blocks"] and d["ifree"] <= d["inodes"], d
 assert sum(d["lane_free"]) == d["bfree"], d
 assert d["journal"]["state"] == "clean", d
-' "$T/out" "$uuid"
+' "$T/json" "$uuid"
 
 # The media lock: a tool holding it makes the others refuse.
 exec 9<"$img"
