@@ -79,6 +79,28 @@ kmod() {
 	modprobe "$@"
 }
 
+# --devdax: the emulated pmem becomes a device-DAX namespace, /dev/dax0.0
+# (ndctl is the host's, seen through the 9p root; no udev: the node is
+# devtmpfs's).
+setup_devdax() {
+	command -v ndctl >/dev/null || {
+		log "--devdax: no ndctl on the host (scripts/setup installs it)"
+		return 1
+	}
+	kmod -a dax_pmem device_dax || return 1
+	if ! ndctl create-namespace --force --reconfig=namespace0.0 \
+		--mode=devdax --map=mem >/tmp/ndctl.out 2>&1; then
+		log "--devdax: ndctl create-namespace failed:"
+		sed "s/^/    /" /tmp/ndctl.out
+		return 1
+	fi
+	for _ in $(seq 50); do
+		[ -c /dev/dax0.0 ] && break
+		sleep 0.1
+	done
+	[ -c /dev/dax0.0 ] || { log "--devdax: no /dev/dax0.0"; return 1; }
+}
+
 load_modules() {
 	local m
 
@@ -89,6 +111,9 @@ load_modules() {
 			sleep 0.1
 		done
 		[ -b /dev/pmem0 ] || { log "no /dev/pmem0"; return 1; }
+	fi
+	if [ "${DEVDAX:-0}" = 1 ]; then
+		setup_devdax || return 1
 	fi
 	for m in $KMODS; do
 		kmod "$m" || { log "modprobe $m failed"; return 1; }

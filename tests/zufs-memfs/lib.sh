@@ -8,12 +8,24 @@
 #   fuse            zusd --transport fuse --mount DIR: the same plugin over
 #                   libfuse on the stock kernel's fuse.ko (no zufs modules);
 #                   zusd exits when DIR is unmounted
+# ZMFS_PLUGIN: the file system under test:
+#   memfs (default)  the example plugin, source "memfs"
+#   pmemfs           pmemfs.so ($PMEMFS_PLUGIN, a path) on fresh media made
+#                    by $MKFS_PMEMFS: /dev/dax0.0 (vm-run --devdax), else a
+#                    file on ext4 -o dax on /dev/pmem0 (--pmem), else a
+#                    file in /tmp; the media is the mount's source. The
+#                    memfs options of setup (size=) are dropped.
 # A check that differs by design on one transport says so with
 # skip_on TRANSPORT NAME REASON (posix_cases.py reads ZMFS_TRANSPORT too).
 # shellcheck shell=bash
 set -u
 ZMFS_TRANSPORT=${ZMFS_TRANSPORT:-zufs}
 export ZMFS_TRANSPORT
+ZMFS_PLUGIN=${ZMFS_PLUGIN:-memfs}
+export ZMFS_PLUGIN
+ZMFS_PLUGIN_SPEC=memfs	# what zusd --plugin gets
+ZMFS_SOURCE=memfs	# the mount's source
+ZMFS_DAXMNT=
 fails=0
 skips=0
 ZUSD_PID=
@@ -65,14 +77,49 @@ need_zusd() {
 	fi
 }
 
+# pmemfs: make the media (once per script) and point the source at it.
+pmemfs_media() {
+	local f
+	[ "$ZMFS_PLUGIN" = pmemfs ] || return 0
+	if [ -n "${ZMFS_MEDIA:-}" ]; then	# made already: keep it
+		ZMFS_PLUGIN_SPEC=$PMEMFS_PLUGIN
+		ZMFS_SOURCE=$ZMFS_MEDIA
+		return 0
+	fi
+	if [ -z "${PMEMFS_PLUGIN:-}" ] || [ ! -e "$PMEMFS_PLUGIN" ] ||
+	   [ -z "${MKFS_PMEMFS:-}" ] || [ ! -x "$MKFS_PMEMFS" ]; then
+		echo "SKIP: pmemfs is not built (PMEMFS_PLUGIN, MKFS_PMEMFS)"
+		exit 77
+	fi
+	if [ -c /dev/dax0.0 ]; then
+		ZMFS_MEDIA=/dev/dax0.0
+		"$MKFS_PMEMFS" -f -q "$ZMFS_MEDIA" || exit 1
+	elif [ -b /dev/pmem0 ]; then
+		ZMFS_DAXMNT=$(mktemp -d /tmp/zmfs-dax.XXXXXX)
+		mkfs.ext4 -q -F /dev/pmem0 &&
+			mount -t ext4 -o dax /dev/pmem0 "$ZMFS_DAXMNT" || exit 1
+		ZMFS_MEDIA=$ZMFS_DAXMNT/pmemfs.img
+		"$MKFS_PMEMFS" -q -s 400m "$ZMFS_MEDIA" || exit 1
+	else
+		f=$(mktemp /tmp/zmfs-pmemfs.XXXXXX)
+		ZMFS_MEDIA=$f
+		"$MKFS_PMEMFS" -f -q -s 256m "$ZMFS_MEDIA" || exit 1
+	fi
+	echo "# pmemfs on $ZMFS_MEDIA"
+	export ZMFS_MEDIA
+	ZMFS_PLUGIN_SPEC=$PMEMFS_PLUGIN
+	ZMFS_SOURCE=$ZMFS_MEDIA
+}
+
 start_zusd() {	# start_zusd SERVICE [ZUSD OPTIONS...]: start, wait until ready
 	local svc=$1 fifo
 	shift
 	need_zusd
+	pmemfs_media
 	fifo=$(mktemp -u /tmp/zmfs-ready.XXXXXX)
 	mkfifo "$fifo"
 	ZUSD_LOG=/tmp/zusd-$svc.log
-	"$ZUSD" --plugin memfs --service "$svc" --ready-fd 3 "$@" \
+	"$ZUSD" --plugin "$ZMFS_PLUGIN_SPEC" --service "$svc" --ready-fd 3 "$@" \
 		3>"$fifo" 2>>"$ZUSD_LOG" &
 	ZUSD_PID=$!
 	SVC=$svc
@@ -110,19 +157,21 @@ stop_zusd() {
 mount_memfs() {	# mount_memfs [EXTRA OPTIONS]: mount SVC's memfs on a new $MNT
 	MNT=$(mktemp -d /tmp/zmfs-mnt.XXXXXX)
 	chmod 755 "$MNT"
-	mount -t zufs -o "service=$SVC,fs=memfs${1:+,$1}" memfs "$MNT"
+	mount -t zufs -o "service=$SVC,fs=$ZMFS_PLUGIN${1:+,$1}" "$ZMFS_SOURCE" "$MNT"
 }
 
 # fuse: zusd mounts memfs on a new $MNT itself and serves until unmounted.
 start_fuse() {	# start_fuse NAME [OPTIONS]
 	local fifo
 	need_zusd
+	pmemfs_media
 	MNT=$(mktemp -d /tmp/zmfs-mnt.XXXXXX)
 	chmod 755 "$MNT"
 	fifo=$(mktemp -u /tmp/zmfs-ready.XXXXXX)
 	mkfifo "$fifo"
 	ZUSD_LOG=/tmp/zusd-$1.log
-	"$ZUSD" --transport fuse --plugin memfs --mount "$MNT" --source memfs \
+	"$ZUSD" --transport fuse --plugin "$ZMFS_PLUGIN_SPEC" --mount "$MNT" \
+		--source "$ZMFS_SOURCE" \
 		${2:+-o "$2"} --ready-fd 3 3>"$fifo" 2>>"$ZUSD_LOG" &
 	ZUSD_PID=$!
 	if ! read -r -N 1 -t 60 _ <"$fifo"; then
@@ -164,13 +213,14 @@ wait_zusd_exit() {
 # setup [EXTRA MOUNT OPTIONS]: zusd on a service named after the test, and
 # a mount; exits 1 when either fails.
 setup() {
+	[ "$ZMFS_PLUGIN" = memfs ] || set -- ""	# size= is memfs's
 	if [ "$ZMFS_TRANSPORT" = fuse ]; then
 		start_fuse "zmfs-$(basename "$0" .sh)-$$" "${1:-}"
 		return
 	fi
 	start_zusd "zmfs-$(basename "$0" .sh)-$$"
 	if ! mount_memfs "${1:-}"; then
-		echo "FAIL: mount -t zufs (memfs) failed; zusd log:"
+		echo "FAIL: mount -t zufs ($ZMFS_PLUGIN) failed; zusd log:"
 		sed 's/^/    /' "$ZUSD_LOG"
 		exit 1
 	fi
@@ -189,6 +239,10 @@ cleanup() {
 		kill -KILL "$ZUSD_PID" 2>/dev/null
 		wait "$ZUSD_PID" 2>/dev/null
 		ZUSD_PID=
+	fi
+	if [ -n "$ZMFS_DAXMNT" ]; then
+		umount "$ZMFS_DAXMNT" 2>/dev/null && rmdir "$ZMFS_DAXMNT"
+		ZMFS_DAXMNT=
 	fi
 }
 trap cleanup EXIT

@@ -54,6 +54,17 @@ pass)
 	vm -- true
 	expect_rc $? 0
 	;;
+devdax)
+	# --devdax: the pmem as a device-DAX namespace (ndctl), /dev/dax0.0
+	# mapped and written from user space.
+	if ! command -v ndctl >/dev/null; then
+		echo "selftest: SKIP: no ndctl on the host (scripts/setup)"
+		exit 77
+	fi
+	vm --devdax --timeout 120 -- "$HERE/devdax.sh"
+	expect_rc $? 0
+	expect_output 'devdax.sh: ok'
+	;;
 pmem)
 	# Load modules (distro + ours when built), write and read back a
 	# pattern on /dev/pmem0, and bring a result file back through the
