@@ -68,6 +68,8 @@ static int flip_one(const struct ct_opts *o, const char *wl, uint8_t *img,
 	}
 	memset(&fl, 0, sizeof(fl));
 	r1 = pmfs_fsck(m, PMFS_FSCK_REPAIR, fsck_report, &fl);
+	if (fl.fixed)
+		cs->repaired++;
 	memset(&fl, 0, sizeof(fl));
 	r2 = pmfs_fsck(m, 0, fsck_report, &fl);
 	if (r2) {
@@ -75,8 +77,6 @@ static int flip_one(const struct ct_opts *o, const char *wl, uint8_t *img,
 			 " %d (%s)", r1, r2, fl.first[0]);
 		goto fail;
 	}
-	if (r1 > 0 || fl.fixed)
-		cs->repaired++;
 	ret = pmfs_mount(m, 0, &fs, err, sizeof(err));
 	if (ret) {
 		snprintf(what, sizeof(what), "mount after repair: %s (%s)",

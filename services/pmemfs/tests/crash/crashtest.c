@@ -362,6 +362,7 @@ static void usage(FILE *f)
 "  --deep               also remount read-only and check again\n"
 "  --stop               stop at the first failing image\n"
 "  --corrupt N          then flip N bits in the final image, one at a time\n"
+"  --expect-fail        exit 0 only if failures were found (self-test)\n"
 "  -v                   more output (-v -v: every op)\n");
 }
 
@@ -375,6 +376,7 @@ int main(int argc, char **argv)
 		{ "image", 1, NULL, 'I' }, { "save", 1, NULL, 'o' },
 		{ "deep", 0, NULL, 'd' }, { "stop", 0, NULL, 'x' },
 		{ "corrupt", 1, NULL, 'c' }, { "help", 0, NULL, 'h' },
+		{ "expect-fail", 0, NULL, 'F' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ct_opts o = {
@@ -384,7 +386,7 @@ int main(int argc, char **argv)
 	};
 	const char *wl = "all";
 	struct summary s, tot = { 0 };
-	int c, w, first, last, bad = 0;
+	int c, w, first, last, bad = 0, expect_fail = 0;
 
 	while ((c = getopt_long(argc, argv, "vh", lo, NULL)) != -1) {
 		switch (c) {
@@ -403,6 +405,7 @@ int main(int argc, char **argv)
 		case 'x': o.stop = 1; break;
 		case 'c': o.corrupt = strtoull(optarg, NULL, 0); break;
 		case 'v': o.verbose++; break;
+		case 'F': expect_fail = 1; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -459,5 +462,11 @@ int main(int argc, char **argv)
 	       " %5" PRIu64 " %8" PRIu64 " %6.1f\n", "total", tot.ops,
 	       tot.stores, tot.fences, tot.points, tot.images, tot.dups,
 	       tot.failures, tot.secs);
+	if (expect_fail) {
+		/* self-test of the framework on a broken file system */
+		printf("%s\n", tot.failures ? "failures found, as expected" :
+		       "NO failure found: the framework missed the bug");
+		return bad || !tot.failures ? 1 : 0;
+	}
 	return bad || tot.failures ? 1 : 0;
 }
