@@ -35,6 +35,12 @@ struct run {
 	uint8_t *copy;		/* the image before the checks */
 	uint64_t size;
 	uint64_t reported;
+	/* crash during recovery: the image whose recovery is recorded */
+	const struct gen_image *outer;
+	uint8_t *outer_copy;
+	uint64_t rec_images, rec_fail;
+	uint32_t nest_done;
+	int nest_busy;
 };
 
 void fsck_report(void *arg, const char *msg, int fixed)
@@ -81,6 +87,8 @@ int save_image(const struct ct_opts *o, const char *tag, const void *img,
 static void fail_report(struct run *r, const struct gen_image *gi,
 			const char *what, const char *why)
 {
+	const struct gen_image *outer = r->outer ? r->outer : gi;
+
 	const struct ct_opts *o = r->o;
 	char desc[400] = "none", tag[128];
 
@@ -91,6 +99,12 @@ static void fail_report(struct run *r, const struct gen_image *gi,
 		op_describe(&r->ops[gi->done], desc, sizeof(desc));
 	else if (gi->busy)
 		snprintf(desc, sizeof(desc), "umount");
+	if (r->outer)
+		printf("  FAIL %s seed %" PRIu64 " point %" PRIu64 " image %u,"
+		       " crashed again in its recovery at point %" PRIu64
+		       " image %u (--recovery):\n", wl_names[r->wl], o->seed,
+		       outer->point, outer->index, gi->point, gi->index);
+	gi = outer;
 	printf("  FAIL %s seed %" PRIu64 " point %" PRIu64 " image %u: %s: %s\n"
 	       "    %u ops returned; in flight: %s; in-flight words %" PRIu64
 	       ", applied %" PRIu64 "\n"
@@ -103,7 +117,7 @@ static void fail_report(struct run *r, const struct gen_image *gi,
 	       o->save ? "" : " --save DIR");
 	snprintf(tag, sizeof(tag), "%s-s%" PRIu64 "-p%" PRIu64 "-i%u",
 		 wl_names[r->wl], o->seed, gi->point, gi->index);
-	save_image(o, tag, r->copy, r->size);
+	save_image(o, tag, r->outer ? r->outer_copy : r->copy, r->size);
 }
 
 static int compare(struct run *r, struct pmfs *fs, const struct gen_image *gi,
@@ -134,6 +148,72 @@ static int compare(struct run *r, struct pmfs *fs, const struct gen_image *gi,
 	return c;
 }
 
+static int check_image(void *arg, struct gen_image *gi);
+
+/*
+ * Crash again during the recovery of @gi's image: record its mount and
+ * umount, and check the crash images of that trace (same oracle state).
+ */
+static int recovery_crashes(struct run *r, struct gen_image *gi)
+{
+	struct gen_opts go = {
+		.seed = gen_hash(r->o->seed, gi->point * 64 + gi->index),
+		.max_images = 16, .subsets = 2, .only_point = -1,
+		.only_image = -1,
+	};
+	uint8_t *buf = malloc(gi->size), *copy = malloc(gi->size);
+	struct pm_media *mem = buf ? mem_media_over(buf, gi->size) : NULL;
+	struct pm_media *rec;
+	uint8_t *saved = r->copy;
+	struct rec_trace tr;
+	struct gen_stats st;
+	struct pmfs *fs;
+	char err[256];
+	int ret = 0;
+
+	rec = NULL;
+	if (mem)
+		memcpy(buf, gi->img, gi->size);
+	rec = mem ? rec_media_wrap(mem) : NULL;
+	if (!rec || !copy) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	if (pmfs_mount(rec, 0, &fs, err, sizeof(err)))
+		goto out;	/* check_image reports it */
+	pmfs_umount(fs);
+	rec_trace(rec, &tr);
+	/* the nested images: same ops done and in flight as @gi */
+	r->outer = gi;
+	r->outer_copy = saved;
+	r->copy = copy;
+	{
+		struct gen_image *g = gi;
+		uint32_t done = g->done;
+		int busy = g->busy;
+
+		r->nest_done = done;
+		r->nest_busy = busy;
+		ret = gen_run(&tr, &go, check_image, r, &st);
+	}
+	r->outer = NULL;
+	r->copy = saved;
+	free(st.final_cur);
+	r->rec_images += st.images;
+	if (!ret && st.failures) {
+		r->rec_fail += st.failures;
+		ret = 1;
+	}
+out:
+	if (rec)
+		rec->ops->close(rec);
+	if (mem)
+		mem->ops->close(mem);
+	free(buf);
+	free(copy);
+	return ret;
+}
+
 static int check_image(void *arg, struct gen_image *gi)
 {
 	struct run *r = arg;
@@ -141,10 +221,23 @@ static int check_image(void *arg, struct gen_image *gi)
 	struct fsck_log fl = { 0 };
 	struct pmfs *fs = NULL;
 	char err[256] = "", why[1200];
-	int ret;
+	int ret, nested_fail = 0;
 
 	if (!m)
 		return -ENOMEM;
+	if (r->outer) {
+		gi->done = r->nest_done;
+		gi->busy = r->nest_busy;
+	} else if (r->o->recovery && gi->inflight &&
+		   gen_hash(r->o->seed, gi->point * 64 + gi->index) %
+		   r->o->recovery == 0) {
+		ret = recovery_crashes(r, gi);
+		if (ret < 0) {
+			m->ops->close(m);
+			return ret;
+		}
+		nested_fail = ret;
+	}
 	memcpy(r->copy, gi->img, gi->size);
 	ret = pmfs_fsck(m, 0, fsck_report, &fl);
 	if (ret < 0) {
@@ -192,7 +285,7 @@ static int check_image(void *arg, struct gen_image *gi)
 		}
 	}
 	m->ops->close(m);
-	return 0;
+	return nested_fail;
 fail:
 	m->ops->close(m);
 	return 1;
@@ -201,7 +294,7 @@ fail:
 struct summary {
 	uint32_t ops;
 	uint64_t stores, fences, points, images, dups, failures;
-	uint64_t live_fail;
+	uint64_t live_fail, rec_images, rec_fail;
 	struct corrupt_stats cs;
 	double secs;
 };
@@ -326,6 +419,8 @@ static int run_workload(const struct ct_opts *o, int wl, struct summary *s)
 	s->points = st.points;
 	s->images = st.images;
 	s->dups = st.dups;
+	s->rec_images = r.rec_images;
+	s->rec_fail = r.rec_fail;
 	s->failures = st.failures + s->live_fail;
 	if (o->corrupt) {
 		ret = corrupt_run(o, wl_names[wl], mem->base, o->size, m,
@@ -362,6 +457,7 @@ static void usage(FILE *f)
 "  --deep               also remount read-only and check again\n"
 "  --stop               stop at the first failing image\n"
 "  --corrupt N          then flip N bits in the final image, one at a time\n"
+"  --recovery N         crash again in the recovery of 1 in N images\n"
 "  --expect-fail        exit 0 only if failures were found (self-test)\n"
 "  -v                   more output (-v -v: every op)\n");
 }
@@ -376,7 +472,7 @@ int main(int argc, char **argv)
 		{ "image", 1, NULL, 'I' }, { "save", 1, NULL, 'o' },
 		{ "deep", 0, NULL, 'd' }, { "stop", 0, NULL, 'x' },
 		{ "corrupt", 1, NULL, 'c' }, { "help", 0, NULL, 'h' },
-		{ "expect-fail", 0, NULL, 'F' },
+		{ "expect-fail", 0, NULL, 'F' }, { "recovery", 1, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ct_opts o = {
@@ -406,6 +502,7 @@ int main(int argc, char **argv)
 		case 'c': o.corrupt = strtoull(optarg, NULL, 0); break;
 		case 'v': o.verbose++; break;
 		case 'F': expect_fail = 1; break;
+		case 'R': o.recovery = strtoull(optarg, NULL, 0); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -428,9 +525,9 @@ int main(int argc, char **argv)
 	printf("pmemfs-crashtest seed %" PRIu64 " ops %u images %" PRIu64
 	       " subsets %u size %" PRIu64 " lanes %u\n", o.seed, o.ops,
 	       o.images, o.subsets, o.size, o.lanes);
-	printf("%-9s %5s %8s %7s %7s %7s %5s %8s %6s\n", "workload", "ops",
-	       "stores", "fences", "points", "images", "dups", "failures",
-	       "secs");
+	printf("%-9s %5s %8s %7s %7s %7s %5s %8s %8s %6s\n", "workload",
+	       "ops", "stores", "fences", "points", "images", "dups",
+	       "rec-imgs", "failures", "secs");
 	for (w = first; w <= last; w++) {
 		if (run_workload(&o, w, &s)) {
 			printf("%-9s: could not run\n", wl_names[w]);
@@ -438,9 +535,9 @@ int main(int argc, char **argv)
 			continue;
 		}
 		printf("%-9s %5u %8" PRIu64 " %7" PRIu64 " %7" PRIu64 " %7"
-		       PRIu64 " %5" PRIu64 " %8" PRIu64 " %6.1f\n", wl_names[w],
-		       s.ops, s.stores, s.fences, s.points, s.images, s.dups,
-		       s.failures, s.secs);
+		       PRIu64 " %5" PRIu64 " %8" PRIu64 " %8" PRIu64 " %6.1f\n",
+		       wl_names[w], s.ops, s.stores, s.fences, s.points,
+		       s.images, s.dups, s.rec_images, s.failures, s.secs);
 		if (o.corrupt)
 			printf("%-9s corrupt: %" PRIu64 " flips, %" PRIu64
 			       " refused, %" PRIu64 " unnoticed-harmless, %"
@@ -455,13 +552,14 @@ int main(int argc, char **argv)
 		tot.points += s.points;
 		tot.images += s.images;
 		tot.dups += s.dups;
+		tot.rec_images += s.rec_images;
 		tot.failures += s.failures;
 		tot.secs += s.secs;
 	}
 	printf("%-9s %5u %8" PRIu64 " %7" PRIu64 " %7" PRIu64 " %7" PRIu64
-	       " %5" PRIu64 " %8" PRIu64 " %6.1f\n", "total", tot.ops,
-	       tot.stores, tot.fences, tot.points, tot.images, tot.dups,
-	       tot.failures, tot.secs);
+	       " %5" PRIu64 " %8" PRIu64 " %8" PRIu64 " %6.1f\n", "total",
+	       tot.ops, tot.stores, tot.fences, tot.points, tot.images,
+	       tot.dups, tot.rec_images, tot.failures, tot.secs);
 	if (expect_fail) {
 		/* self-test of the framework on a broken file system */
 		printf("%s\n", tot.failures ? "failures found, as expected" :
