@@ -60,6 +60,8 @@ static uint64_t csum(const uint8_t *p, size_t n)
 
 static int put(struct pmfs *fs, const void *p, size_t n)
 {
+	if (!n)
+		return 0;
 	if (fs->len + n > fs->cap) {
 		size_t c = fs->cap ? fs->cap : 65536;
 		uint8_t *b;
