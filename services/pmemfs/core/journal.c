@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * journal.c - per-lane redo journal for metadata.
+ *
+ * A transaction is built in DRAM (records: media offset, length, new
+ * bytes) and committed in one lane (sched_getcpu() % lanes):
+ *   records + header -> flush -> fence -> commit word (store8) -> flush,
+ *   fence -> apply in place -> flush, fence -> clear commit word -> flush,
+ *   fence.
+ * Recovery replays a lane whose commit word equals its header's seq and
+ * whose CRC matches; anything else in a lane is discarded.
+ */
+#include <sched.h>
+#include <stdlib.h>
+
+#include "core_i.h"
+
+int tx_init(struct pmfs *fs, struct tx *tx)
+{
+	memset(tx, 0, sizeof(*tx));
+	tx->cap = (size_t)fs->sb.lane_blocks * BS - sizeof(struct pmfs_jhdr);
+	tx->buf = malloc(tx->cap);
+	return tx->buf ? 0 : -ENOMEM;
+}
+
+void tx_fini(struct tx *tx)
+{
+	free(tx->buf);
+	free(tx->fr);
+	tx->buf = NULL;
+	tx->fr = NULL;
+}
+
+size_t tx_room(const struct tx *tx)
+{
+	return tx->cap - tx->used;
+}
+
+int tx_add(struct tx *tx, uint64_t off, const void *src, uint32_t len)
+{
+	size_t need = sizeof(struct pmfs_jrec) + ((len + 7) & ~7U);
+	struct pmfs_jrec r = { .off = off, .len = len };
+
+	if (need > tx_room(tx))
+		return -E2BIG;
+	memcpy(tx->buf + tx->used, &r, sizeof(r));
+	memcpy(tx->buf + tx->used + sizeof(r), src, len);
+	memset(tx->buf + tx->used + sizeof(r) + len, 0,
+	       need - sizeof(r) - len);
+	tx->used += need;
+	tx->nrec++;
+	return 0;
+}
+
+int tx_add_inode(struct pmfs *fs, struct tx *tx, struct pmfs_dinode *nd)
+{
+	nd->magic = PMFS_INODE_MAGIC;
+	pmfs_obj_seal(nd, sizeof(*nd));
+	return tx_add(tx, pm_off(fs->m, dinode_ptr(fs, nd->ino)), nd,
+		      sizeof(*nd));
+}
+
+int tx_free(struct tx *tx, uint64_t blk, uint64_t len)
+{
+	if (!len)
+		return 0;
+	if (tx->nfr == tx->capfr) {
+		uint32_t nc = tx->capfr ? tx->capfr * 2 : 16;
+		struct txfree *n = realloc(tx->fr, nc * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		tx->fr = n;
+		tx->capfr = nc;
+	}
+	tx->fr[tx->nfr].blk = blk;
+	tx->fr[tx->nfr].len = len;
+	tx->nfr++;
+	return 0;
+}
+
+static struct pmfs_jhdr *lane_hdr(struct pmfs *fs, uint32_t lane)
+{
+	return blk_ptr(fs, fs->sb.journal_blk +
+		       (uint64_t)lane * fs->sb.lane_blocks);
+}
+
+static uint32_t jcrc(const struct pmfs_jhdr *h, const void *recs)
+{
+	uint32_t c = pmfs_crc32c(0, &h->seq, sizeof(h->seq));
+
+	c = pmfs_crc32c(c, &h->nrec, sizeof(h->nrec));
+	c = pmfs_crc32c(c, &h->len, sizeof(h->len));
+	return pmfs_crc32c(c, recs, h->len);
+}
+
+/* apply records in place; bounds were checked by the caller */
+static void apply(struct pmfs *fs, const uint8_t *recs, size_t len)
+{
+	struct pm_media *m = fs->m;
+	size_t p = 0;
+
+	while (p + sizeof(struct pmfs_jrec) <= len) {
+		struct pmfs_jrec r;
+
+		memcpy(&r, recs + p, sizeof(r));
+		pm_store_flush(m, pm_ptr(m, r.off), recs + p + sizeof(r),
+			       r.len);
+		p += sizeof(r) + ((r.len + 7) & ~7U);
+	}
+	pm_fence(m);
+}
+
+void tx_commit(struct pmfs *fs, struct tx *tx)
+{
+	struct pm_media *m = fs->m;
+	struct pmfs_jhdr h = { 0 }, *lh;
+	int cpu = sched_getcpu();
+	uint32_t lane = (cpu < 0 ? 0 : (uint32_t)cpu) % fs->nlanes;
+
+	if (tx->nrec) {
+		pthread_mutex_lock(&fs->jl[lane]);
+		lh = lane_hdr(fs, lane);
+		h.seq = __atomic_add_fetch(&fs->jseq, 1, __ATOMIC_RELAXED);
+		h.nrec = tx->nrec;
+		h.len = tx->used;
+		h.crc = jcrc(&h, tx->buf);
+		pm_store_flush(m, (uint8_t *)lh + sizeof(h), tx->buf,
+			       tx->used);
+		pm_store_flush(m, &lh->seq, &h.seq,
+			       sizeof(h) - offsetof(struct pmfs_jhdr, seq));
+		pm_fence(m);
+		pm_store8(m, &lh->commit, h.seq);
+		pm_flush(m, &lh->commit, 8);
+		pm_fence(m);
+		apply(fs, tx->buf, tx->used);
+		pm_store8(m, &lh->commit, 0);
+		pm_flush(m, &lh->commit, 8);
+		pm_fence(m);
+		pthread_mutex_unlock(&fs->jl[lane]);
+		__atomic_add_fetch(&fs->commits, 1, __ATOMIC_RELAXED);
+	}
+	for (uint32_t i = 0; i < tx->nfr; i++)
+		bput(fs, tx->fr[i].blk, tx->fr[i].len);
+	tx->nfr = 0;
+	tx->used = 0;
+	tx->nrec = 0;
+}
+
+/* Check that every record of a lane lies in the media past the
+ * superblocks and outside the journal. */
+static bool recs_ok(struct pmfs *fs, const uint8_t *recs, uint64_t len,
+		    uint32_t nrec)
+{
+	uint64_t lo = fs->sb.itable_blk * BS, hi = fs->sb.nblocks * BS;
+	uint64_t p = 0;
+	uint32_t n = 0;
+
+	while (p < len) {
+		struct pmfs_jrec r;
+
+		if (len - p < sizeof(r))
+			return false;
+		memcpy(&r, recs + p, sizeof(r));
+		if (r.off < lo || r.off > hi || r.len > hi - r.off)
+			return false;
+		if (((uint64_t)r.len + 7) / 8 * 8 > len - p - sizeof(r))
+			return false;
+		p += sizeof(r) + ((r.len + 7) & ~7U);
+		n++;
+	}
+	return n == nrec;
+}
+
+int journal_recover(struct pmfs *fs)
+{
+	struct pm_media *m = fs->m;
+	uint64_t cap = (uint64_t)fs->sb.lane_blocks * BS - sizeof(struct pmfs_jhdr);
+	uint64_t maxseq = 0;
+
+	for (uint32_t l = 0; l < fs->sb.lanes; l++) {
+		struct pmfs_jhdr *lh = lane_hdr(fs, l);
+		const uint8_t *recs = (const uint8_t *)(lh + 1);
+		struct pmfs_jhdr h;
+
+		memcpy(&h, lh, sizeof(h));
+		if (h.seq > maxseq)
+			maxseq = h.seq;
+		if (!h.commit)
+			continue;
+		if (h.commit == h.seq && h.len <= cap && jcrc(&h, recs) == h.crc &&
+		    recs_ok(fs, recs, h.len, h.nrec)) {
+			if (fs->rep) {
+				problem(fs, fs->rep->repair,
+					"journal lane %u: committed transaction %llu %s",
+					l, (unsigned long long)h.seq,
+					fs->rep->repair ? "replayed" : "not replayed");
+				if (!fs->rep->repair)
+					continue;
+			} else if (fs->rdonly) {
+				return -EROFS;
+			}
+			apply(fs, recs, h.len);
+			fs->replayed++;
+		} else if (fs->rdonly || (fs->rep && !fs->rep->repair)) {
+			continue;
+		}
+		pm_store8(m, &lh->commit, 0);
+		pm_flush(m, &lh->commit, 8);
+		pm_fence(m);
+	}
+	fs->jseq = maxseq;
+	return 0;
+}
