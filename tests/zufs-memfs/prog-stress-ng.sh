@@ -14,11 +14,6 @@ io iomix lease link locka lockf lockofd mknod open rename symlink sync-file
 touch utime xattr mmap"
 mkdir "$MNT/fstat-dir"
 for s in $stressors; do
-	# A known, not yet understood bug of the FUSE transport: these two
-	# spin in the kernel (0 ops, ~150 s of system time) until the timeout.
-	case $s in link|symlink)
-		skip_on fuse "stress-ng --$s" "known bug: spins in the kernel with zusd --transport fuse (open, see the 2026-12-01 note)" && continue ;;
-	esac
 	rc=0
 	timeout 120 stress-ng --temp-path "$MNT" --"$s" 1 --timeout 2s --verify \
 		--metrics-brief --hdd-bytes 16m --fallocate-bytes 16m \

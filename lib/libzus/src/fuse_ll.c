@@ -309,6 +309,7 @@ static bool in_group(fuse_req_t req, uint32_t gid)
 #define ZF_ACL_GROUP		0x08
 #define ZF_ACL_MASK		0x10
 #define ZF_ACL_OTHER		0x20
+#define ZF_ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* The buffers of a new inode's inherited ACLs (zus_new_inode.xattrs). */
 struct zf_acl_new {
@@ -411,7 +412,7 @@ static bool acl_create_masq(uint8_t *v, int n, uint32_t *mode)
 	int g = m >= 0 ? m : acl_find(v, n, ZF_ACL_GROUP_OBJ);
 	uint32_t bits;
 
-	for (size_t k = 0; k < sizeof(base) / sizeof(base[0]); k++) {
+	for (size_t k = 0; k < ZF_ARRAY_SIZE(base); k++) {
 		int i = acl_find(v, n, base[k].tag);
 
 		if (i < 0)
@@ -429,6 +430,27 @@ static bool acl_create_masq(uint8_t *v, int n, uint32_t *mode)
 }
 
 /*
+ * The ACL name of ino into buf (ZF_ACL_MAX bytes): its length in bytes
+ * and *n its entries; 0 if there is none; -errno (a bad one: -EIO).
+ */
+static ssize_t acl_get(struct zus_fuse *zf, const struct zus_ctx *ctx,
+		       zus_ino_t ino, const char *name, uint8_t *buf, int *n)
+{
+	ssize_t len = zf->ops->getxattr(ctx, ino, name, buf, ZF_ACL_MAX);
+
+	if (len == -ENODATA || len == 0)
+		return 0;
+	if (status_count(zf, "getxattr", ino, len) != 1)
+		return len < 0 && len != -ERANGE ? len : -EIO;
+	*n = len <= ZF_ACL_MAX ? acl_count(buf, (size_t)len) : -EINVAL;
+	if (*n < 0) {
+		plugin_err(zf, "getxattr", ino, "bad %s (%zd bytes)", name, len);
+		return -EIO;
+	}
+	return len;
+}
+
+/*
  * A new inode in dir (posix_acl_create): the directory's default ACL, if
  * any, becomes the new inode's ACLs and masks its mode; else the umask
  * does (the kernel leaves it to us with FUSE_CAP_DONT_MASK). 0 or -errno.
@@ -443,18 +465,13 @@ static int acl_inherit(struct zus_fuse *zf, fuse_req_t req,
 
 	if (!zf->acl || type == S_IFLNK)
 		return 0;
-	len = zf->ops->getxattr(ctx, dir, ZF_ACL_NAME_DEFAULT, an->def,
-				sizeof(an->def));
-	if (len == -ENODATA || len == 0) {
+	len = acl_get(zf, ctx, dir, ZF_ACL_NAME_DEFAULT, an->def, &n);
+	if (len < 0)
+		return (int)len;
+	if (!len) {
 		if (zf->dont_mask)
 			ni->mode &= ~(uint32_t)(fuse_req_ctx(req)->umask & 0777);
 		return 0;
-	}
-	if (status_count(zf, "getxattr", dir, len) != 1 ||
-	    (size_t)len > sizeof(an->def) ||
-	    (n = acl_count(an->def, (size_t)len)) < 0) {
-		plugin_err(zf, "getxattr", dir, "bad default ACL (%zd)", len);
-		return len == -ERANGE || len > 0 ? -EIO : (int)len;
 	}
 	memcpy(an->acc, an->def, (size_t)len);
 	if (acl_create_masq(an->acc, n, &perm))
@@ -745,14 +762,9 @@ static int acl_after_chmod(struct zus_fuse *zf, const struct zus_ctx *ctx,
 
 	if (!zf->acl || S_ISLNK(mode))
 		return 0;
-	len = zf->ops->getxattr(ctx, ino, ZF_ACL_NAME_ACCESS, v, sizeof(v));
-	if (len == -ENODATA || len == 0)
-		return 0;
-	if (status_count(zf, "getxattr", ino, len) != 1 ||
-	    (size_t)len > sizeof(v) || (n = acl_count(v, (size_t)len)) < 0) {
-		plugin_err(zf, "getxattr", ino, "bad access ACL (%zd)", len);
-		return len < 0 && len != -ERANGE ? (int)len : -EIO;
-	}
+	len = acl_get(zf, ctx, ino, ZF_ACL_NAME_ACCESS, v, &n);
+	if (len <= 0)
+		return (int)len;
 	acl_chmod(v, n, mode);
 	return status0(zf, "setxattr", ino,
 		       zf->ops->setxattr(ctx, ino, ZF_ACL_NAME_ACCESS, v,
