@@ -14,10 +14,14 @@ io iomix lease link locka lockf lockofd mknod open rename symlink sync-file
 touch utime xattr mmap"
 mkdir "$MNT/fstat-dir"
 for s in $stressors; do
-	# A known, not yet understood bug of the FUSE transport: these two
-	# spin in the kernel (0 ops, ~150 s of system time) until the timeout.
+	# Open (FUSE only): not a spin but slow, and slower the more ran before.
+	# One bogo op is 8192 links, each with its statfs, link and lstat,
+	# then 8192 unlinks: on a fresh mount 14 s (4.7 s of system time in
+	# stress-ng itself), after --dentry 86 s (44 s), after the stressors
+	# before it 243 s (177 s), past the 120 s limit; zusd's share stays
+	# small. What grows in the client's syscalls is not found yet.
 	case $s in link|symlink)
-		skip_on fuse "stress-ng --$s" "known bug: spins in the kernel with zusd --transport fuse (open, see the 2026-12-01 note)" && continue ;;
+		skip_on fuse "stress-ng --$s" "open: one 8192-link op outgrows the 120 s limit after the other stressors (14 s on a fresh mount, 243 s here; see the comment)" && continue ;;
 	esac
 	rc=0
 	timeout 120 stress-ng --temp-path "$MNT" --"$s" 1 --timeout 2s --verify \

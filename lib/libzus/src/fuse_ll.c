@@ -19,7 +19,8 @@
  *   - owner of a new inode: the caller's fsuid/fsgid, or the directory's
  *     group (and S_ISGID for a subdirectory) in a setgid directory;
  *   - "." and ".." in readdir (cookies 1 and 2);
- *   - the root's lookup count (pinned: a FORGET of the root is dropped).
+ *   - the root's lookup count (pinned: a FORGET of the root is dropped);
+ *   - with POSIX ACLs: the mode/ACL coherence and default ACL inheritance.
  *
  * Caching (docs/writing-a-plugin.md, "Transports"): the plugin is the only
  * writer, so entries, negative entries and attributes are cached for a day
@@ -34,6 +35,7 @@
  */
 #define FUSE_USE_VERSION 312
 
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -56,9 +58,9 @@
 #define ZF_GROUPS_MAX		256
 
 /* The transport's capabilities: everything but O_TMPFILE (libfuse 3.14
- * has no tmpfile op) and POSIX ACLs (the kernel leaves inheritance and
- * mode/ACL coherence to the server; not done here yet). */
-#define ZF_CAPABLE	(ZUS_CAP_ALL & ~(ZUS_CAP_TMPFILE | ZUS_CAP_ACL))
+ * has no tmpfile op). POSIX ACLs: FUSE_CAP_POSIX_ACL, the mode/ACL
+ * coherence and inheritance done here ("POSIX ACLs" below). */
+#define ZF_CAPABLE	(ZUS_CAP_ALL & ~ZUS_CAP_TMPFILE)
 
 enum zf_notif_kind { ZF_INVAL_INODE, ZF_INVAL_ENTRY };
 
@@ -88,6 +90,8 @@ struct zus_fuse {
 	bool plugin_open;		/* ZUS_CAP_OPEN agreed */
 	bool plugin_opendir;		/* ... and the plugin has opendir */
 	bool no_open, no_opendir;	/* the kernel takes ENOSYS as "none" */
+	bool acl;			/* FUSE_CAP_POSIX_ACL agreed */
+	bool dont_mask;			/* FUSE_CAP_DONT_MASK: umask is ours */
 	pthread_key_t buf_key;
 	bool buf_key_ok;
 
@@ -280,6 +284,208 @@ static bool in_group(fuse_req_t req, uint32_t gid)
 	return false;
 }
 
+/* ---- POSIX ACLs (FUSE_CAP_POSIX_ACL) --------------------------------------- */
+
+/*
+ * With FUSE_CAP_POSIX_ACL the kernel enforces ACLs read from the
+ * system.posix_acl_* xattrs, and leaves to the server what the VFS does
+ * for a local file system (fs/posix_acl.c): the mode that follows an
+ * access ACL (posix_acl_update_mode), the access ACL that follows a chmod
+ * (posix_acl_chmod) and a new inode's ACLs and mode from its directory's
+ * default ACL (posix_acl_create, with FUSE_CAP_DONT_MASK: the umask is
+ * ours to apply). Done here on the plugin's xattrs, as on zufs the kernel
+ * does it. The xattr format: a little-endian u32 version 2, then entries
+ * of u16 tag, u16 perm, u32 id.
+ */
+#define ZF_ACL_NAME_ACCESS	"system.posix_acl_access"
+#define ZF_ACL_NAME_DEFAULT	"system.posix_acl_default"
+#define ZF_ACL_VERSION		2
+#define ZF_ACL_HDR		4
+#define ZF_ACL_ENT		8
+#define ZF_ACL_MAX		4096	/* fuse.ko's limit (PAGE_SIZE) */
+#define ZF_ACL_USER_OBJ		0x01
+#define ZF_ACL_USER		0x02
+#define ZF_ACL_GROUP_OBJ	0x04
+#define ZF_ACL_GROUP		0x08
+#define ZF_ACL_MASK		0x10
+#define ZF_ACL_OTHER		0x20
+#define ZF_ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* The buffers of a new inode's inherited ACLs (zus_new_inode.xattrs). */
+struct zf_acl_new {
+	struct zus_xattr x[2];
+	uint8_t acc[ZF_ACL_MAX];
+	uint8_t def[ZF_ACL_MAX];
+};
+
+/* Entries of an ACL xattr of size bytes, or -EINVAL. */
+static int acl_count(const uint8_t *v, size_t size)
+{
+	uint32_t ver;
+
+	if (size < ZF_ACL_HDR || (size - ZF_ACL_HDR) % ZF_ACL_ENT)
+		return -EINVAL;
+	memcpy(&ver, v, sizeof(ver));
+	if (le32toh(ver) != ZF_ACL_VERSION)
+		return -EINVAL;
+	return (int)((size - ZF_ACL_HDR) / ZF_ACL_ENT);
+}
+
+static uint16_t acl_tag(const uint8_t *v, int i)
+{
+	uint16_t t;
+
+	memcpy(&t, v + ZF_ACL_HDR + (size_t)i * ZF_ACL_ENT, sizeof(t));
+	return le16toh(t);
+}
+
+static uint32_t acl_perm(const uint8_t *v, int i)
+{
+	uint16_t p;
+
+	memcpy(&p, v + ZF_ACL_HDR + (size_t)i * ZF_ACL_ENT + 2, sizeof(p));
+	return le16toh(p) & 07;
+}
+
+static void acl_set_perm(uint8_t *v, int i, uint32_t perm)
+{
+	uint16_t p = htole16((uint16_t)(perm & 07));
+
+	memcpy(v + ZF_ACL_HDR + (size_t)i * ZF_ACL_ENT + 2, &p, sizeof(p));
+}
+
+/* Index of the entry with tag (the first), or -1. */
+static int acl_find(const uint8_t *v, int n, uint16_t tag)
+{
+	for (int i = 0; i < n; i++)
+		if (acl_tag(v, i) == tag)
+			return i;
+	return -1;
+}
+
+/*
+ * The permission bits an access ACL gives the mode (posix_acl_equiv_mode):
+ * owner, mask (or group), other. True if the ACL says no more than them.
+ */
+static bool acl_mode(const uint8_t *v, int n, uint32_t *bits)
+{
+	int u = acl_find(v, n, ZF_ACL_USER_OBJ);
+	int g = acl_find(v, n, ZF_ACL_GROUP_OBJ);
+	int m = acl_find(v, n, ZF_ACL_MASK);
+	int o = acl_find(v, n, ZF_ACL_OTHER);
+
+	*bits = (u >= 0 ? acl_perm(v, u) << 6 : 0) |
+		(m >= 0 ? acl_perm(v, m) << 3 :
+			  g >= 0 ? acl_perm(v, g) << 3 : 0) |
+		(o >= 0 ? acl_perm(v, o) : 0);
+	return acl_find(v, n, ZF_ACL_USER) < 0 &&
+	       acl_find(v, n, ZF_ACL_GROUP) < 0 && m < 0;
+}
+
+/* The ACL after a chmod to mode (posix_acl_chmod). */
+static void acl_chmod(uint8_t *v, int n, uint32_t mode)
+{
+	int m = acl_find(v, n, ZF_ACL_MASK);
+	int g = m >= 0 ? m : acl_find(v, n, ZF_ACL_GROUP_OBJ);
+	int u = acl_find(v, n, ZF_ACL_USER_OBJ);
+	int o = acl_find(v, n, ZF_ACL_OTHER);
+
+	if (u >= 0)
+		acl_set_perm(v, u, mode >> 6);
+	if (g >= 0)
+		acl_set_perm(v, g, mode >> 3);
+	if (o >= 0)
+		acl_set_perm(v, o, mode);
+}
+
+/*
+ * A default ACL made the new inode's access ACL, masked by the mode it was
+ * created with, and the mode masked by it (posix_acl_create_masq). True if
+ * the ACL says more than the mode (it must be kept).
+ */
+static bool acl_create_masq(uint8_t *v, int n, uint32_t *mode)
+{
+	static const struct { uint16_t tag; int shift; } base[] = {
+		{ ZF_ACL_USER_OBJ, 6 }, { ZF_ACL_OTHER, 0 },
+	};
+	int m = acl_find(v, n, ZF_ACL_MASK);
+	int g = m >= 0 ? m : acl_find(v, n, ZF_ACL_GROUP_OBJ);
+	uint32_t bits;
+
+	for (size_t k = 0; k < ZF_ARRAY_SIZE(base); k++) {
+		int i = acl_find(v, n, base[k].tag);
+
+		if (i < 0)
+			continue;
+		bits = acl_perm(v, i) & (*mode >> base[k].shift);
+		acl_set_perm(v, i, bits);
+		*mode &= ~(07U << base[k].shift) | (bits << base[k].shift);
+	}
+	if (g >= 0) {
+		bits = acl_perm(v, g) & (*mode >> 3);
+		acl_set_perm(v, g, bits);
+		*mode &= ~(07U << 3) | (bits << 3);
+	}
+	return !acl_mode(v, n, &bits);
+}
+
+/*
+ * The ACL name of ino into buf (ZF_ACL_MAX bytes): its length in bytes
+ * and *n its entries; 0 if there is none; -errno (a bad one: -EIO).
+ */
+static ssize_t acl_get(struct zus_fuse *zf, const struct zus_ctx *ctx,
+		       zus_ino_t ino, const char *name, uint8_t *buf, int *n)
+{
+	ssize_t len = zf->ops->getxattr(ctx, ino, name, buf, ZF_ACL_MAX);
+
+	if (len == -ENODATA || len == 0)
+		return 0;
+	if (status_count(zf, "getxattr", ino, len) != 1)
+		return len < 0 && len != -ERANGE ? len : -EIO;
+	*n = len <= ZF_ACL_MAX ? acl_count(buf, (size_t)len) : -EINVAL;
+	if (*n < 0) {
+		plugin_err(zf, "getxattr", ino, "bad %s (%zd bytes)", name, len);
+		return -EIO;
+	}
+	return len;
+}
+
+/*
+ * A new inode in dir (posix_acl_create): the directory's default ACL, if
+ * any, becomes the new inode's ACLs and masks its mode; else the umask
+ * does (the kernel leaves it to us with FUSE_CAP_DONT_MASK). 0 or -errno.
+ */
+static int acl_inherit(struct zus_fuse *zf, fuse_req_t req,
+		       const struct zus_ctx *ctx, zus_ino_t dir,
+		       struct zus_new_inode *ni, struct zf_acl_new *an)
+{
+	uint32_t type = ni->mode & S_IFMT, perm = ni->mode & 07777;
+	ssize_t len;
+	int n, k = 0;
+
+	if (!zf->acl || type == S_IFLNK)
+		return 0;
+	len = acl_get(zf, ctx, dir, ZF_ACL_NAME_DEFAULT, an->def, &n);
+	if (len < 0)
+		return (int)len;
+	if (!len) {
+		if (zf->dont_mask)
+			ni->mode &= ~(uint32_t)(fuse_req_ctx(req)->umask & 0777);
+		return 0;
+	}
+	memcpy(an->acc, an->def, (size_t)len);
+	if (acl_create_masq(an->acc, n, &perm))
+		an->x[k++] = (struct zus_xattr){ ZF_ACL_NAME_ACCESS, an->acc,
+						 (size_t)len };
+	if (type == S_IFDIR)
+		an->x[k++] = (struct zus_xattr){ ZF_ACL_NAME_DEFAULT, an->def,
+						 (size_t)len };
+	ni->mode = type | perm;
+	ni->xattrs = an->x;
+	ni->nr_xattrs = (uint32_t)k;
+	return 0;
+}
+
 /*
  * What the kernel decides for a new inode on zufs (inode_init_owner),
  * decided here: FUSE leaves it to the server. mode has the umask applied
@@ -287,7 +493,8 @@ static bool in_group(fuse_req_t req, uint32_t gid)
  */
 static int new_inode(struct zus_fuse *zf, fuse_req_t req,
 		     const struct zus_ctx *ctx, const char *op, zus_ino_t dir,
-		     uint32_t mode, dev_t rdev, struct zus_new_inode *ni)
+		     uint32_t mode, dev_t rdev, struct zus_new_inode *ni,
+		     struct zf_acl_new *an)
 {
 	uint32_t type = mode & S_IFMT;
 	struct zus_attr pa;
@@ -328,7 +535,7 @@ static int new_inode(struct zus_fuse *zf, fuse_req_t req,
 			 ni->gid != ctx->gid && !in_group(req, ni->gid))
 			ni->mode &= ~S_ISGID;
 	}
-	return 0;
+	return acl_inherit(zf, req, ctx, dir, ni, an);
 }
 
 static bool name_ok(const char *name)
@@ -343,6 +550,27 @@ static int name_err(const char *name)
 }
 
 /* ---- the session: init and destroy ---------------------------------------- */
+
+/*
+ * POSIX ACLs if the plugin wants them and the kernel can (it enforces them,
+ * with default_permissions); the umask then is ours to apply (DONT_MASK),
+ * as a default ACL replaces it. Without: the ACL xattrs are refused.
+ */
+static void init_acl(struct zus_fuse *zf, struct fuse_conn_info *conn)
+{
+	const unsigned int need = FUSE_CAP_POSIX_ACL | FUSE_CAP_DONT_MASK;
+
+	if (!(zf->caps & ZUS_CAP_ACL))
+		return;
+	if ((conn->capable & need) != need) {
+		zus_warn("fuse: the kernel has no POSIX ACLs (capable 0x%x): system.posix_acl_* refused",
+			 conn->capable);
+		return;
+	}
+	conn->want |= need;
+	zf->acl = true;
+	zf->dont_mask = true;
+}
 
 static void ll_init(void *userdata, struct fuse_conn_info *conn)
 {
@@ -366,6 +594,7 @@ static void ll_init(void *userdata, struct fuse_conn_info *conn)
 		conn->max_read = (unsigned int)zf->max_io;
 	}
 	conn->time_gran = zf->lp->conn.time_gran ? zf->lp->conn.time_gran : 1;
+	init_acl(zf, conn);
 	zf->no_open = conn->capable & FUSE_CAP_NO_OPEN_SUPPORT;
 	zf->no_opendir = conn->capable & FUSE_CAP_NO_OPENDIR_SUPPORT;
 	zus_info("fuse: kernel protocol %u.%u, capable 0x%x, want 0x%x, max_write %u, plugin caps 0x%llx",
@@ -480,6 +709,68 @@ static void ll_getattr(fuse_req_t req, fuse_ino_t node,
 	fuse_reply_attr(req, &st, zf->timeout);
 }
 
+/*
+ * setxattr of system.posix_acl_access (posix_acl_update_mode): the mode
+ * follows the ACL; an ACL the mode says all of is not kept; the set-gid
+ * bit goes if the caller is neither in the group nor root. 0 or -errno.
+ */
+static int acl_set_access(struct zus_fuse *zf, fuse_req_t req,
+			  const struct zus_ctx *ctx, zus_ino_t ino,
+			  const char *value, size_t size, unsigned int flags)
+{
+	struct zus_setattr sa;
+	struct zus_attr a;
+	uint32_t bits;
+	bool equiv;
+	int n, ret;
+
+	n = acl_count((const uint8_t *)value, size);
+	if (n < 0)
+		return n;
+	ret = getattr_checked(zf, ctx, "getattr", ino, &a);
+	if (ret)
+		return ret;
+	equiv = acl_mode((const uint8_t *)value, n, &bits);
+	if (equiv)
+		ret = zf->ops->removexattr(ctx, ino, ZF_ACL_NAME_ACCESS);
+	else
+		ret = zf->ops->setxattr(ctx, ino, ZF_ACL_NAME_ACCESS, value,
+					size, flags);
+	ret = status0(zf, equiv ? "removexattr" : "setxattr", ino, ret);
+	if (ret == -ENODATA && equiv)
+		ret = 0;
+	if (ret)
+		return ret;
+	memset(&sa, 0, sizeof(sa));
+	sa.valid = ZUS_SET_MODE;
+	sa.mode = (a.mode & 07000) | bits;
+	if (ctx->uid != 0 && a.gid != ctx->gid && !in_group(req, a.gid))
+		sa.mode &= ~(uint32_t)S_ISGID;
+	if (sa.mode == (a.mode & 07777))
+		return 0;
+	memset(&a, 0, sizeof(a));
+	return status0(zf, "setattr", ino, zf->ops->setattr(ctx, ino, &sa, &a));
+}
+
+/* After a chmod: the access ACL, if any, follows (posix_acl_chmod). */
+static int acl_after_chmod(struct zus_fuse *zf, const struct zus_ctx *ctx,
+			   zus_ino_t ino, uint32_t mode)
+{
+	uint8_t v[ZF_ACL_MAX];
+	ssize_t len;
+	int n;
+
+	if (!zf->acl || S_ISLNK(mode))
+		return 0;
+	len = acl_get(zf, ctx, ino, ZF_ACL_NAME_ACCESS, v, &n);
+	if (len <= 0)
+		return (int)len;
+	acl_chmod(v, n, mode);
+	return status0(zf, "setxattr", ino,
+		       zf->ops->setxattr(ctx, ino, ZF_ACL_NAME_ACCESS, v,
+					 (size_t)len, ZUS_XATTR_REPLACE));
+}
+
 static void ll_setattr(fuse_req_t req, fuse_ino_t node, struct stat *attr,
 		       int to_set, struct fuse_file_info *fi)
 {
@@ -547,6 +838,8 @@ static void ll_setattr(fuse_req_t req, fuse_ino_t node, struct stat *attr,
 			   a.mode, why);
 		ret = -EIO;
 	}
+	if (!ret && (sa.valid & ZUS_SET_MODE))
+		ret = acl_after_chmod(zf, &ctx, ino, a.mode);
 	if (ret) {
 		reply_err(req, ret);
 		return;
@@ -562,6 +855,7 @@ static void ll_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
 	zus_ino_t dir = zf_ino(zf, parent);
 	uint32_t type = mode & S_IFMT;
 	struct zus_new_inode ni;
+	struct zf_acl_new an;
 	struct zus_ctx ctx;
 	struct zus_attr a;
 	int ret;
@@ -575,7 +869,7 @@ static void ll_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
 		return;
 	}
 	ctx_make(zf, req, NULL, false, &ctx);
-	ret = new_inode(zf, req, &ctx, "mknod", dir, mode, rdev, &ni);
+	ret = new_inode(zf, req, &ctx, "mknod", dir, mode, rdev, &ni, &an);
 	if (ret) {
 		reply_err(req, ret);
 		return;
@@ -591,6 +885,7 @@ static void ll_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 	struct zus_fuse *zf = zf_of(req);
 	zus_ino_t dir = zf_ino(zf, parent);
 	struct zus_new_inode ni;
+	struct zf_acl_new an;
 	struct zus_ctx ctx;
 	struct zus_attr a;
 	int ret;
@@ -605,7 +900,7 @@ static void ll_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 	}
 	ctx_make(zf, req, NULL, false, &ctx);
 	ret = new_inode(zf, req, &ctx, "mkdir", dir,
-			S_IFDIR | (mode & 07777), 0, &ni);
+			S_IFDIR | (mode & 07777), 0, &ni, &an);
 	if (ret) {
 		reply_err(req, ret);
 		return;
@@ -622,6 +917,7 @@ static void ll_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
 	zus_ino_t dir = zf_ino(zf, parent);
 	size_t tlen = strnlen(link, ZUS_SYMLINK_MAX + 1);
 	struct zus_new_inode ni;
+	struct zf_acl_new an;
 	struct zus_ctx ctx;
 	struct zus_attr a;
 	int ret;
@@ -639,7 +935,7 @@ static void ll_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
 		return;
 	}
 	ctx_make(zf, req, NULL, false, &ctx);
-	ret = new_inode(zf, req, &ctx, "symlink", dir, S_IFLNK | 0777, 0, &ni);
+	ret = new_inode(zf, req, &ctx, "symlink", dir, S_IFLNK | 0777, 0, &ni, &an);
 	if (ret) {
 		reply_err(req, ret);
 		return;
@@ -848,6 +1144,7 @@ static void ll_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	struct fuse_entry_param e;
 	struct zus_open_out out;
 	struct zus_new_inode ni;
+	struct zf_acl_new an;
 	struct zus_ctx ctx;
 	struct zus_attr a;
 	int ret;
@@ -857,7 +1154,7 @@ static void ll_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		return;
 	}
 	ctx_make(zf, req, NULL, false, &ctx);
-	ret = new_inode(zf, req, &ctx, "create", dir, mode, 0, &ni);
+	ret = new_inode(zf, req, &ctx, "create", dir, mode, 0, &ni, &an);
 	if (ret) {
 		reply_err(req, ret);
 		return;
@@ -1459,9 +1756,8 @@ static int xname_ns(const struct zus_fuse *zf, const char *name)
 	if (!strncmp(name, "user.", 5) || !strncmp(name, "trusted.", 8) ||
 	    !strncmp(name, "security.", 9))
 		return 0;
-	if ((zf->caps & ZUS_CAP_ACL) &&
-	    (!strcmp(name, "system.posix_acl_access") ||
-	     !strcmp(name, "system.posix_acl_default")))
+	if (zf->acl && (!strcmp(name, ZF_ACL_NAME_ACCESS) ||
+			!strcmp(name, ZF_ACL_NAME_DEFAULT)))
 		return 0;
 	return -EOPNOTSUPP;
 }
@@ -1547,6 +1843,12 @@ static void ll_setxattr(fuse_req_t req, fuse_ino_t node, const char *name,
 		return;
 	}
 	ctx_make(zf, req, NULL, false, &ctx);
+	if (zf->acl && !strcmp(name, ZF_ACL_NAME_ACCESS)) {
+		reply_err(req, acl_set_access(zf, req, &ctx, ino,
+					      value ? value : "", size,
+					      (unsigned int)flags));
+		return;
+	}
 	reply_err(req, status0(zf, "setxattr", ino,
 			       zf->ops->setxattr(&ctx, ino, name,
 						 value ? value : "", size,
