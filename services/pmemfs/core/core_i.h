@@ -109,7 +109,7 @@ struct txfree {
 };
 struct tx {
 	uint8_t *buf;
-	size_t used, cap;
+	size_t used, cap, alloc;
 	uint32_t nrec;
 	struct txfree *fr;
 	uint32_t nfr, capfr;
