@@ -167,6 +167,24 @@ static void test_extent_bit(void **state)
 	tfs_destroy(&im.t);
 }
 
+static void test_duplicate_entry(void **state)
+{
+	struct img im;
+	struct pmfs_attr a;
+	uint8_t slot[64];
+
+	populate(&im);
+	/* root: dir (slot 0), hard (1), big (2), sym (3): copy "hard" */
+	memcpy(slot, pm_ptr(im.t.m, im.root_blk * 4096 + 64), 64);
+	assert_memory_equal(slot + PMFS_DENT_HDR, "hard", 4);
+	pm_persist_copy(im.t.m, pm_ptr(im.t.m, im.root_blk * 4096 + 64 * 20), slot, 64);
+	repair_cycle(&im);
+	assert_int_equal(pmfs_lookup(im.t.fs, R, S("hard"), &a), 0);
+	pmfs_iput(im.t.fs, a.ino, 1);
+	assert_int_equal(a.nlink, 2);
+	tfs_destroy(&im.t);
+}
+
 static void test_nlink(void **state)
 {
 	struct img im;
@@ -304,6 +322,7 @@ int main(void)
 		cmocka_unit_test(test_dirent_bit),
 		cmocka_unit_test(test_superblock_bit),
 		cmocka_unit_test(test_extent_bit),
+		cmocka_unit_test(test_duplicate_entry),
 		cmocka_unit_test(test_nlink),
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_fuzz_bits),
