@@ -98,6 +98,7 @@ struct pmfs {
 	uint64_t commits;
 	uint64_t replayed;
 	uint64_t orphans;
+	uint64_t repairs;	/* fsck: problems fixed */
 	char why[256];		/* first problem (mount) */
 };
 
@@ -108,7 +109,7 @@ struct txfree {
 };
 struct tx {
 	uint8_t *buf;
-	size_t used, cap;
+	size_t used, cap, alloc;
 	uint32_t nrec;
 	struct txfree *fr;
 	uint32_t nfr, capfr;

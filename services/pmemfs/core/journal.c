@@ -19,7 +19,8 @@ int tx_init(struct pmfs *fs, struct tx *tx)
 {
 	memset(tx, 0, sizeof(*tx));
 	tx->cap = (size_t)fs->sb.lane_blocks * BS - sizeof(struct pmfs_jhdr);
-	tx->buf = malloc(tx->cap);
+	tx->alloc = 8192;	/* grows up to cap */
+	tx->buf = malloc(tx->alloc);
 	return tx->buf ? 0 : -ENOMEM;
 }
 
@@ -43,6 +44,20 @@ int tx_add(struct tx *tx, uint64_t off, const void *src, uint32_t len)
 
 	if (need > tx_room(tx))
 		return -E2BIG;
+	if (tx->used + need > tx->alloc) {
+		size_t n = tx->alloc;
+		uint8_t *nb;
+
+		while (n < tx->used + need)
+			n *= 2;
+		if (n > tx->cap)
+			n = tx->cap;
+		nb = realloc(tx->buf, n);
+		if (!nb)
+			return -ENOMEM;
+		tx->buf = nb;
+		tx->alloc = n;
+	}
 	memcpy(tx->buf + tx->used, &r, sizeof(r));
 	memcpy(tx->buf + tx->used + sizeof(r), src, len);
 	memset(tx->buf + tx->used + sizeof(r) + len, 0,

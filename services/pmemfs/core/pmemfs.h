@@ -67,7 +67,8 @@ int pmfs_mkfs(struct pm_media *m, const struct pmfs_mkfs_opts *o);
  * Mount: check the superblocks (fall back to the copy when the primary is
  * bad, repairing it unless read-only), run recovery (replay or discard each
  * journal lane, free orphans: inodes with nlink 0 left by a crash), build
- * the DRAM state. On failure writes a one-line reason to @err.
+ * the DRAM state. On failure writes a one-line reason to @err; on success
+ * @err is "" or a warning to log (e.g. the superblock copy was used).
  * Returns 0; -EINVAL (not pmemfs / bad superblock: err says which check);
  * -EUCLEAN (inconsistent: run fsck.pmemfs); -EROFS; -ENOMEM.
  */
