@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdbool.h>
 #include <sys/stat.h>
 
 #include "util.h"
@@ -183,6 +184,138 @@ static void verify(struct pmfs *fs, int done)
 		assert_true(present(fs, R, "s", NULL));
 }
 
+static void report(void *arg, const char *msg, int fixed);
+
+/* the second workload: directory growth, multi-chunk writes, extent
+ * trees, truncate, punch, tmpfile, rename over a file; checked by fsck
+ * and by a few invariants */
+static int workload2(struct pmfs *fs)
+{
+	static char big[3 << 20];
+	struct pmfs_new nf = { .mode = S_IFREG | 0644 };
+	struct pmfs_attr a;
+	uint64_t frag = 0;
+	int done = 0;
+	char name[16];
+
+#define STEP(x) do { (void)(x); if (crashed) return done; done++; } while (0)
+	for (int i = 0; i < 70; i++) {	/* > 64 slots: a second dir block */
+		snprintf(name, sizeof(name), "file%02d", i);
+		STEP(pmfs_mknod(fs, R, name, strlen(name), &nf, &a));
+		pmfs_iput(fs, a.ino, 1);
+	}
+	STEP(pmfs_mknod(fs, R, S("frag"), &nf, &a));
+	frag = a.ino;
+	pmfs_iput(fs, a.ino, 1);
+	for (int b = 0; b < 40; b += 2)	/* 20 extents: a tree */
+		STEP(pmfs_write(fs, frag, buf, 4096, (uint64_t)b * 4096, 0));
+	STEP(pmfs_write(fs, frag, big, sizeof(big), 1 << 20, 0));
+	{
+		struct pmfs_setattr sa = { .valid = PMFS_SET_SIZE, .size = 5000 };
+
+		STEP(pmfs_setattr(fs, frag, &sa, &a));
+	}
+	STEP(pmfs_fallocate(fs, frag, PMFS_FALLOC_PUNCH_HOLE | PMFS_FALLOC_KEEP_SIZE, 0, 4096));
+	STEP(pmfs_tmpfile(fs, R, &nf, &a));
+	STEP(pmfs_write(fs, a.ino, buf, 100, 0, 0));
+	STEP(pmfs_link(fs, a.ino, R, S("wastmp"), &a));
+	STEP(pmfs_rename(fs, R, S("wastmp"), R, S("file05"), 0));
+	for (int i = 0; i < 70; i += 3) {
+		snprintf(name, sizeof(name), "file%02d", i);
+		STEP(pmfs_unlink(fs, R, name, strlen(name)));
+	}
+	return done;
+#undef STEP
+}
+
+static void verify2(struct pmfs *fs, int done)
+{
+	struct pmfs_attr a;
+
+	/* creates are in order: file00..file(done-1) exist (or were removed
+	 * by the last loop) */
+	for (int i = 0; i < 70 && i < done; i++) {
+		char name[16];
+		int r;
+
+		snprintf(name, sizeof(name), "file%02d", i);
+		r = pmfs_lookup(fs, R, name, strlen(name), &a);
+		if (!r)
+			pmfs_iput(fs, a.ino, 1);
+		if (done < 70 + 1 + 20 + 1 + 1 + 1 + 4)
+			assert_int_equal(r, 0);
+	}
+	if (done >= 71 + 20 + 2) {	/* truncated to 5000 */
+		assert_int_equal(pmfs_lookup(fs, R, S("frag"), &a), 0);
+		pmfs_iput(fs, a.ino, 1);
+		assert_int_equal(a.size, 5000);
+	}
+}
+
+static void run_points(int (*wl)(struct pmfs *), void (*vf)(struct pmfs *, int),
+		       bool subsets, int *images)
+{
+	uint8_t *img = malloc(IMG), *clean = malloc(IMG);
+	struct pm_media m = { .base = img, .size = IMG, .kind = PM_KIND_RECORD, .ops = &mops };
+	struct pmfs_mkfs_opts o = { .lanes = 4, .inodes = 256 };
+	uint64_t total;
+	struct pmfs *fs;
+	char err[256];
+
+	memset(img, 0, IMG);
+	crashed = 0;
+	cut = 0;
+	assert_int_equal(pmfs_mkfs(&m, &o), 0);
+	memcpy(clean, img, IMG);
+	fences = 0;
+	assert_int_equal(pmfs_mount(&m, 0, &fs, err, sizeof(err)), 0);
+	wl(fs);
+	pmfs_umount(fs);
+	total = fences;
+	printf("# crash points: %llu fences\n", (unsigned long long)total);
+	for (uint64_t k = 2; k <= 2 * (total + 1) + 1; k++) {
+		uint64_t c = k / 2;
+		int done, r;
+
+		subset = subsets && (k & 1);
+		if (!subsets && (k & 1))
+			continue;
+		epoch_stores = 0;
+		memcpy(img, clean, IMG);
+		crashed = 0;
+		fences = 0;
+		cut = c;
+		assert_int_equal(pmfs_mount(&m, 0, &fs, err, sizeof(err)), 0);
+		done = wl(fs);
+		pmfs_umount(fs);
+		crashed = 0;
+		cut = 0;
+		subset = 0;
+		r = pmfs_mount(&m, 0, &fs, err, sizeof(err));
+		if (r)
+			printf("# cut %llu: mount after crash: %d %s\n",
+			       (unsigned long long)c, r, err);
+		assert_int_equal(r, 0);
+		vf(fs, done);
+		pmfs_umount(fs);
+		cut = c;
+		assert_int_equal(pmfs_fsck(&m, 0, report, NULL), 0);
+		cut = 0;
+		(*images)++;
+	}
+	free(img);
+	free(clean);
+}
+
+static void test_crash_points2(void **state)
+{
+	int images = 0;
+
+	fill(buf, sizeof(buf), 43);
+	run_points(workload2, verify2, true, &images);
+	printf("# %d crash images recovered, verified, fsck clean\n", images);
+}
+
 static void report(void *arg, const char *msg, int fixed)
 {
 	printf("# cut %llu: fsck: %s\n", (unsigned long long)cut, msg);
@@ -248,6 +381,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_crash_points),
+		cmocka_unit_test(test_crash_points2),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
