@@ -40,6 +40,7 @@ struct run {
 	uint8_t *outer_copy;
 	uint64_t rec_images, rec_fail;
 	uint64_t relaxed;	/* images accepted by --relax */
+	uint64_t jflips, jdetected;
 	uint32_t nest_done;
 	int nest_busy;
 };
@@ -154,6 +155,110 @@ static int compare(struct run *r, struct pmfs *fs, const struct gen_image *gi,
 }
 
 static int check_image(void *arg, struct gen_image *gi);
+
+#if __has_include("format.h")
+#include "format.h"
+/* The byte range of a committed journal lane in @img (0: none). */
+static uint64_t committed_lane(const uint8_t *img, uint64_t size,
+			       uint64_t *len)
+{
+	const struct pmfs_dsb *sb = (const void *)img;
+	uint64_t l;
+
+	if (size < 4096 || sb->magic != PMFS_SB_MAGIC ||
+	    sb->lanes > PMFS_MAX_LANES || sb->block_size != 4096)
+		return 0;
+	for (l = 0; l < sb->lanes; l++) {
+		uint64_t off = (sb->journal_blk + l * sb->lane_blocks) * 4096;
+		const struct pmfs_jhdr *h = (const void *)(img + off);
+
+		if (off + 4096 > size)
+			return 0;
+		if (h->commit && h->commit == h->seq &&
+		    h->len <= sb->lane_blocks * 4096ULL - sizeof(*h)) {
+			*len = sizeof(*h) + h->len;
+			return off;
+		}
+	}
+	return 0;
+}
+#else
+static uint64_t committed_lane(const uint8_t *img, uint64_t size,
+			       uint64_t *len)
+{
+	return 0;
+}
+#endif
+
+/*
+ * --jflip N: in an image with a committed journal lane, flip N single
+ * bits (one at a time) in the lane's header and records: recovery must
+ * refuse or discard/replay it (the state before or after the op in
+ * flight), and fsck must be clean after it.
+ */
+static int journal_flips(struct run *r, struct gen_image *gi)
+{
+	uint64_t len = 0, off = committed_lane(r->copy, gi->size, &len), i;
+	uint8_t *img;
+	int bad = 0;
+
+	if (!off || !len)
+		return 0;
+	img = malloc(gi->size);
+	if (!img)
+		return -ENOMEM;
+	for (i = 0; i < r->o->jflip && !bad; i++) {
+		uint64_t h = gen_hash(gen_hash(r->o->seed, gi->point), i);
+		uint64_t at = off + h % len;
+		struct pm_media *m;
+		struct fsck_log fl = { 0 };
+		struct pmfs *fs;
+		char err[256] = "", why[1200] = "";
+		int ret;
+
+		memcpy(img, r->copy, gi->size);
+		img[at] ^= (uint8_t)(1U << (h >> 59 & 7));
+		m = mem_media_over(img, gi->size);
+		if (!m)
+			break;
+		r->jflips++;
+		ret = pmfs_mount(m, 0, &fs, err, sizeof(err));
+		if (!ret) {
+			int c = compare(r, fs, gi, why, sizeof(why));
+
+			pmfs_umount(fs);
+			ret = pmfs_fsck(m, 0, fsck_report, &fl);
+			if (c == CHK_ERROR && ret > 0) {
+				/* detected: an error, and fsck reports */
+				r->jdetected++;
+				ret = 0;
+			} else if (c) {
+				printf("  FAIL %s seed %" PRIu64 " point %" PRIu64
+				       " image %u: journal bit flip at %#" PRIx64
+				       ": %s: %s\n    reproduce: %s --workload %s"
+				       " --seed %" PRIu64 " --ops %u --point %"
+				       PRIu64 " --image %u --jflip %" PRIu64
+				       "\n", wl_names[r->wl], r->o->seed,
+				       gi->point, gi->index, at,
+				       c == CHK_ERROR ? "error, fsck clean" :
+				       "wrong answer", why, r->o->argv0,
+				       wl_names[r->wl], r->o->seed, r->o->ops,
+				       gi->point, gi->index, r->o->jflip);
+				bad = 1;
+			} else if (ret) {
+				printf("  FAIL %s seed %" PRIu64 " point %" PRIu64
+				       " image %u: journal bit flip at %#" PRIx64
+				       ": fsck after recovery: %d (%s)\n",
+				       wl_names[r->wl], r->o->seed, gi->point,
+				       gi->index, at, ret, fl.first[0]);
+				bad = 1;
+			}
+		}
+		m->ops->close(m);
+	}
+	free(img);
+	return bad;
+}
 
 /*
  * Crash again during the recovery of @gi's image: record its mount and
@@ -273,6 +378,13 @@ static int check_image(void *arg, struct gen_image *gi)
 			 fl.first[0], fl.n > 1 ? "; " : "", fl.first[1]);
 		fail_report(r, gi, "fsck after recovery not clean", why);
 		goto fail;
+	}
+	if (r->o->jflip && !r->outer) {
+		ret = journal_flips(r, gi);
+		if (ret) {
+			m->ops->close(m);
+			return ret < 0 ? ret : 1;
+		}
 	}
 	if (r->o->deep) {
 		ret = pmfs_mount(m, PMFS_MOUNT_RDONLY, &fs, err, sizeof(err));
@@ -457,6 +569,10 @@ static int run_workload(const struct ct_opts *o, int wl, struct summary *s)
 	s->dups = st.dups;
 	s->rec_images = r.rec_images;
 	s->rec_fail = r.rec_fail;
+	if (r.jflips)
+		printf("  %s: %" PRIu64 " bit flips in committed journal lanes"
+		       " (%" PRIu64 " detected after mount)\n", wl_names[wl],
+		       r.jflips, r.jdetected);
 	if (r.relaxed)
 		printf("  %s: %" PRIu64 " images with a --relax op in flight "
 		       "matched neither before nor after\n", wl_names[wl],
@@ -499,6 +615,7 @@ static void usage(FILE *f)
 "  --corrupt N          then flip N bits in the final image, one at a time\n"
 "  --relax OP,..        accept any state while OP is in flight (known\n"
 "                       non-atomic ops, e.g. fallocate,copy_range)\n"
+"  --jflip N            N bit flips in each image's committed journal lane\n"
 "  --dump P             print the trace's events before crash point P\n"
 "  --recovery N         crash again in the recovery of 1 in N images\n"
 "  --expect-fail        exit 0 only if failures were found (self-test)\n"
@@ -517,6 +634,7 @@ int main(int argc, char **argv)
 		{ "corrupt", 1, NULL, 'c' }, { "help", 0, NULL, 'h' },
 		{ "expect-fail", 0, NULL, 'F' }, { "recovery", 1, NULL, 'R' },
 		{ "relax", 1, NULL, 'X' }, { "dump", 1, NULL, 'D' },
+		{ "jflip", 1, NULL, 'J' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ct_opts o = {
@@ -547,6 +665,7 @@ int main(int argc, char **argv)
 		case 'c': o.corrupt = strtoull(optarg, NULL, 0); break;
 		case 'v': o.verbose++; break;
 		case 'F': expect_fail = 1; break;
+		case 'J': o.jflip = strtoull(optarg, NULL, 0); break;
 		case 'D': o.dump = strtoll(optarg, NULL, 0); break;
 		case 'R': o.recovery = strtoull(optarg, NULL, 0); break;
 		case 'X': {

@@ -22,6 +22,7 @@ struct ct_opts {
 	int deep;		/* remount read-only and check again */
 	int stop;		/* at the first failure */
 	uint64_t corrupt;	/* bit flips (0: no corruption test) */
+	uint64_t jflip;		/* bit flips per committed journal lane */
 	uint64_t recovery;	/* crash in the recovery of 1 in N images */
 	const char *save;	/* directory for failing images */
 	const char *argv0;
