@@ -8,7 +8,10 @@
  *   fence -> apply in place -> flush, fence -> clear commit word -> flush,
  *   fence.
  * Recovery replays a lane whose commit word equals its header's seq and
- * whose CRC matches; anything else in a lane is discarded.
+ * whose CRC and record bounds check. A lane with a non-zero commit word
+ * that fails them is a committed transaction whose home locations may be
+ * torn: mount refuses it (-EUCLEAN); fsck reports it, and with repair
+ * discards it and goes on to check (and repair) everything it touched.
  */
 #include <sched.h>
 #include <stdlib.h>
@@ -217,8 +220,19 @@ int journal_recover(struct pmfs *fs)
 			}
 			apply(fs, recs, h.len);
 			fs->replayed++;
-		} else if (fs->rdonly || (fs->rep && !fs->rep->repair)) {
-			continue;
+		} else if (!fs->rep) {
+			/* commit != 0: the records were fenced and the home
+			 * locations may be partly written; discarding it
+			 * would leave the update torn, silently */
+			problem(fs, 0, "journal lane %u: committed transaction corrupt",
+				l);
+			return -EUCLEAN;
+		} else {
+			problem(fs, fs->rep->repair,
+				"journal lane %u: committed transaction corrupt%s",
+				l, fs->rep->repair ? ": discarded" : "");
+			if (!fs->rep->repair)
+				continue;
 		}
 		pm_store8(m, &lh->commit, 0);
 		pm_flush(m, &lh->commit, 8);
