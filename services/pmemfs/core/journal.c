@@ -40,11 +40,40 @@ size_t tx_room(const struct tx *tx)
 	return tx->cap - tx->used;
 }
 
+/*
+ * A record with the same place and length as an earlier one of @tx that
+ * no later record overlaps: its bytes can be replaced in place (the
+ * result of applying the records in order is the same). One transaction
+ * may so rewrite the same leaf or inode many times at the cost of one.
+ */
+static uint8_t *tx_same(struct tx *tx, uint64_t off, uint32_t len)
+{
+	uint8_t *hit = NULL;
+	size_t p = 0;
+
+	while (p < tx->used) {
+		struct pmfs_jrec r;
+
+		memcpy(&r, tx->buf + p, sizeof(r));
+		if (r.off == off && r.len == len)
+			hit = tx->buf + p + sizeof(r);
+		else if (hit && r.off < off + len && off < r.off + r.len)
+			hit = NULL;
+		p += sizeof(r) + ((r.len + 7) & ~7U);
+	}
+	return hit;
+}
+
 int tx_add(struct tx *tx, uint64_t off, const void *src, uint32_t len)
 {
 	size_t need = sizeof(struct pmfs_jrec) + ((len + 7) & ~7U);
 	struct pmfs_jrec r = { .off = off, .len = len };
+	uint8_t *same = tx_same(tx, off, len);
 
+	if (same) {
+		memmove(same, src, len);
+		return 0;
+	}
 	if (need > tx_room(tx))
 		return -E2BIG;
 	if (tx->used + need > tx->alloc) {
