@@ -18,6 +18,7 @@
 
 #define PMFS_MAX_FILE	(1ULL << 50)
 #define CHUNK_BLOCKS	512
+#define WRITE_CHUNK	((uint64_t)CHUNK_BLOCKS * BS)	/* 2 MiB */
 
 ssize_t do_read(struct pmfs *fs, struct pinode *pi, void *buf, size_t len,
 		uint64_t off)
@@ -70,14 +71,35 @@ static void fill_block(struct pmfs *fs, uint64_t dst, const uint8_t *old,
 		pm_set_flush(fs->m, d, 0, BS);
 }
 
-/* @buf NULL: write zeros. @extend: grow the size over the range. */
+/* commit @tx with the inode grown to @upto (if @extend) and touched */
+static void write_commit(struct pmfs *fs, struct pinode *pi, struct tx *tx,
+			 uint64_t upto, bool extend)
+{
+	struct pmfs_dinode nd = pi->d;
+
+	if (extend && upto > nd.size)
+		nd.size = upto;
+	touch_mc(&nd, true, true);
+	tx_add_inode(fs, tx, &nd);
+	tx_commit(fs, tx);
+	pi->d = nd;
+}
+
+/*
+ * @buf NULL: write zeros. @extend: grow the size over the range.
+ * The metadata of each WRITE_CHUNK bytes of the range (all the pieces
+ * that short allocations, holes and extent boundaries cut it into) is
+ * one transaction: a write of up to 2 MiB is atomic. While the inode is
+ * write-locked, pi->d and the DRAM extent map run ahead of the media by
+ * the uncommitted transaction; it is committed before the unlock.
+ */
 ssize_t do_write(struct pmfs *fs, struct pinode *pi, const void *buf,
 		 size_t len, uint64_t off, bool extend)
 {
 	const uint8_t *src = buf;
-	struct pmfs_dinode nd;
-	uint64_t end = off + len;
+	uint64_t end = off + len, cend;
 	size_t done = 0;
+	bool dirty = false;
 	struct tx tx;
 	int err = 0;
 
@@ -88,9 +110,11 @@ ssize_t do_write(struct pmfs *fs, struct pinode *pi, const void *buf,
 	err = tx_init(fs, &tx);
 	if (err)
 		return err;
+	cend = end - off > WRITE_CHUNK ? off + WRITE_CHUNK : end;
 	while (done < len) {
 		uint64_t pos = off + done, lblk = pos / BS, boff = pos % BS;
-		uint64_t last = (end - 1) / BS, nb, pb, got, n;
+		uint64_t last = (cend - 1) / BS, nb, pb, got, n;
+		struct pmfs_dinode nd;
 		struct pmfs_dext e, ne;
 		bool found = emap_lookup(pi, lblk, &e);
 
@@ -99,14 +123,13 @@ ssize_t do_write(struct pmfs *fs, struct pinode *pi, const void *buf,
 					(lblk - e.lblk)) + boff;
 
 			n = (e.lblk + e.len - lblk) * BS - boff;
-			if (n > len - done)
-				n = len - done;
+			if (n > cend - pos)
+				n = cend - pos;
 			if (src)
 				pm_store_flush(fs->m, dst, src + done, n);
 			else
 				pm_set_flush(fs->m, dst, 0, n);
-			done += n;
-			continue;
+			goto advance;
 		}
 		nb = last - lblk + 1;
 		if (found && nb > e.lblk + e.len - lblk)
@@ -115,11 +138,10 @@ ssize_t do_write(struct pmfs *fs, struct pinode *pi, const void *buf,
 			nb = e.lblk - lblk;
 		if (!found && !src) {	/* zeros over a hole: nothing to do */
 			n = nb * BS - boff;
-			done += n < len - done ? n : len - done;
-			continue;
+			if (n > cend - pos)
+				n = cend - pos;
+			goto advance;
 		}
-		if (nb > CHUNK_BLOCKS)
-			nb = CHUNK_BLOCKS;
 		err = balloc(fs, nb, 1, &pb, &got);
 		if (err)
 			break;
@@ -137,28 +159,32 @@ ssize_t do_write(struct pmfs *fs, struct pinode *pi, const void *buf,
 		ne = (struct pmfs_dext){ .lblk = lblk, .pblk = pb, .len = (uint32_t)got };
 		nd = pi->d;
 		err = emap_replace(fs, pi, &nd, &tx, lblk, got, &ne, 1, true);
+		if (err == -E2BIG && tx.nrec) {
+			/* the lane is full (cannot happen within a chunk's
+			 * worth of leaves, see FORMAT.md): commit, go on */
+			bput(fs, pb, got);
+			write_commit(fs, pi, &tx, pos, extend);
+			dirty = false;
+			err = 0;
+			continue;
+		}
 		if (err) {
 			bput(fs, pb, got);
 			break;
 		}
-		n = ((lblk + got) * BS < end ? (lblk + got) * BS : end) - pos;
+		pi->d = nd;	/* ahead of the media until the commit */
+		n = ((lblk + got) * BS < cend ? (lblk + got) * BS : cend) - pos;
+advance:
 		done += n;
-		if (extend && pos + n > nd.size)
-			nd.size = pos + n;
-		touch_mc(&nd, true, true);
-		tx_add_inode(fs, &tx, &nd);
-		tx_commit(fs, &tx);
-		pi->d = nd;
+		dirty = true;
+		if (off + done == cend) {
+			write_commit(fs, pi, &tx, cend, extend);
+			dirty = false;
+			cend = end - cend > WRITE_CHUNK ? cend + WRITE_CHUNK : end;
+		}
 	}
-	if (done) {
-		nd = pi->d;
-		if (extend && off + done > nd.size)
-			nd.size = off + done;
-		touch_mc(&nd, true, true);
-		tx_add_inode(fs, &tx, &nd);
-		tx_commit(fs, &tx);
-		pi->d = nd;
-	}
+	if (dirty)
+		write_commit(fs, pi, &tx, off + done, extend);
 	tx_fini(&tx);
 	return done ? (ssize_t)done : err;
 }

@@ -8,7 +8,10 @@
  *   fence -> apply in place -> flush, fence -> clear commit word -> flush,
  *   fence.
  * Recovery replays a lane whose commit word equals its header's seq and
- * whose CRC matches; anything else in a lane is discarded.
+ * whose CRC and record bounds check. A lane with a non-zero commit word
+ * that fails them is a committed transaction whose home locations may be
+ * torn: mount refuses it (-EUCLEAN); fsck reports it, and with repair
+ * discards it and goes on to check (and repair) everything it touched.
  */
 #include <sched.h>
 #include <stdlib.h>
@@ -37,11 +40,40 @@ size_t tx_room(const struct tx *tx)
 	return tx->cap - tx->used;
 }
 
+/*
+ * A record with the same place and length as an earlier one of @tx that
+ * no later record overlaps: its bytes can be replaced in place (the
+ * result of applying the records in order is the same). One transaction
+ * may so rewrite the same leaf or inode many times at the cost of one.
+ */
+static uint8_t *tx_same(struct tx *tx, uint64_t off, uint32_t len)
+{
+	uint8_t *hit = NULL;
+	size_t p = 0;
+
+	while (p < tx->used) {
+		struct pmfs_jrec r;
+
+		memcpy(&r, tx->buf + p, sizeof(r));
+		if (r.off == off && r.len == len)
+			hit = tx->buf + p + sizeof(r);
+		else if (hit && r.off < off + len && off < r.off + r.len)
+			hit = NULL;
+		p += sizeof(r) + ((r.len + 7) & ~7U);
+	}
+	return hit;
+}
+
 int tx_add(struct tx *tx, uint64_t off, const void *src, uint32_t len)
 {
 	size_t need = sizeof(struct pmfs_jrec) + ((len + 7) & ~7U);
 	struct pmfs_jrec r = { .off = off, .len = len };
+	uint8_t *same = tx_same(tx, off, len);
 
+	if (same) {
+		memmove(same, src, len);
+		return 0;
+	}
 	if (need > tx_room(tx))
 		return -E2BIG;
 	if (tx->used + need > tx->alloc) {
@@ -217,8 +249,19 @@ int journal_recover(struct pmfs *fs)
 			}
 			apply(fs, recs, h.len);
 			fs->replayed++;
-		} else if (fs->rdonly || (fs->rep && !fs->rep->repair)) {
-			continue;
+		} else if (!fs->rep) {
+			/* commit != 0: the records were fenced and the home
+			 * locations may be partly written; discarding it
+			 * would leave the update torn, silently */
+			problem(fs, 0, "journal lane %u: committed transaction corrupt",
+				l);
+			return -EUCLEAN;
+		} else {
+			problem(fs, fs->rep->repair,
+				"journal lane %u: committed transaction corrupt%s",
+				l, fs->rep->repair ? ": discarded" : "");
+			if (!fs->rep->repair)
+				continue;
 		}
 		pm_store8(m, &lh->commit, 0);
 		pm_flush(m, &lh->commit, 8);

@@ -70,7 +70,8 @@ int pmfs_mkfs(struct pm_media *m, const struct pmfs_mkfs_opts *o);
  * the DRAM state. On failure writes a one-line reason to @err; on success
  * @err is "" or a warning to log (e.g. the superblock copy was used).
  * Returns 0; -EINVAL (not pmemfs / bad superblock: err says which check);
- * -EUCLEAN (inconsistent: run fsck.pmemfs); -EROFS; -ENOMEM.
+ * -EUCLEAN (inconsistent, e.g. a committed journal transaction fails its
+ * checksum: run fsck.pmemfs); -EROFS; -ENOMEM.
  */
 int pmfs_mount(struct pm_media *m, unsigned int flags, struct pmfs **fsp,
 	       char *err, size_t errlen);
