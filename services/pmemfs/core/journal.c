@@ -31,8 +31,10 @@ void tx_fini(struct tx *tx)
 {
 	free(tx->buf);
 	free(tx->fr);
+	free(tx->al);
 	tx->buf = NULL;
 	tx->fr = NULL;
+	tx->al = NULL;
 }
 
 size_t tx_room(const struct tx *tx)
@@ -107,23 +109,49 @@ int tx_add_inode(struct pmfs *fs, struct tx *tx, struct pmfs_dinode *nd)
 		      sizeof(*nd));
 }
 
-int tx_free(struct tx *tx, uint64_t blk, uint64_t len)
+static int push(struct txfree **v, uint32_t *n, uint32_t *cap, uint64_t blk,
+		uint64_t len)
 {
 	if (!len)
 		return 0;
-	if (tx->nfr == tx->capfr) {
-		uint32_t nc = tx->capfr ? tx->capfr * 2 : 16;
-		struct txfree *n = realloc(tx->fr, nc * sizeof(*n));
+	if (*n == *cap) {
+		uint32_t nc = *cap ? *cap * 2 : 16;
+		struct txfree *nv = realloc(*v, nc * sizeof(*nv));
 
-		if (!n)
+		if (!nv)
 			return -ENOMEM;
-		tx->fr = n;
-		tx->capfr = nc;
+		*v = nv;
+		*cap = nc;
 	}
-	tx->fr[tx->nfr].blk = blk;
-	tx->fr[tx->nfr].len = len;
-	tx->nfr++;
+	(*v)[*n].blk = blk;
+	(*v)[*n].len = len;
+	(*n)++;
 	return 0;
+}
+
+/* drop a reference to [blk, blk+len) once the transaction committed */
+int tx_free(struct tx *tx, uint64_t blk, uint64_t len)
+{
+	return push(&tx->fr, &tx->nfr, &tx->capfr, blk, len);
+}
+
+/* a reference to [blk, blk+len) taken (balloc, bget) for this transaction:
+ * dropped again if it is aborted */
+int tx_took(struct tx *tx, uint64_t blk, uint64_t len)
+{
+	return push(&tx->al, &tx->nal, &tx->capal, blk, len);
+}
+
+/* forget an uncommitted transaction: the references it took are dropped,
+ * the ones it would drop are kept (the caller restores its DRAM state) */
+void tx_abort(struct pmfs *fs, struct tx *tx)
+{
+	for (uint32_t i = 0; i < tx->nal; i++)
+		bput(fs, tx->al[i].blk, tx->al[i].len);
+	tx->nal = 0;
+	tx->nfr = 0;
+	tx->used = 0;
+	tx->nrec = 0;
 }
 
 static struct pmfs_jhdr *lane_hdr(struct pmfs *fs, uint32_t lane)
@@ -190,6 +218,7 @@ void tx_commit(struct pmfs *fs, struct tx *tx)
 	for (uint32_t i = 0; i < tx->nfr; i++)
 		bput(fs, tx->fr[i].blk, tx->fr[i].len);
 	tx->nfr = 0;
+	tx->nal = 0;
 	tx->used = 0;
 	tx->nrec = 0;
 }
