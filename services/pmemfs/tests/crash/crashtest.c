@@ -39,6 +39,8 @@ struct run {
 	const struct gen_image *outer;
 	uint8_t *outer_copy;
 	uint64_t rec_images, rec_fail;
+	uint64_t relaxed;	/* images accepted by --relax */
+	uint64_t jflips, jdetected;
 	uint32_t nest_done;
 	int nest_busy;
 };
@@ -145,10 +147,118 @@ static int compare(struct run *r, struct pmfs *fs, const struct gen_image *gi,
 	}
 	snprintf(why + strlen(why), whylen - strlen(why), " | vs before: %s",
 		 w2);
+	if (gi->done < r->nops && (r->o->relax >> r->ops[gi->done].k & 1)) {
+		r->relaxed++;
+		return 0;
+	}
 	return c;
 }
 
 static int check_image(void *arg, struct gen_image *gi);
+
+#if __has_include("format.h")
+#include "format.h"
+/* The byte range of a committed journal lane in @img (0: none). */
+static uint64_t committed_lane(const uint8_t *img, uint64_t size,
+			       uint64_t *len)
+{
+	const struct pmfs_dsb *sb = (const void *)img;
+	uint64_t l;
+
+	if (size < 4096 || sb->magic != PMFS_SB_MAGIC ||
+	    sb->lanes > PMFS_MAX_LANES || sb->block_size != 4096)
+		return 0;
+	for (l = 0; l < sb->lanes; l++) {
+		uint64_t off = (sb->journal_blk + l * sb->lane_blocks) * 4096;
+		const struct pmfs_jhdr *h = (const void *)(img + off);
+
+		if (off + 4096 > size)
+			return 0;
+		if (h->commit && h->commit == h->seq &&
+		    h->len <= sb->lane_blocks * 4096ULL - sizeof(*h)) {
+			*len = sizeof(*h) + h->len;
+			return off;
+		}
+	}
+	return 0;
+}
+#else
+static uint64_t committed_lane(const uint8_t *img, uint64_t size,
+			       uint64_t *len)
+{
+	return 0;
+}
+#endif
+
+/*
+ * --jflip N: in an image with a committed journal lane, flip N single
+ * bits (one at a time) in the lane's header and records: recovery must
+ * refuse or discard/replay it (the state before or after the op in
+ * flight), and fsck must be clean after it.
+ */
+static int journal_flips(struct run *r, struct gen_image *gi)
+{
+	uint64_t len = 0, off = committed_lane(r->copy, gi->size, &len), i;
+	uint8_t *img;
+	int bad = 0;
+
+	if (!off || !len)
+		return 0;
+	img = malloc(gi->size);
+	if (!img)
+		return -ENOMEM;
+	for (i = 0; i < r->o->jflip && !bad; i++) {
+		uint64_t h = gen_hash(gen_hash(r->o->seed, gi->point), i);
+		uint64_t at = off + h % len;
+		struct pm_media *m;
+		struct fsck_log fl = { 0 };
+		struct pmfs *fs;
+		char err[256] = "", why[1200] = "";
+		int ret;
+
+		memcpy(img, r->copy, gi->size);
+		img[at] ^= (uint8_t)(1U << (h >> 59 & 7));
+		m = mem_media_over(img, gi->size);
+		if (!m)
+			break;
+		r->jflips++;
+		ret = pmfs_mount(m, 0, &fs, err, sizeof(err));
+		if (!ret) {
+			int c = compare(r, fs, gi, why, sizeof(why));
+
+			pmfs_umount(fs);
+			ret = pmfs_fsck(m, 0, fsck_report, &fl);
+			if (c == CHK_ERROR && ret > 0) {
+				/* detected: an error, and fsck reports */
+				r->jdetected++;
+				ret = 0;
+			} else if (c) {
+				printf("  FAIL %s seed %" PRIu64 " point %" PRIu64
+				       " image %u: journal bit flip at %#" PRIx64
+				       ": %s: %s\n    reproduce: %s --workload %s"
+				       " --seed %" PRIu64 " --ops %u --point %"
+				       PRIu64 " --image %u --jflip %" PRIu64
+				       "\n", wl_names[r->wl], r->o->seed,
+				       gi->point, gi->index, at,
+				       c == CHK_ERROR ? "error, fsck clean" :
+				       "wrong answer", why, r->o->argv0,
+				       wl_names[r->wl], r->o->seed, r->o->ops,
+				       gi->point, gi->index, r->o->jflip);
+				bad = 1;
+			} else if (ret) {
+				printf("  FAIL %s seed %" PRIu64 " point %" PRIu64
+				       " image %u: journal bit flip at %#" PRIx64
+				       ": fsck after recovery: %d (%s)\n",
+				       wl_names[r->wl], r->o->seed, gi->point,
+				       gi->index, at, ret, fl.first[0]);
+				bad = 1;
+			}
+		}
+		m->ops->close(m);
+	}
+	free(img);
+	return bad;
+}
 
 /*
  * Crash again during the recovery of @gi's image: record its mount and
@@ -269,6 +379,13 @@ static int check_image(void *arg, struct gen_image *gi)
 		fail_report(r, gi, "fsck after recovery not clean", why);
 		goto fail;
 	}
+	if (r->o->jflip && !r->outer) {
+		ret = journal_flips(r, gi);
+		if (ret) {
+			m->ops->close(m);
+			return ret < 0 ? ret : 1;
+		}
+	}
 	if (r->o->deep) {
 		ret = pmfs_mount(m, PMFS_MOUNT_RDONLY, &fs, err, sizeof(err));
 		if (ret) {
@@ -305,6 +422,35 @@ static double now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* --dump P: the events between crash points P-1 and P (debugging) */
+static void dump_events(const struct rec_trace *t, uint64_t point)
+{
+	uint64_t p = 0;
+	size_t i;
+
+	for (i = 0; i < t->nev && p <= point; i++) {
+		const struct rec_ev *e = &t->ev[i];
+
+		if (e->type == REC_FENCE) {
+			if (p + 1 >= point)
+				printf("    [%zu] FENCE (crash point %" PRIu64 ")\n",
+				       i, p);
+			p++;
+			continue;
+		}
+		if (p + 1 < point)
+			continue;
+		if (e->type == REC_MARK)
+			printf("    [%zu] MARK op %" PRIu64 " %s\n", i, e->off,
+			       e->len == REC_BEGIN ? "begin" : "end");
+		else
+			printf("    [%zu] %s off %#" PRIx64 " (block %" PRIu64
+			       " +%" PRIu64 ") len %u\n", i,
+			       e->type == REC_STORE ? "STORE" : "FLUSH", e->off,
+			       e->off / 4096, e->off % 4096, e->len);
+	}
 }
 
 static int run_workload(const struct ct_opts *o, int wl, struct summary *s)
@@ -398,6 +544,8 @@ static int run_workload(const struct ct_opts *o, int wl, struct summary *s)
 		       "unaligned store8\n", wl_names[wl], tr.out_of_range);
 		s->live_fail++;
 	}
+	if (o->dump >= 0)
+		dump_events(&tr, (uint64_t)o->dump);
 	ret = gen_run(&tr, &go, check_image, &r, &st);
 	if (ret) {
 		fprintf(stderr, "%s: generator: %s\n", wl_names[wl],
@@ -421,6 +569,14 @@ static int run_workload(const struct ct_opts *o, int wl, struct summary *s)
 	s->dups = st.dups;
 	s->rec_images = r.rec_images;
 	s->rec_fail = r.rec_fail;
+	if (r.jflips)
+		printf("  %s: %" PRIu64 " bit flips in committed journal lanes"
+		       " (%" PRIu64 " detected after mount)\n", wl_names[wl],
+		       r.jflips, r.jdetected);
+	if (r.relaxed)
+		printf("  %s: %" PRIu64 " images with a --relax op in flight "
+		       "matched neither before nor after\n", wl_names[wl],
+		       r.relaxed);
 	s->failures = st.failures + s->live_fail;
 	if (o->corrupt) {
 		ret = corrupt_run(o, wl_names[wl], mem->base, o->size, m,
@@ -457,6 +613,10 @@ static void usage(FILE *f)
 "  --deep               also remount read-only and check again\n"
 "  --stop               stop at the first failing image\n"
 "  --corrupt N          then flip N bits in the final image, one at a time\n"
+"  --relax OP,..        accept any state while OP is in flight (known\n"
+"                       non-atomic ops, e.g. fallocate,copy_range)\n"
+"  --jflip N            N bit flips in each image's committed journal lane\n"
+"  --dump P             print the trace's events before crash point P\n"
 "  --recovery N         crash again in the recovery of 1 in N images\n"
 "  --expect-fail        exit 0 only if failures were found (self-test)\n"
 "  -v                   more output (-v -v: every op)\n");
@@ -473,11 +633,14 @@ int main(int argc, char **argv)
 		{ "deep", 0, NULL, 'd' }, { "stop", 0, NULL, 'x' },
 		{ "corrupt", 1, NULL, 'c' }, { "help", 0, NULL, 'h' },
 		{ "expect-fail", 0, NULL, 'F' }, { "recovery", 1, NULL, 'R' },
+		{ "relax", 1, NULL, 'X' }, { "dump", 1, NULL, 'D' },
+		{ "jflip", 1, NULL, 'J' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ct_opts o = {
 		.seed = 1, .ops = 40, .images = 400, .subsets = 4,
 		.size = 8 << 20, .lanes = 2, .point = -1, .image = -1,
+		.dump = -1,
 		.argv0 = argv[0],
 	};
 	const char *wl = "all";
@@ -502,7 +665,27 @@ int main(int argc, char **argv)
 		case 'c': o.corrupt = strtoull(optarg, NULL, 0); break;
 		case 'v': o.verbose++; break;
 		case 'F': expect_fail = 1; break;
+		case 'J': o.jflip = strtoull(optarg, NULL, 0); break;
+		case 'D': o.dump = strtoll(optarg, NULL, 0); break;
 		case 'R': o.recovery = strtoull(optarg, NULL, 0); break;
+		case 'X': {
+			char *tok, *sp = NULL;
+
+			for (tok = strtok_r(optarg, ",", &sp); tok;
+			     tok = strtok_r(NULL, ",", &sp)) {
+				unsigned int k;
+
+				for (k = 0; k < OP_NR; k++)
+					if (!strcmp(op_name((enum opk)k), tok))
+						break;
+				if (k == OP_NR) {
+					fprintf(stderr, "unknown op %s\n", tok);
+					return 2;
+				}
+				o.relax |= 1U << k;
+			}
+			break;
+		}
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}

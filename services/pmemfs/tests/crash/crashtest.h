@@ -16,14 +16,17 @@ struct ct_opts {
 	uint64_t size;		/* media bytes */
 	uint32_t lanes;
 	int64_t point;		/* --point */
+	int64_t dump;		/* --dump */
 	int image;		/* --image */
 	int verbose;
 	int deep;		/* remount read-only and check again */
 	int stop;		/* at the first failure */
 	uint64_t corrupt;	/* bit flips (0: no corruption test) */
+	uint64_t jflip;		/* bit flips per committed journal lane */
 	uint64_t recovery;	/* crash in the recovery of 1 in N images */
 	const char *save;	/* directory for failing images */
 	const char *argv0;
+	uint32_t relax;		/* bit per enum opk: in flight, not checked */
 };
 
 /* fsck's problem reports: counted, the first few kept */

@@ -250,7 +250,8 @@ static int collect(struct replay *r)
 		}
 		r->ncand = j;
 	}
-	qsort(r->cand, r->ncand, sizeof(*r->cand), cand_cmp);
+	if (r->ncand)
+		qsort(r->cand, r->ncand, sizeof(*r->cand), cand_cmp);
 	return 0;
 }
 

@@ -317,6 +317,11 @@ int wl_choose(int wl, uint32_t i, struct wl_rng *r, const struct model *m,
 
 				if (d && d->node == src)
 					continue;
+				/* over an ancestor of the source: Linux's VFS
+				 * refuses it (ENOTEMPTY) before the fs */
+				if (d && m->n[d->node].type == M_DIR &&
+				    model_under(m, o->a, d->node))
+					continue;
 				if (d && o->flags == PMFS_RENAME_EXCHANGE &&
 				    m->n[d->node].type == M_DIR &&
 				    model_under(m, o->a, d->node))
