@@ -126,12 +126,16 @@ int balloc(struct pmfs *fs, uint64_t want, uint64_t min, uint64_t *blk,
 
 void bput(struct pmfs *fs, uint64_t blk, uint64_t len)
 {
-	for (uint64_t b = blk - fs->sb.data_blk, e = b + len; b < e; b++) {
+	uint64_t b = blk - fs->sb.data_blk, e = b + len;
+
+	while (b < e) {
 		struct alane *a = blk_lane(fs, b);
+		uint64_t stop = a->end < e ? a->end : e;
 
 		pthread_mutex_lock(&a->lock);
-		if (fs->rc[b] && !--fs->rc[b])
-			a->nfree++;
+		for (; b < stop; b++)
+			if (fs->rc[b] && !--fs->rc[b])
+				a->nfree++;
 		pthread_mutex_unlock(&a->lock);
 	}
 }

@@ -98,6 +98,7 @@ struct pmfs {
 	uint64_t commits;
 	uint64_t replayed;
 	uint64_t orphans;
+	uint64_t repairs;	/* fsck: problems fixed */
 	char why[256];		/* first problem (mount) */
 };
 

@@ -171,8 +171,13 @@ int dir_load(struct pmfs *fs, struct pinode *dir)
 
 	if (dir->dir)
 		return 0;
-	if (dir->d.size % BS || nblk > UINT32_MAX / PMFS_DSLOTS)
+	if (dir->d.size % BS || nblk > UINT32_MAX / PMFS_DSLOTS ||
+	    nblk > dir->nblk) {
+		problem(fs, 0, "directory %llu: size %llu does not match its blocks",
+			(unsigned long long)dir->ino,
+			(unsigned long long)dir->d.size);
 		return -EIO;
+	}
 	di = calloc(1, sizeof(*di));
 	if (!di)
 		return -ENOMEM;

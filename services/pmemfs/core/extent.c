@@ -510,9 +510,7 @@ done:
 	if (free_old)
 		for (uint32_t i = 0; i < ed.nfr; i++)
 			tx_free(tx, ed.fr[i].blk, ed.fr[i].len);
-	if (free_old)
-		pi->nblk -= ed.removed;
-	pi->nblk += added;
+	pi->nblk = pi->nblk - ed.removed + added;
 	ret = 0;
 	goto out;
 unalloc:

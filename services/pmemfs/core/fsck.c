@@ -116,6 +116,77 @@ static void check_dir(struct pmfs *fs, struct pinode *dir, uint32_t *links,
 	}
 }
 
+/* one pass over directories and link counts; 1 if nothing was repaired */
+static int pass_links(struct pmfs *fs, uint32_t *links, uint32_t *subdirs)
+{
+	bool fix = fs->rep->repair;
+	uint64_t before = fs->repairs;
+
+	for (uint64_t i = PMFS_ROOT_INO; i < fs->sb.inodes; i++)
+		if (usable(fs, i) && S_ISDIR(fs->itab[i]->d.mode) &&
+		    fs->itab[i]->d.nlink)
+			check_dir(fs, fs->itab[i], links, subdirs);
+	for (uint64_t i = PMFS_ROOT_INO; i < fs->sb.inodes; i++) {
+		struct pinode *pi = fs->itab[i];
+		uint32_t want;
+
+		if (!usable(fs, i) || !pi->d.nlink)
+			continue;
+		if (S_ISDIR(pi->d.mode))
+			want = (links[i] || i == PMFS_ROOT_INO) ? 2 + subdirs[i] : 0;
+		else
+			want = links[i];
+		if (pi->d.nlink == want)
+			continue;
+		if (!want) {
+			problem(fs, fix, "inode %llu: unreachable (nlink %u)%s",
+				(unsigned long long)i, pi->d.nlink,
+				fix ? ": freed" : "");
+		} else {
+			problem(fs, fix, "inode %llu: nlink %u, should be %u%s",
+				(unsigned long long)i, pi->d.nlink, want,
+				fix ? ": fixed" : "");
+		}
+		if (fix) {
+			struct pmfs_dinode nd = pi->d;
+
+			nd.nlink = want;
+			commit_inode(fs, pi, &nd);
+			if (!want)
+				inode_evict(fs, pi);
+		}
+	}
+	return fs->repairs == before;
+}
+
+/* the root was cleared: an empty one, so the rest can be reconnected */
+static void new_root(struct pmfs *fs)
+{
+	struct pinode *pi = fs->itab[PMFS_ROOT_INO];
+	struct pmfs_dinode nd = { 0 };
+
+	if (!pi && !(pi = pinode_new(fs, PMFS_ROOT_INO)))
+		return;
+	nd.ino = PMFS_ROOT_INO;
+	nd.generation = pi->d.generation + 1;
+	nd.mode = S_IFDIR | 0755;
+	nd.nlink = 2;
+	nd.parent = PMFS_ROOT_INO;
+	now_ts(&nd.ctime_s, &nd.ctime_ns);
+	nd.mtime_s = nd.atime_s = nd.ctime_s;
+	emap_clear(&pi->em);
+	dir_free(pi->dir);
+	pi->dir = NULL;
+	pi->bad = false;
+	pi->nblk = 0;
+	commit_inode(fs, pi, &nd);
+	if (!fs->iused[PMFS_ROOT_INO]) {
+		fs->iused[PMFS_ROOT_INO] = 1;
+		fs->ifree--;
+	}
+	problem(fs, 1, "root directory recreated (empty)");
+}
+
 int pmfs_fsck(struct pm_media *m, unsigned int flags, pmfs_report_fn report,
 	      void *arg)
 {
@@ -141,39 +212,17 @@ int pmfs_fsck(struct pm_media *m, unsigned int flags, pmfs_report_fn report,
 		ret = -ENOMEM;
 		goto out;
 	}
-	for (uint64_t i = PMFS_ROOT_INO; i < fs->sb.inodes; i++)
-		if (usable(fs, i) && S_ISDIR(fs->itab[i]->d.mode) &&
-		    fs->itab[i]->d.nlink)
-			check_dir(fs, fs->itab[i], links, subdirs);
-	for (uint64_t i = PMFS_ROOT_INO; i < fs->sb.inodes; i++) {
-		struct pinode *pi = fs->itab[i];
-		uint32_t want;
+	if (!usable(fs, PMFS_ROOT_INO) && rep.repair)
+		new_root(fs);
+	/* a repair can make more (freeing a directory drops its entries'
+	 * links): repeat until a pass changes nothing */
+	for (int pass = 0; pass < 8; pass++) {
+		uint64_t before = fs->repairs;
 
-		if (!usable(fs, i) || !pi->d.nlink)
-			continue;
-		if (S_ISDIR(pi->d.mode))
-			want = (links[i] || i == PMFS_ROOT_INO) ? 2 + subdirs[i] : 0;
-		else
-			want = links[i];
-		if (pi->d.nlink == want)
-			continue;
-		if (!want) {
-			problem(fs, rep.repair, "inode %llu: unreachable (nlink %u)%s",
-				(unsigned long long)i, pi->d.nlink,
-				rep.repair ? ": freed" : "");
-		} else {
-			problem(fs, rep.repair, "inode %llu: nlink %u, should be %u%s",
-				(unsigned long long)i, pi->d.nlink, want,
-				rep.repair ? ": fixed" : "");
-		}
-		if (rep.repair) {
-			struct pmfs_dinode nd = pi->d;
-
-			nd.nlink = want;
-			commit_inode(fs, pi, &nd);
-			if (!want)
-				inode_evict(fs, pi);
-		}
+		memset(links, 0, fs->sb.inodes * sizeof(*links));
+		memset(subdirs, 0, fs->sb.inodes * sizeof(*subdirs));
+		if (pass_links(fs, links, subdirs) || fs->repairs == before)
+			break;
 	}
 	ret = (int)(rep.unfixed > INT32_MAX ? INT32_MAX : rep.unfixed);
 out:

@@ -27,6 +27,8 @@ void problem(struct pmfs *fs, int fixed, const char *fmt, ...)
 		fs->rep->fn(fs->rep->arg, msg, fixed);
 		if (!fixed)
 			fs->rep->unfixed++;
+		else
+			fs->repairs++;
 	} else if (!fs->why[0]) {
 		memcpy(fs->why, msg, sizeof(fs->why));
 	}
@@ -142,6 +144,8 @@ static int scan_inode(struct pmfs *fs, uint64_t ino)
 		ret = emap_load(fs, pi, true, &why);
 		if (ret == -ENOMEM)
 			return ret;
+		if (!ret)
+			why = NULL;
 		if (!ret && xattr_check(fs, &pi->d))
 			why = "bad xattr area";
 		if (!why && pi->d.xattr_blk &&
@@ -235,7 +239,8 @@ int fs_open(struct pm_media *m, unsigned int flags, struct scanrep *rep,
 	if (!fs->iused[PMFS_ROOT_INO] ||
 	    !S_ISDIR(fs->itab[PMFS_ROOT_INO]->d.mode) ||
 	    !fs->itab[PMFS_ROOT_INO]->d.nlink) {
-		problem(fs, 0, "no root directory");
+		if (!repairing(fs))	/* fsck -y makes a new one */
+			problem(fs, 0, "no root directory");
 		snprintf(err, errlen, "no root directory: run fsck.pmemfs");
 		ret = -EUCLEAN;
 		if (!fs->rep)
