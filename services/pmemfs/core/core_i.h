@@ -109,10 +109,12 @@ struct txfree {
 };
 struct tx {
 	uint8_t *buf;
-	size_t used, cap;
+	size_t used, cap, alloc;
 	uint32_t nrec;
 	struct txfree *fr;
 	uint32_t nfr, capfr;
+	struct txfree *al;	/* references taken for it: undone by tx_abort */
+	uint32_t nal, capal;
 };
 int tx_init(struct pmfs *fs, struct tx *tx);
 void tx_fini(struct tx *tx);
@@ -120,6 +122,8 @@ size_t tx_room(const struct tx *tx);
 int tx_add(struct tx *tx, uint64_t off, const void *src, uint32_t len);
 int tx_add_inode(struct pmfs *fs, struct tx *tx, struct pmfs_dinode *nd);
 int tx_free(struct tx *tx, uint64_t blk, uint64_t len);
+int tx_took(struct tx *tx, uint64_t blk, uint64_t len);
+void tx_abort(struct pmfs *fs, struct tx *tx);
 void tx_commit(struct pmfs *fs, struct tx *tx);
 int journal_recover(struct pmfs *fs);
 

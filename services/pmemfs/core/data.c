@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * data.c - file data: read, write, truncate, fallocate, SEEK_DATA/HOLE,
- * copy_range with shared extents, fsync.
+ * copy_range with shared extents, fsync. The multi-step operations
+ * (write, fallocate, copy_range) build one transaction while they hold
+ * the inode write lock (write_tx) and commit it once.
  *
  * Rules: an overwrite of a mapped, unshared block goes in place (stored
  * and flushed; persistent before the transaction that updates size and
@@ -18,6 +20,7 @@
 
 #define PMFS_MAX_FILE	(1ULL << 50)
 #define CHUNK_BLOCKS	512
+#define WRITE_CHUNK	((uint64_t)CHUNK_BLOCKS * BS)	/* 2 MiB */
 
 ssize_t do_read(struct pmfs *fs, struct pinode *pi, void *buf, size_t len,
 		uint64_t off)
@@ -70,37 +73,61 @@ static void fill_block(struct pmfs *fs, uint64_t dst, const uint8_t *old,
 		pm_set_flush(fs->m, d, 0, BS);
 }
 
-/* @buf NULL: write zeros. @extend: grow the size over the range. */
-ssize_t do_write(struct pmfs *fs, struct pinode *pi, const void *buf,
-		 size_t len, uint64_t off, bool extend)
+/* commit @tx with the inode grown to @upto (if @extend) and touched */
+static void write_commit(struct pmfs *fs, struct pinode *pi, struct tx *tx,
+			 uint64_t upto, bool extend)
 {
-	const uint8_t *src = buf;
-	struct pmfs_dinode nd;
+	struct pmfs_dinode nd = pi->d;
+
+	if (extend && upto > nd.size)
+		nd.size = upto;
+	touch_mc(&nd, true, true);
+	tx_add_inode(fs, tx, &nd);
+	tx_commit(fs, tx);
+	pi->d = nd;
+}
+
+/* forget @tx: pi->d and the DRAM extent map back to the media's */
+static void write_undo(struct pmfs *fs, struct pinode *pi, struct tx *tx)
+{
+	const char *why;
+
+	tx_abort(fs, tx);
+	pi->d = *dinode_ptr(fs, pi->ino);
+	emap_load(fs, pi, false, &why);	/* the media's map was valid */
+}
+
+/*
+ * Write [off, off+len) (@src NULL: zeros) into @tx without committing
+ * it: overwrites of mapped unshared blocks go in place (unless @cow),
+ * everything else goes to new blocks, persistent before the return, that
+ * the transaction maps. pi->d and the DRAM extent map run ahead of the
+ * media by the transaction (the inode is write-locked until it commits
+ * or write_undo()). The size is the caller's. *done: bytes written,
+ * also on error.
+ */
+static int write_tx(struct pmfs *fs, struct pinode *pi, struct tx *tx,
+		    const uint8_t *src, size_t len, uint64_t off, bool cow,
+		    size_t *donep)
+{
 	uint64_t end = off + len;
 	size_t done = 0;
-	struct tx tx;
 	int err = 0;
 
-	if (!len)
-		return 0;
-	if (end < off || end > PMFS_MAX_FILE)
-		return -EFBIG;
-	err = tx_init(fs, &tx);
-	if (err)
-		return err;
 	while (done < len) {
 		uint64_t pos = off + done, lblk = pos / BS, boff = pos % BS;
 		uint64_t last = (end - 1) / BS, nb, pb, got, n;
+		struct pmfs_dinode nd;
 		struct pmfs_dext e, ne;
 		bool found = emap_lookup(pi, lblk, &e);
 
-		if (found && !(e.flags & PMFS_EXT_SHARED)) {
+		if (found && !cow && !(e.flags & PMFS_EXT_SHARED)) {
 			uint8_t *dst = (uint8_t *)blk_ptr(fs, e.pblk +
 					(lblk - e.lblk)) + boff;
 
 			n = (e.lblk + e.len - lblk) * BS - boff;
-			if (n > len - done)
-				n = len - done;
+			if (n > end - pos)
+				n = end - pos;
 			if (src)
 				pm_store_flush(fs->m, dst, src + done, n);
 			else
@@ -115,7 +142,7 @@ ssize_t do_write(struct pmfs *fs, struct pinode *pi, const void *buf,
 			nb = e.lblk - lblk;
 		if (!found && !src) {	/* zeros over a hole: nothing to do */
 			n = nb * BS - boff;
-			done += n < len - done ? n : len - done;
+			done += n < end - pos ? n : end - pos;
 			continue;
 		}
 		if (nb > CHUNK_BLOCKS)
@@ -136,44 +163,93 @@ ssize_t do_write(struct pmfs *fs, struct pinode *pi, const void *buf,
 		pm_fence(fs->m);
 		ne = (struct pmfs_dext){ .lblk = lblk, .pblk = pb, .len = (uint32_t)got };
 		nd = pi->d;
-		err = emap_replace(fs, pi, &nd, &tx, lblk, got, &ne, 1, true);
+		err = emap_replace(fs, pi, &nd, tx, lblk, got, &ne, 1, true);
+		if (!err && (err = tx_took(tx, pb, got)))
+			pb = 0;	/* mapped: only an abort would leak it */
 		if (err) {
-			bput(fs, pb, got);
+			if (pb)
+				bput(fs, pb, got);
 			break;
 		}
+		pi->d = nd;
 		n = ((lblk + got) * BS < end ? (lblk + got) * BS : end) - pos;
 		done += n;
-		if (extend && pos + n > nd.size)
-			nd.size = pos + n;
-		touch_mc(&nd, true, true);
-		tx_add_inode(fs, &tx, &nd);
-		tx_commit(fs, &tx);
-		pi->d = nd;
 	}
-	if (done) {
-		nd = pi->d;
-		if (extend && off + done > nd.size)
-			nd.size = off + done;
-		touch_mc(&nd, true, true);
-		tx_add_inode(fs, &tx, &nd);
-		tx_commit(fs, &tx);
-		pi->d = nd;
+	*donep = done;
+	return err;
+}
+
+/*
+ * @buf NULL: write zeros. @extend: grow the size over the range.
+ * The metadata of each WRITE_CHUNK bytes of the range (all the pieces
+ * that short allocations, holes and extent boundaries cut it into) is
+ * one transaction: a write of up to 2 MiB is atomic; a failing one is
+ * short (what was done is committed) or changes nothing.
+ */
+ssize_t do_write(struct pmfs *fs, struct pinode *pi, const void *buf,
+		 size_t len, uint64_t off, bool extend)
+{
+	const uint8_t *src = buf;
+	uint64_t end = off + len;
+	size_t done = 0;
+	struct tx tx;
+	int err = 0;
+
+	if (!len)
+		return 0;
+	if (end < off || end > PMFS_MAX_FILE)
+		return -EFBIG;
+	err = tx_init(fs, &tx);
+	if (err)
+		return err;
+	while (done < len) {
+		size_t n = len - done < WRITE_CHUNK ? len - done : WRITE_CHUNK;
+		size_t got = 0;
+
+		err = write_tx(fs, pi, &tx, src ? src + done : NULL, n,
+			       off + done, false, &got);
+		done += got;
+		if (err == -E2BIG && got) {
+			/* the lane is full (not within a chunk's worth of
+			 * leaves, see FORMAT.md): commit, go on */
+			err = 0;
+		}
+		if (done || tx.nrec)
+			write_commit(fs, pi, &tx, off + done, extend);
+		if (err)
+			break;
 	}
 	tx_fini(&tx);
 	return done ? (ssize_t)done : err;
 }
 
-/* zero the stale bytes after EOF in the last block (before growing) */
-static int zero_tail(struct pmfs *fs, struct pinode *pi)
+/* zero the stale bytes after EOF in the last block (before growing): in
+ * place, or by copy on write into @tx if the block is shared */
+static int zero_tail_tx(struct pmfs *fs, struct pinode *pi, struct tx *tx)
 {
 	uint64_t size = pi->d.size;
 	struct pmfs_dext e;
-	ssize_t r;
+	size_t done;
 
 	if (!(size % BS) || !emap_lookup(pi, size / BS, &e))
 		return 0;
-	r = do_write(fs, pi, NULL, BS - size % BS, size, false);
-	return r < 0 ? (int)r : 0;
+	return write_tx(fs, pi, tx, NULL, BS - size % BS, size, false, &done);
+}
+
+static int zero_tail(struct pmfs *fs, struct pinode *pi)
+{
+	struct tx tx;
+	int ret = tx_init(fs, &tx);
+
+	if (ret)
+		return ret;
+	ret = zero_tail_tx(fs, pi, &tx);
+	if (ret)
+		write_undo(fs, pi, &tx);
+	else if (tx.nrec)
+		write_commit(fs, pi, &tx, 0, false);
+	tx_fini(&tx);
+	return ret;
 }
 
 static int set_size(struct pmfs *fs, struct pinode *pi, uint64_t size)
@@ -287,41 +363,51 @@ ssize_t pmfs_write(struct pmfs *fs, uint64_t ino, const void *buf,
 	return r;
 }
 
-/* zero [off, off+len) of mapped blocks in place (copy on write if shared) */
-static int zero_partial(struct pmfs *fs, struct pinode *pi, uint64_t off,
-			uint64_t len)
+/* zero [off, off+len) of mapped blocks in @tx by copy on write: the new
+ * blocks (old bytes around the zeros) are persistent first and mapped by
+ * the transaction, so the range is wholly old or wholly zero */
+static int zero_cow(struct pmfs *fs, struct pinode *pi, struct tx *tx,
+		    uint64_t off, uint64_t len)
 {
-	ssize_t r;
+	size_t done;
 
-	if (!len)
-		return 0;
-	r = do_write(fs, pi, NULL, len, off, false);
-	return r < 0 ? (int)r : 0;
+	return len ? write_tx(fs, pi, tx, NULL, len, off, true, &done) : 0;
 }
 
-static int punch(struct pmfs *fs, struct pinode *pi, uint64_t off,
-		 uint64_t len)
+/* punch [off, off+len) into @tx: partial head and tail blocks zeroed by
+ * copy on write, whole blocks unmapped */
+static int punch_tx(struct pmfs *fs, struct pinode *pi, struct tx *tx,
+		    uint64_t off, uint64_t len)
 {
 	uint64_t end = off + len, first = div_up(off, BS), last = end / BS;
+	struct pmfs_dinode nd;
 	int ret;
 
 	if (first > last) /* inside one block */
-		return zero_partial(fs, pi, off, len);
-	ret = zero_partial(fs, pi, off, first * BS - off);
+		return zero_cow(fs, pi, tx, off, len);
+	ret = zero_cow(fs, pi, tx, off, first * BS - off);
 	if (!ret)
-		ret = zero_partial(fs, pi, last * BS, end - last * BS);
-	if (!ret && last > first)
-		ret = unmap(fs, pi, first, last - first, pi->d.size);
+		ret = zero_cow(fs, pi, tx, last * BS, end - last * BS);
+	if (ret || last == first || first >= emap_last_end(pi))
+		return ret;
+	nd = pi->d;
+	ret = emap_replace(fs, pi, &nd, tx, first, last - first, NULL, 0, true);
+	if (!ret)
+		pi->d = nd;
 	return ret;
 }
 
-/* map zeroed blocks over the holes of [off, off+len) */
-static int prealloc(struct pmfs *fs, struct pinode *pi, uint64_t off,
-		    uint64_t len)
+/*
+ * Map zeroed blocks over the holes of [off, off+len) in @tx. Nothing a
+ * read can see changes (holes read as zeros): once @tx has mapped
+ * CHUNK_BLOCKS blocks, or the lane is full, it is committed (with the
+ * inode as it is then) and a new one goes on; *committed tells.
+ */
+static int prealloc_tx(struct pmfs *fs, struct pinode *pi, struct tx *tx,
+		       uint64_t off, uint64_t len, bool *committed)
 {
-	uint64_t lblk = off / BS, end = div_up(off + len, BS);
-	struct tx tx;
-	int ret = tx_init(fs, &tx);
+	uint64_t lblk = off / BS, end = div_up(off + len, BS), mapped = 0;
+	int ret = 0;
 
 	while (!ret && lblk < end) {
 		struct pmfs_dinode nd;
@@ -343,17 +429,67 @@ static int prealloc(struct pmfs *fs, struct pinode *pi, uint64_t off,
 		pm_fence(fs->m);
 		ne = (struct pmfs_dext){ .lblk = lblk, .pblk = pb, .len = (uint32_t)got };
 		nd = pi->d;
-		ret = emap_replace(fs, pi, &nd, &tx, lblk, got, &ne, 1, true);
-		if (ret) {
+		ret = emap_replace(fs, pi, &nd, tx, lblk, got, &ne, 1, true);
+		if (!ret && (ret = tx_took(tx, pb, got)))
+			pb = 0;
+		if (ret == -E2BIG && tx->nrec) {
 			bput(fs, pb, got);
+			mapped = CHUNK_BLOCKS;	/* commit, then retry */
+			ret = 0;
+			got = 0;
+		} else if (ret) {
+			if (pb)
+				bput(fs, pb, got);
 			break;
+		} else {
+			pi->d = nd;
+			mapped += got;
 		}
-		touch_mc(&nd, true, true);
-		tx_add_inode(fs, &tx, &nd);
-		tx_commit(fs, &tx);
-		pi->d = nd;
+		if (mapped >= CHUNK_BLOCKS) {
+			write_commit(fs, pi, tx, 0, false);
+			*committed = true;
+			mapped = 0;
+		}
 		lblk += got;
 	}
+	return ret;
+}
+
+/*
+ * One transaction for the visible change of a fallocate: PUNCH_HOLE and
+ * ZERO_RANGE's zeroing (head and tail by copy on write) and the new size.
+ * Mapping zeroed blocks over holes (mode 0, ZERO_RANGE) cannot be seen by
+ * a read: it goes in the same transaction, or, past CHUNK_BLOCKS blocks,
+ * in more that follow it. A failure before the first commit changes
+ * nothing; after it, the size and part of the blocks are there.
+ */
+static int falloc(struct pmfs *fs, struct pinode *pi, unsigned int mode,
+		  uint64_t off, uint64_t len)
+{
+	uint64_t end = off + len, size = pi->d.size;
+	bool grow = !(mode & (PMFS_FALLOC_KEEP_SIZE | PMFS_FALLOC_PUNCH_HOLE)) &&
+		    end > size;
+	bool committed = false;
+	struct tx tx;
+	int ret;
+
+	ret = tx_init(fs, &tx);
+	if (ret)
+		return ret;
+	if (grow)	/* stale bytes past EOF: before the size grows */
+		ret = zero_tail_tx(fs, pi, &tx);
+	if (!ret && (mode & PMFS_FALLOC_PUNCH_HOLE))
+		ret = punch_tx(fs, pi, &tx, off, len);
+	else if (!ret && (mode & PMFS_FALLOC_ZERO_RANGE) && off < size)
+		ret = punch_tx(fs, pi, &tx, off, (end < size ? end : size) - off);
+	if (!ret && grow)
+		pi->d.size = end;
+	if (!ret && !(mode & PMFS_FALLOC_PUNCH_HOLE))
+		ret = prealloc_tx(fs, pi, &tx, off, len, &committed);
+	if (ret && !committed)
+		write_undo(fs, pi, &tx);
+	else if (tx.nrec || !committed)
+		write_commit(fs, pi, &tx, 0, false);
 	tx_fini(&tx);
 	return ret;
 }
@@ -378,28 +514,10 @@ int pmfs_fallocate(struct pmfs *fs, uint64_t ino, unsigned int mode,
 	pi = iget_locked(fs, ino, true, &ret);
 	if (!pi)
 		return ret;
-	if (!S_ISREG(pi->d.mode)) {
+	if (!S_ISREG(pi->d.mode))
 		ret = S_ISDIR(pi->d.mode) ? -EISDIR : -ENODEV;
-		goto out;
-	}
-	if (mode & PMFS_FALLOC_PUNCH_HOLE) {
-		ret = punch(fs, pi, off, len);
-		goto out;
-	}
-	if (mode & PMFS_FALLOC_ZERO_RANGE) {
-		uint64_t e = off + len < pi->d.size ? off + len : pi->d.size;
-
-		ret = e > off ? punch(fs, pi, off, e - off) : 0;
-		if (ret)
-			goto out;
-	}
-	ret = prealloc(fs, pi, off, len);
-	if (!ret && !(mode & PMFS_FALLOC_KEEP_SIZE) && off + len > pi->d.size) {
-		ret = zero_tail(fs, pi);
-		if (!ret)
-			ret = set_size(fs, pi, off + len);
-	}
-out:
+	else
+		ret = falloc(fs, pi, mode, off, len);
 	iunlock(pi);
 	return ret;
 }
@@ -451,47 +569,45 @@ out:
 	return ret;
 }
 
-static ssize_t bounce(struct pmfs *fs, struct pinode *in, uint64_t off_in,
-		      struct pinode *out, uint64_t off_out, size_t len)
+/* copy bytes [off_in, off_in+len) of @in to @out at off_out into @tx */
+static int bounce_tx(struct pmfs *fs, struct pinode *in, uint64_t off_in,
+		     struct pinode *out, uint64_t off_out, size_t len,
+		     struct tx *tx, size_t *donep)
 {
 	size_t done = 0;
 	uint8_t *buf;
+	int err = 0;
 
+	*donep = 0;
 	if (!len)
 		return 0;
 	buf = malloc(65536);
 	if (!buf)
 		return -ENOMEM;
-	while (done < len) {
-		size_t n = len - done < 65536 ? len - done : 65536;
+	while (!err && done < len) {
+		size_t n = len - done < 65536 ? len - done : 65536, got = 0;
 		ssize_t r = do_read(fs, in, buf, n, off_in + done);
 
 		if (r <= 0)
 			break;
-		if (off_out + done > out->d.size && zero_tail(fs, out))
-			break;
-		r = do_write(fs, out, buf, (size_t)r, off_out + done, true);
-		if (r <= 0) {
-			free(buf);
-			return done ? (ssize_t)done : r;
-		}
-		done += (size_t)r;
+		err = write_tx(fs, out, tx, buf, (size_t)r, off_out + done,
+			       false, &got);
+		done += got;
 	}
 	free(buf);
-	return (ssize_t)done;
+	*donep = done;
+	return err;
 }
 
-/* share [sblk, sblk+n) of @in at dblk of @out: one transaction per extent */
-static int share(struct pmfs *fs, struct pinode *in, uint64_t sblk,
-		 struct pinode *out, uint64_t dblk, uint64_t n,
-		 uint64_t size_after)
+/* share [sblk, sblk+n) of @in at dblk of @out, into @tx */
+static int share_tx(struct pmfs *fs, struct pinode *in, uint64_t sblk,
+		    struct pinode *out, uint64_t dblk, uint64_t n,
+		    struct tx *tx)
 {
-	struct tx tx;
-	int ret = tx_init(fs, &tx);
+	int ret = 0;
 
 	for (uint64_t cur = 0; !ret && cur < n;) {
-		struct pmfs_dinode nds = in->d, ndd = out->d;
-		struct pmfs_dinode *pdd = in == out ? &nds : &ndd;
+		struct pmfs_dinode nd;
 		struct pmfs_dext e, se, de;
 		uint64_t c;
 
@@ -509,42 +625,95 @@ static int share(struct pmfs *fs, struct pinode *in, uint64_t sblk,
 			ret = bget(fs, se.pblk, c);
 			if (ret)
 				break;
-			if (!(e.flags & PMFS_EXT_SHARED))
-				ret = emap_replace(fs, in, &nds, &tx, se.lblk, c,
-						   &se, 1, false);
-			if (!ret)
-				ret = emap_replace(fs, out, pdd, &tx, de.lblk, c,
-						   &de, 1, true);
-			if (ret) {
+			if (tx_took(tx, se.pblk, c)) {
 				bput(fs, se.pblk, c);
+				ret = -ENOMEM;
 				break;
+			}
+			if (!(e.flags & PMFS_EXT_SHARED)) {
+				nd = in->d;
+				ret = emap_replace(fs, in, &nd, tx, se.lblk, c,
+						   &se, 1, false);
+				if (!ret)
+					in->d = nd;
+			}
+			if (!ret) {
+				nd = out->d;
+				ret = emap_replace(fs, out, &nd, tx, de.lblk, c,
+						   &de, 1, true);
+				if (!ret)
+					out->d = nd;
 			}
 		} else {
 			c = e.lblk == UINT64_MAX ? n - cur : e.lblk - (sblk + cur);
 			if (c > n - cur)
 				c = n - cur;
-			ret = emap_replace(fs, out, pdd, &tx, dblk + cur, c,
+			nd = out->d;
+			ret = emap_replace(fs, out, &nd, tx, dblk + cur, c,
 					   NULL, 0, true);
-			if (ret)
-				break;
+			if (!ret)
+				out->d = nd;
 		}
 		cur += c;
-		if (pdd->size < size_after && cur == n)
-			pdd->size = size_after;
-		else if (pdd->size < (dblk + cur) * BS)
-			pdd->size = (dblk + cur) * BS;
-		touch_mc(pdd, true, true);
-		if (in != out)
-			tx_add_inode(fs, &tx, &nds);
-		tx_add_inode(fs, &tx, pdd);
-		tx_commit(fs, &tx);
-		in->d = nds;
-		if (in != out)
-			out->d = ndd;
 	}
-	tx_fini(&tx);
 	return ret;
 }
+
+/*
+ * The copy in one transaction: the unaligned head and tail copied by
+ * bytes (new blocks, or in place over mapped unshared ones: an overwrite),
+ * whole aligned blocks shared, the destination's size. A failure changes
+ * no metadata. A copy whose metadata does not fit a journal lane (a
+ * source of thousands of extents, or megabytes copied by bytes) fails
+ * with -E2BIG before anything is committed: the caller copies less.
+ */
+static ssize_t copy_tx(struct pmfs *fs, struct pinode *in, uint64_t off_in,
+		       struct pinode *out, uint64_t off_out, size_t len)
+{
+	size_t head = len, got = 0;
+	uint64_t nblk = 0;
+	struct tx tx;
+	int err;
+
+	err = tx_init(fs, &tx);
+	if (err)
+		return err;
+	if (off_in % BS == off_out % BS && len >= 2 * BS) {
+		head = (BS - off_in % BS) % BS;
+		nblk = (len - head) / BS;
+	}
+	if (off_out > out->d.size)
+		err = zero_tail_tx(fs, out, &tx);
+	if (!err)
+		err = bounce_tx(fs, in, off_in, out, off_out, head, &tx, &got);
+	if (!err && nblk)
+		err = share_tx(fs, in, (off_in + head) / BS, out,
+			       (off_out + head) / BS, nblk, &tx);
+	if (!err && nblk)
+		err = bounce_tx(fs, in, off_in + head + nblk * BS, out,
+				off_out + head + nblk * BS,
+				len - head - nblk * BS, &tx, &got);
+	if (err) {
+		write_undo(fs, out, &tx);
+		if (in != out) {
+			const char *why;
+
+			in->d = *dinode_ptr(fs, in->ino);
+			emap_load(fs, in, false, &why);
+		}
+		tx_fini(&tx);
+		return err;
+	}
+	if (in != out)
+		tx_add_inode(fs, &tx, &in->d);
+	write_commit(fs, out, &tx, off_out + len, true);
+	tx_fini(&tx);
+	return (ssize_t)len;
+}
+
+/* copies of up to COPY_TX bytes are atomic; longer ones go in such
+ * pieces, each atomic, in order */
+#define COPY_TX		(64 * WRITE_CHUNK)
 
 ssize_t pmfs_copy_range(struct pmfs *fs, uint64_t ino_in, uint64_t off_in,
 			uint64_t ino_out, uint64_t off_out, size_t len)
@@ -580,35 +749,26 @@ ssize_t pmfs_copy_range(struct pmfs *fs, uint64_t ino_in, uint64_t off_in,
 		done = -EINVAL;
 		goto out;
 	}
-	if (off_in % BS == off_out % BS && len >= 2 * BS) {
-		size_t head = (BS - off_in % BS) % BS;
-		uint64_t nblk = (len - head) / BS;
+	while ((size_t)done < len) {
+		size_t n = len - (size_t)done;
 
-		r = bounce(fs, in, off_in, out, off_out, head);
-		if (r < 0 || (size_t)r < head) {
-			done = r < 0 ? r : r;
-			goto out;
+		/* by bytes: as a write, at most a chunk per transaction */
+		if (off_in % BS != off_out % BS && n > WRITE_CHUNK)
+			n = WRITE_CHUNK;
+		else if (n > COPY_TX)
+			n = COPY_TX;
+		r = copy_tx(fs, in, off_in + (uint64_t)done, out,
+			    off_out + (uint64_t)done, n);
+		if (r == -E2BIG && n > WRITE_CHUNK)
+			r = copy_tx(fs, in, off_in + (uint64_t)done, out,
+				    off_out + (uint64_t)done, WRITE_CHUNK);
+		if (r <= 0) {
+			if (!done)
+				done = r;
+			break;
 		}
-		done = r;
-		if (off_out + head > out->d.size && (err = zero_tail(fs, out))) {
-			done = done ? done : err;
-			goto out;
-		}
-		err = share(fs, in, (off_in + head) / BS, out,
-			    (off_out + head) / BS, nblk,
-			    off_out + head + nblk * BS);
-		if (err) {
-			done = done ? done : err;
-			goto out;
-		}
-		done += (ssize_t)(nblk * BS);
-	}
-	r = bounce(fs, in, off_in + (uint64_t)done, out,
-		   off_out + (uint64_t)done, len - (size_t)done);
-	if (r < 0 && !done)
-		done = r;
-	else if (r > 0)
 		done += r;
+	}
 out:
 	if (second)
 		iunlock(second);

@@ -400,20 +400,26 @@ int pmfs_readdir(struct pmfs *fs, uint64_t dirino, uint64_t cookie,
 	uint64_t start;
 	int ret;
 
-	dir = iget_locked(fs, dirino, true, &ret);
+	dir = iget_locked(fs, dirino, false, &ret);
 	if (!dir)
 		return ret;
 	if (!S_ISDIR(dir->d.mode)) {
 		iunlock(dir);
 		return -ENOTDIR;
 	}
-	ret = dir_load(fs, dir);
-	iunlock(dir);
-	if (ret)
-		return ret;
-	dir = iget_locked(fs, dirino, false, &ret);
-	if (!dir)
-		return ret;
+	if (!dir->dir) {	/* build the index under the write lock */
+		iunlock(dir);
+		dir = iget_locked(fs, dirino, true, &ret);
+		if (!dir)
+			return ret;
+		ret = S_ISDIR(dir->d.mode) ? dir_load(fs, dir) : -ENOTDIR;
+		iunlock(dir);
+		if (ret)
+			return ret;
+		dir = iget_locked(fs, dirino, false, &ret);
+		if (!dir)
+			return ret;
+	}
 	di = dir->dir;
 	ret = PMFS_DIR_EOF;
 	start = cookie < PMFS_DIR_COOKIE_FIRST ? 0 :

@@ -507,6 +507,9 @@ int emap_replace(struct pmfs *fs, struct pinode *pi, struct pmfs_dinode *nd,
 	nd->nr_ext = 0;
 	memset(nd->u.ext, 0, sizeof(nd->u.ext));
 done:
+	for (uint64_t i = 0; i < nnew; i++)
+		if (tx_took(tx, newblk[i], 1))
+			break;	/* only an abort would miss it: a leak */
 	if (free_old)
 		for (uint32_t i = 0; i < ed.nfr; i++)
 			tx_free(tx, ed.fr[i].blk, ed.fr[i].len);

@@ -60,10 +60,14 @@ static void check_dir(struct pmfs *fs, struct pinode *dir, uint32_t *links,
 			const struct pmfs_dent *de = dir_dent(fs, dir, slot);
 			uint64_t t = de->ino;
 			const char *why = NULL;
+			uint32_t fslot = slot;
 			struct tx tx;
 
 			hm &= hm - 1;
-			if (!usable(fs, t))
+			if (!dir_find(fs, dir, de->name, de->namelen, &fslot, NULL) &&
+			    fslot != slot)
+				why = "duplicates another entry's name";
+			else if (!usable(fs, t))
 				why = "names a free or cleared inode";
 			else if (de->type != mode_dtype(fs->itab[t]->d.mode))
 				why = "has the wrong type";
@@ -77,7 +81,8 @@ static void check_dir(struct pmfs *fs, struct pinode *dir, uint32_t *links,
 					(int)de->namelen, de->name, why,
 					fix ? ": fixed" : "");
 				if (fix && !tx_init(fs, &tx)) {
-					if (usable(fs, t) && de->type !=
+					if (usable(fs, t) && fslot == slot &&
+					    de->type !=
 					    mode_dtype(fs->itab[t]->d.mode) &&
 					    !(S_ISDIR(fs->itab[t]->d.mode) &&
 					      links[t])) {

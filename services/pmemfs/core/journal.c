@@ -8,7 +8,10 @@
  *   fence -> apply in place -> flush, fence -> clear commit word -> flush,
  *   fence.
  * Recovery replays a lane whose commit word equals its header's seq and
- * whose CRC matches; anything else in a lane is discarded.
+ * whose CRC and record bounds check. A lane with a non-zero commit word
+ * that fails them is a committed transaction whose home locations may be
+ * torn: mount refuses it (-EUCLEAN); fsck reports it, and with repair
+ * discards it and goes on to check (and repair) everything it touched.
  */
 #include <sched.h>
 #include <stdlib.h>
@@ -19,7 +22,8 @@ int tx_init(struct pmfs *fs, struct tx *tx)
 {
 	memset(tx, 0, sizeof(*tx));
 	tx->cap = (size_t)fs->sb.lane_blocks * BS - sizeof(struct pmfs_jhdr);
-	tx->buf = malloc(tx->cap);
+	tx->alloc = 8192;	/* grows up to cap */
+	tx->buf = malloc(tx->alloc);
 	return tx->buf ? 0 : -ENOMEM;
 }
 
@@ -27,8 +31,10 @@ void tx_fini(struct tx *tx)
 {
 	free(tx->buf);
 	free(tx->fr);
+	free(tx->al);
 	tx->buf = NULL;
 	tx->fr = NULL;
+	tx->al = NULL;
 }
 
 size_t tx_room(const struct tx *tx)
@@ -36,13 +42,56 @@ size_t tx_room(const struct tx *tx)
 	return tx->cap - tx->used;
 }
 
+/*
+ * A record with the same place and length as an earlier one of @tx that
+ * no later record overlaps: its bytes can be replaced in place (the
+ * result of applying the records in order is the same). One transaction
+ * may so rewrite the same leaf or inode many times at the cost of one.
+ */
+static uint8_t *tx_same(struct tx *tx, uint64_t off, uint32_t len)
+{
+	uint8_t *hit = NULL;
+	size_t p = 0;
+
+	while (p < tx->used) {
+		struct pmfs_jrec r;
+
+		memcpy(&r, tx->buf + p, sizeof(r));
+		if (r.off == off && r.len == len)
+			hit = tx->buf + p + sizeof(r);
+		else if (hit && r.off < off + len && off < r.off + r.len)
+			hit = NULL;
+		p += sizeof(r) + ((r.len + 7) & ~7U);
+	}
+	return hit;
+}
+
 int tx_add(struct tx *tx, uint64_t off, const void *src, uint32_t len)
 {
 	size_t need = sizeof(struct pmfs_jrec) + ((len + 7) & ~7U);
 	struct pmfs_jrec r = { .off = off, .len = len };
+	uint8_t *same = tx_same(tx, off, len);
 
+	if (same) {
+		memmove(same, src, len);
+		return 0;
+	}
 	if (need > tx_room(tx))
 		return -E2BIG;
+	if (tx->used + need > tx->alloc) {
+		size_t n = tx->alloc;
+		uint8_t *nb;
+
+		while (n < tx->used + need)
+			n *= 2;
+		if (n > tx->cap)
+			n = tx->cap;
+		nb = realloc(tx->buf, n);
+		if (!nb)
+			return -ENOMEM;
+		tx->buf = nb;
+		tx->alloc = n;
+	}
 	memcpy(tx->buf + tx->used, &r, sizeof(r));
 	memcpy(tx->buf + tx->used + sizeof(r), src, len);
 	memset(tx->buf + tx->used + sizeof(r) + len, 0,
@@ -60,23 +109,49 @@ int tx_add_inode(struct pmfs *fs, struct tx *tx, struct pmfs_dinode *nd)
 		      sizeof(*nd));
 }
 
-int tx_free(struct tx *tx, uint64_t blk, uint64_t len)
+static int push(struct txfree **v, uint32_t *n, uint32_t *cap, uint64_t blk,
+		uint64_t len)
 {
 	if (!len)
 		return 0;
-	if (tx->nfr == tx->capfr) {
-		uint32_t nc = tx->capfr ? tx->capfr * 2 : 16;
-		struct txfree *n = realloc(tx->fr, nc * sizeof(*n));
+	if (*n == *cap) {
+		uint32_t nc = *cap ? *cap * 2 : 16;
+		struct txfree *nv = realloc(*v, nc * sizeof(*nv));
 
-		if (!n)
+		if (!nv)
 			return -ENOMEM;
-		tx->fr = n;
-		tx->capfr = nc;
+		*v = nv;
+		*cap = nc;
 	}
-	tx->fr[tx->nfr].blk = blk;
-	tx->fr[tx->nfr].len = len;
-	tx->nfr++;
+	(*v)[*n].blk = blk;
+	(*v)[*n].len = len;
+	(*n)++;
 	return 0;
+}
+
+/* drop a reference to [blk, blk+len) once the transaction committed */
+int tx_free(struct tx *tx, uint64_t blk, uint64_t len)
+{
+	return push(&tx->fr, &tx->nfr, &tx->capfr, blk, len);
+}
+
+/* a reference to [blk, blk+len) taken (balloc, bget) for this transaction:
+ * dropped again if it is aborted */
+int tx_took(struct tx *tx, uint64_t blk, uint64_t len)
+{
+	return push(&tx->al, &tx->nal, &tx->capal, blk, len);
+}
+
+/* forget an uncommitted transaction: the references it took are dropped,
+ * the ones it would drop are kept (the caller restores its DRAM state) */
+void tx_abort(struct pmfs *fs, struct tx *tx)
+{
+	for (uint32_t i = 0; i < tx->nal; i++)
+		bput(fs, tx->al[i].blk, tx->al[i].len);
+	tx->nal = 0;
+	tx->nfr = 0;
+	tx->used = 0;
+	tx->nrec = 0;
 }
 
 static struct pmfs_jhdr *lane_hdr(struct pmfs *fs, uint32_t lane)
@@ -143,6 +218,7 @@ void tx_commit(struct pmfs *fs, struct tx *tx)
 	for (uint32_t i = 0; i < tx->nfr; i++)
 		bput(fs, tx->fr[i].blk, tx->fr[i].len);
 	tx->nfr = 0;
+	tx->nal = 0;
 	tx->used = 0;
 	tx->nrec = 0;
 }
@@ -202,8 +278,19 @@ int journal_recover(struct pmfs *fs)
 			}
 			apply(fs, recs, h.len);
 			fs->replayed++;
-		} else if (fs->rdonly || (fs->rep && !fs->rep->repair)) {
-			continue;
+		} else if (!fs->rep) {
+			/* commit != 0: the records were fenced and the home
+			 * locations may be partly written; discarding it
+			 * would leave the update torn, silently */
+			problem(fs, 0, "journal lane %u: committed transaction corrupt",
+				l);
+			return -EUCLEAN;
+		} else {
+			problem(fs, fs->rep->repair,
+				"journal lane %u: committed transaction corrupt%s",
+				l, fs->rep->repair ? ": discarded" : "");
+			if (!fs->rep->repair)
+				continue;
 		}
 		pm_store8(m, &lh->commit, 0);
 		pm_flush(m, &lh->commit, 8);

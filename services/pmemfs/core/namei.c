@@ -470,7 +470,10 @@ int pmfs_rename(struct pmfs *fs, uint64_t olddir, const char *oldname,
 	ret = tx_init(fs, &tx);
 	if (ret)
 		return ret;
-	pthread_mutex_lock(&fs->rename_lock);
+	/* like the VFS: only a rename across directories needs the fs-wide
+	 * rename lock (it keeps the tree still for the loop check) */
+	if (olddir != newdir)
+		pthread_mutex_lock(&fs->rename_lock);
 again:
 	op = np = sp = tp = NULL;
 	{
@@ -667,7 +670,8 @@ out:
 	if (np != op)
 		iunlock(np);
 out_unlocked:
-	pthread_mutex_unlock(&fs->rename_lock);
+	if (olddir != newdir)
+		pthread_mutex_unlock(&fs->rename_lock);
 	tx_fini(&tx);
 	return ret;
 }

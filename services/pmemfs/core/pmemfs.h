@@ -15,7 +15,10 @@
  *    pmfs_fsync() only waits for nothing and pmfs_sync() is a fence. A crash
  *    at any point leaves each operation either wholly done or not done at
  *    all (the rename, link, unlink, create, truncate, fallocate, setattr,
- *    xattr and the metadata part of a write: size, block map), and a file
+ *    xattr, copy_range and the metadata part of a write: size, block map;
+ *    a write is split into atomic 2 MiB chunks, a copy_range into 128 MiB
+ *    ones, 2 MiB when copied by bytes, fallocate's invisible preallocation
+ *    past 512 blocks: FORMAT.md, "What is atomic"), and a file
  *    never shows bytes that were never written to it: new blocks reach a
  *    file's block map only after their data (or zeros) are persistent.
  *    An overwrite of bytes already in the file is not atomic (like every
@@ -67,9 +70,11 @@ int pmfs_mkfs(struct pm_media *m, const struct pmfs_mkfs_opts *o);
  * Mount: check the superblocks (fall back to the copy when the primary is
  * bad, repairing it unless read-only), run recovery (replay or discard each
  * journal lane, free orphans: inodes with nlink 0 left by a crash), build
- * the DRAM state. On failure writes a one-line reason to @err.
+ * the DRAM state. On failure writes a one-line reason to @err; on success
+ * @err is "" or a warning to log (e.g. the superblock copy was used).
  * Returns 0; -EINVAL (not pmemfs / bad superblock: err says which check);
- * -EUCLEAN (inconsistent: run fsck.pmemfs); -EROFS; -ENOMEM.
+ * -EUCLEAN (inconsistent, e.g. a committed journal transaction fails its
+ * checksum: run fsck.pmemfs); -EROFS; -ENOMEM.
  */
 int pmfs_mount(struct pm_media *m, unsigned int flags, struct pmfs **fsp,
 	       char *err, size_t errlen);
@@ -210,7 +215,7 @@ int pmfs_fallocate(struct pmfs *fs, uint64_t ino, unsigned int mode,
 int64_t pmfs_lseek(struct pmfs *fs, uint64_t ino, uint64_t off, int whence);
 
 /* Shares whole aligned blocks (reference-counted extents) and copies the
- * unaligned head and tail. Ranges never overlap. */
+ * unaligned head and tail, in one transaction. Ranges never overlap. */
 ssize_t pmfs_copy_range(struct pmfs *fs, uint64_t ino_in, uint64_t off_in,
 			uint64_t ino_out, uint64_t off_out, size_t len);
 

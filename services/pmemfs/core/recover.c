@@ -223,7 +223,10 @@ int fs_open(struct pm_media *m, unsigned int flags, struct scanrep *rep,
 	fs->ifree = fs->sb.inodes - 1;
 	fs->ihint = PMFS_ROOT_INO + 1;
 	ret = journal_recover(fs);
-	if (ret) {
+	if (ret == -EUCLEAN) {
+		snprintf(err, errlen, "%s: run fsck.pmemfs", fs->why);
+		goto fail;
+	} else if (ret) {
 		snprintf(err, errlen, "the journal needs recovery (read-only)");
 		goto fail;
 	}

@@ -566,6 +566,89 @@ static void test_two_writers(void **state)
 		}
 }
 
+struct sargs {
+	struct pmfs *fs;
+	uint64_t d[2];
+	int id;
+};
+
+static int noop_dirent(void *arg, const char *name, size_t len, uint64_t ino,
+		       unsigned int type, uint64_t cookie)
+{
+	return 0;
+}
+
+/* random namespace operations in two shared directories */
+static void *stress(void *p)
+{
+	struct sargs *a = p;
+	struct pmfs_new ni = { .mode = S_IFREG | 0644 };
+	uint64_t seed = (uint64_t)a->id * 7777 + 1;
+	struct pmfs_attr at;
+
+	for (int i = 0; i < 3000; i++) {
+		char n1[16], n2[16];
+		uint64_t d1, d2;
+		int r;
+
+		seed = seed * 6364136223846793005ULL + 1;
+		d1 = a->d[(seed >> 20) & 1];
+		d2 = a->d[(seed >> 21) & 1];
+		snprintf(n1, sizeof(n1), "n%llu", (unsigned long long)((seed >> 30) % 50));
+		snprintf(n2, sizeof(n2), "n%llu", (unsigned long long)((seed >> 40) % 50));
+		switch ((seed >> 50) % 6) {
+		case 0:
+			r = pmfs_mknod(a->fs, d1, n1, strlen(n1), &ni, &at);
+			if (!r)
+				pmfs_iput(a->fs, at.ino, 1);
+			break;
+		case 1:
+			pmfs_unlink(a->fs, d1, n1, strlen(n1));
+			break;
+		case 2:
+			pmfs_rename(a->fs, d1, n1, strlen(n1), d2, n2, strlen(n2), 0);
+			break;
+		case 3:
+			pmfs_rename(a->fs, d1, n1, strlen(n1), d2, n2, strlen(n2),
+				    PMFS_RENAME_EXCHANGE);
+			break;
+		case 4:
+			if (!pmfs_lookup(a->fs, d1, n1, strlen(n1), &at)) {
+				pmfs_write(a->fs, at.ino, "abc", 3, 0, PMFS_WRITE_APPEND);
+				if (!pmfs_link(a->fs, at.ino, d2, n2, strlen(n2), &at))
+					pmfs_iput(a->fs, at.ino, 1);
+				pmfs_iput(a->fs, at.ino, 1);
+			}
+			break;
+		default:
+			pmfs_readdir(a->fs, d1, 0, noop_dirent, NULL);
+			break;
+		}
+	}
+	return NULL;
+}
+
+static void test_concurrent_namespace(void **state)
+{
+	struct tfs *t = *state;
+	struct pmfs_new nd = { .mode = S_IFDIR | 0755 };
+	struct sargs a[4];
+	pthread_t th[4];
+	struct pmfs_attr x, y;
+
+	assert_int_equal(pmfs_mknod(t->fs, R, S("A"), &nd, &x), 0);
+	assert_int_equal(pmfs_mknod(t->fs, R, S("B"), &nd, &y), 0);
+	pmfs_iput(t->fs, x.ino, 1);
+	pmfs_iput(t->fs, y.ino, 1);
+	for (int i = 0; i < 4; i++) {
+		a[i] = (struct sargs){ t->fs, { x.ino, y.ino }, i };
+		assert_int_equal(pthread_create(&th[i], NULL, stress, &a[i]), 0);
+	}
+	for (int i = 0; i < 4; i++)
+		pthread_join(th[i], NULL);
+	tfs_remount(t);
+}
+
 static void test_statfs_remount_ro(void **state)
 {
 	struct tfs *t = *state;
@@ -605,6 +688,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_copy_range, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_enospc_reuse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_writers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_namespace, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_statfs_remount_ro, setup, teardown),
 	};
 
