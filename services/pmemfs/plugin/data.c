@@ -46,21 +46,21 @@ int pmp_readdir(const struct zus_ctx *ctx, zus_ino_t dir, uint64_t cookie,
 
 	if (r == 0 && e.err)
 		return e.err;
-	return r;
+	return (int)pmp_ret(r);
 }
 
 ssize_t pmp_read(const struct zus_ctx *ctx, zus_ino_t ino, void *buf,
 		 size_t len, uint64_t off)
 {
-	return pmfs_read(PFS(ctx), ino, buf, len, off);
+	return pmp_ret(pmfs_read(PFS(ctx), ino, buf, len, off));
 }
 
 ssize_t pmp_write(const struct zus_ctx *ctx, zus_ino_t ino, const void *buf,
 		  size_t len, uint64_t off, unsigned int flags)
 {
 	PMP_RO_CHECK(ctx);
-	return pmfs_write(PFS(ctx), ino, buf, len, off,
-			  (flags & ZUS_WRITE_APPEND) ? PMFS_WRITE_APPEND : 0);
+	return pmp_ret(pmfs_write(PFS(ctx), ino, buf, len, off,
+			  (flags & ZUS_WRITE_APPEND) ? PMFS_WRITE_APPEND : 0));
 }
 
 int pmp_fallocate(const struct zus_ctx *ctx, zus_ino_t ino,
@@ -73,7 +73,7 @@ int pmp_fallocate(const struct zus_ctx *ctx, zus_ino_t ino,
 	PMP_RO_CHECK(ctx);
 	if (mode & ~known)
 		return -EOPNOTSUPP;
-	return pmfs_fallocate(PFS(ctx), ino, mode, off, len);
+	return pmp_ret(pmfs_fallocate(PFS(ctx), ino, mode, off, len));
 }
 
 int64_t pmp_lseek(const struct zus_ctx *ctx, zus_ino_t ino, uint64_t off,
@@ -81,14 +81,14 @@ int64_t pmp_lseek(const struct zus_ctx *ctx, zus_ino_t ino, uint64_t off,
 {
 	if (whence != ZUS_SEEK_DATA && whence != ZUS_SEEK_HOLE)
 		return -EINVAL;
-	return pmfs_lseek(PFS(ctx), ino, off, whence);
+	return pmp_ret(pmfs_lseek(PFS(ctx), ino, off, whence));
 }
 
 int pmp_fsync(const struct zus_ctx *ctx, zus_ino_t ino, int datasync)
 {
 	if (PSB(ctx)->ro)
 		return 0;
-	return pmfs_fsync(PFS(ctx), ino, datasync);
+	return pmp_ret(pmfs_fsync(PFS(ctx), ino, datasync));
 }
 
 ssize_t pmp_copy_range(const struct zus_ctx *ctx, zus_ino_t ino_in,
@@ -97,6 +97,6 @@ ssize_t pmp_copy_range(const struct zus_ctx *ctx, zus_ino_t ino_in,
 {
 	(void)fh_in;
 	PMP_RO_CHECK(ctx);
-	return pmfs_copy_range(PFS(ctx), ino_in, off_in, ino_out, off_out,
-			       len);
+	return pmp_ret(pmfs_copy_range(PFS(ctx), ino_in, off_in, ino_out,
+				       off_out, len));
 }

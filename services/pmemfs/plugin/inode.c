@@ -66,7 +66,7 @@ int pmp_lookup(const struct zus_ctx *ctx, zus_ino_t dir, const char *name,
 
 	if (!err)
 		pmp_attr(&pa, attr);
-	return err;
+	return (int)pmp_ret(err);
 }
 
 void pmp_forget(const struct zus_ctx *ctx, zus_ino_t ino, uint64_t nlookup)
@@ -83,7 +83,7 @@ int pmp_getattr(const struct zus_ctx *ctx, zus_ino_t ino,
 
 	if (!err)
 		pmp_attr(&pa, attr);
-	return err;
+	return (int)pmp_ret(err);
 }
 
 int pmp_setattr(const struct zus_ctx *ctx, zus_ino_t ino,
@@ -106,7 +106,7 @@ int pmp_setattr(const struct zus_ctx *ctx, zus_ino_t ino,
 	err = pmfs_setattr(PFS(ctx), ino, &ps, &pa);
 	if (!err)
 		pmp_attr(&pa, attr);
-	return err;
+	return (int)pmp_ret(err);
 }
 
 static int create(const struct zus_ctx *ctx, zus_ino_t dir, const char *name,
@@ -122,7 +122,7 @@ static int create(const struct zus_ctx *ctx, zus_ino_t dir, const char *name,
 	err = pmfs_mknod(PFS(ctx), dir, name, namelen, &pn, &pa);
 	if (!err)
 		pmp_attr(&pa, attr);
-	return err;
+	return (int)pmp_ret(err);
 }
 
 int pmp_mknod(const struct zus_ctx *ctx, zus_ino_t dir, const char *name,
@@ -153,13 +153,13 @@ int pmp_symlink(const struct zus_ctx *ctx, zus_ino_t dir, const char *name,
 			   &pn, &pa);
 	if (!err)
 		pmp_attr(&pa, attr);
-	return err;
+	return (int)pmp_ret(err);
 }
 
 ssize_t pmp_readlink(const struct zus_ctx *ctx, zus_ino_t ino, char *buf,
 		     size_t size)
 {
-	return pmfs_readlink(PFS(ctx), ino, buf, size);
+	return pmp_ret(pmfs_readlink(PFS(ctx), ino, buf, size));
 }
 
 int pmp_link(const struct zus_ctx *ctx, zus_ino_t ino, zus_ino_t newdir,
@@ -172,21 +172,21 @@ int pmp_link(const struct zus_ctx *ctx, zus_ino_t ino, zus_ino_t newdir,
 	err = pmfs_link(PFS(ctx), ino, newdir, name, namelen, &pa);
 	if (!err)
 		pmp_attr(&pa, attr);
-	return err;
+	return (int)pmp_ret(err);
 }
 
 int pmp_unlink(const struct zus_ctx *ctx, zus_ino_t dir, const char *name,
 	       size_t namelen)
 {
 	PMP_RO_CHECK(ctx);
-	return pmfs_unlink(PFS(ctx), dir, name, namelen);
+	return pmp_ret(pmfs_unlink(PFS(ctx), dir, name, namelen));
 }
 
 int pmp_rmdir(const struct zus_ctx *ctx, zus_ino_t dir, const char *name,
 	      size_t namelen)
 {
 	PMP_RO_CHECK(ctx);
-	return pmfs_rmdir(PFS(ctx), dir, name, namelen);
+	return pmp_ret(pmfs_rmdir(PFS(ctx), dir, name, namelen));
 }
 
 int pmp_rename(const struct zus_ctx *ctx, zus_ino_t olddir,
@@ -196,8 +196,8 @@ int pmp_rename(const struct zus_ctx *ctx, zus_ino_t olddir,
 	PMP_RO_CHECK(ctx);
 	if (flags & ~(ZUS_RENAME_NOREPLACE | ZUS_RENAME_EXCHANGE))
 		return -EINVAL;		/* RENAME_WHITEOUT: not offered */
-	return pmfs_rename(PFS(ctx), olddir, oldname, oldlen, newdir, newname,
-			   newlen, flags);
+	return pmp_ret(pmfs_rename(PFS(ctx), olddir, oldname, oldlen, newdir, newname,
+			   newlen, flags));
 }
 
 int pmp_tmpfile(const struct zus_ctx *ctx, zus_ino_t dir,
@@ -212,5 +212,5 @@ int pmp_tmpfile(const struct zus_ctx *ctx, zus_ino_t dir,
 	err = pmfs_tmpfile(PFS(ctx), dir, &pn, &pa);
 	if (!err)
 		pmp_attr(&pa, attr);
-	return err;
+	return (int)pmp_ret(err);
 }

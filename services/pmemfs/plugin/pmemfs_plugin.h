@@ -22,6 +22,7 @@
 #ifndef PMEMFS_PLUGIN_H
 #define PMEMFS_PLUGIN_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -61,6 +62,16 @@ static inline struct pmfs *PFS(const struct zus_ctx *ctx)
 		if (PSB(ctx)->ro) \
 			return -EROFS; \
 	} while (0)
+
+/*
+ * The core answers -ESTALE for an inode number that is not (or no longer)
+ * in use; the plugin ABI wants -ENOENT there ("stale ino"). Every op's
+ * reply goes through this.
+ */
+static inline long pmp_ret(long r)
+{
+	return r == -ESTALE ? -ENOENT : r;
+}
 
 void pmp_attr(const struct pmfs_attr *pa, struct zus_attr *za);
 void pmp_new(const struct zus_new_inode *ni, struct pmfs_new *pn);

@@ -154,13 +154,44 @@ out_opts:
 	return err;
 }
 
+/*
+ * Inodes the kernel still referenced at umount, unlinked (open-unlinked
+ * files, O_TMPFILEs): the FUSE transport sends no FORGET for them at
+ * unmount, so they are still on the core's orphan list. Nobody can hold
+ * them any more: a mount's recovery frees orphans, so run one now rather
+ * than leave them for the next mount (and for fsck to report).
+ */
+static void free_orphans(struct pmp_sb *p)
+{
+	struct pmfs_stat st;
+	struct pmfs *fs;
+	char why[256] = "";
+	int err;
+
+	if (p->ro || pmfs_statfs(p->fs, &st) || !st.orphans)
+		return;
+	pmfs_umount(p->fs);
+	p->fs = NULL;
+	err = pmfs_mount(p->media, 0, &fs, why, sizeof(why));
+	if (err) {
+		pmp_host->log(ZUS_LOG_WARNING,
+			      "pmemfs: %s: %llu orphan(s) left for the next mount: %s %s",
+			      p->source, (unsigned long long)st.orphans,
+			      strerror(-err), why);
+		return;
+	}
+	pmfs_umount(fs);
+}
+
 void pmp_umount(struct zus_sb *sb)
 {
 	struct pmp_sb *p = sb->priv;
 
 	if (!p)
 		return;
-	pmfs_umount(p->fs);
+	free_orphans(p);
+	if (p->fs)
+		pmfs_umount(p->fs);
 	pm_media_close(p->media);
 	close(p->lock_fd);
 	pmp_host->log(ZUS_LOG_INFO, "pmemfs: unmounted %s", p->source);

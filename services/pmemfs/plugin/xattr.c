@@ -15,25 +15,25 @@ _Static_assert(ZUS_XATTR_CREATE == PMFS_XATTR_CREATE &&
 ssize_t pmp_getxattr(const struct zus_ctx *ctx, zus_ino_t ino,
 		     const char *name, void *buf, size_t size)
 {
-	return pmfs_getxattr(PFS(ctx), ino, name, buf, size);
+	return pmp_ret(pmfs_getxattr(PFS(ctx), ino, name, buf, size));
 }
 
 int pmp_setxattr(const struct zus_ctx *ctx, zus_ino_t ino, const char *name,
 		 const void *value, size_t size, unsigned int flags)
 {
 	PMP_RO_CHECK(ctx);
-	return pmfs_setxattr(PFS(ctx), ino, name, value, size, flags);
+	return pmp_ret(pmfs_setxattr(PFS(ctx), ino, name, value, size, flags));
 }
 
 ssize_t pmp_listxattr(const struct zus_ctx *ctx, zus_ino_t ino, char *buf,
 		      size_t size)
 {
-	return pmfs_listxattr(PFS(ctx), ino, buf, size);
+	return pmp_ret(pmfs_listxattr(PFS(ctx), ino, buf, size));
 }
 
 int pmp_removexattr(const struct zus_ctx *ctx, zus_ino_t ino,
 		    const char *name)
 {
 	PMP_RO_CHECK(ctx);
-	return pmfs_removexattr(PFS(ctx), ino, name);
+	return pmp_ret(pmfs_removexattr(PFS(ctx), ino, name));
 }
