@@ -191,12 +191,41 @@ static void test_keep_orphans(void **state)
 	tfs_destroy(&t);
 }
 
+/* the corrupt committed transaction had been partly applied: its home
+ * location (here a file's inode) is torn; fsck -y discards the lane and
+ * repairs what the scan then finds */
+static void test_committed_torn(void **state)
+{
+	struct tfs t;
+	struct pmfs *fs = NULL;
+	struct pmfs_dinode *d;
+	char err[256] = "";
+	uint64_t f;
+
+	tfs_make(&t, 16 * MiB, 0);
+	f = mkfile(t.fs, PMFS_ROOT_INO, "f", 0644);
+	tfs_umount(&t);
+	commit_lane(&t, 42, 8 * 20 + 2);
+	d = pm_ptr(t.m, ((const struct pmfs_dsb *)pm_ptr(t.m, 0))->itable_blk *
+		   BS + f * 512);
+	d->size = 12345;	/* torn: checksum no longer matches */
+	pm_flush(t.m, d, sizeof(*d));
+	pm_fence(t.m);
+	assert_int_equal(pmfs_mount(t.m, 0, &fs, err, sizeof(err)), -EUCLEAN);
+	assert_true(tfs_fsck(&t, 0) >= 2);	/* the lane, the inode */
+	assert_true(tfs_fsck(&t, PMFS_FSCK_REPAIR) >= 2);
+	assert_int_equal(tfs_fsck(&t, 0), 0);
+	tfs_mount(&t);
+	tfs_destroy(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_committed_replayed),
 		cmocka_unit_test(test_committed_corrupt),
 		cmocka_unit_test(test_commit_word_flip),
+		cmocka_unit_test(test_committed_torn),
 		cmocka_unit_test(test_keep_orphans),
 	};
 
