@@ -65,11 +65,16 @@ int pmfs_mkfs(struct pm_media *m, const struct pmfs_mkfs_opts *o);
 
 #define PMFS_MOUNT_RDONLY	(1U << 0)	/* no writes at all, not even
 						 * recovery: -EROFS if needed */
+/* do not free orphans (allocated inodes with nlink 0) at mount: a
+ * re-attached server's kernel may still hold them open; the next mount
+ * without the flag frees them */
+#define PMFS_MOUNT_KEEP_ORPHANS	(1U << 1)
 
 /*
  * Mount: check the superblocks (fall back to the copy when the primary is
  * bad, repairing it unless read-only), run recovery (replay or discard each
- * journal lane, free orphans: inodes with nlink 0 left by a crash), build
+ * journal lane, free orphans: inodes with nlink 0 left by a crash, unless
+ * KEEP_ORPHANS), build
  * the DRAM state. On failure writes a one-line reason to @err; on success
  * @err is "" or a warning to log (e.g. the superblock copy was used).
  * Returns 0; -EINVAL (not pmemfs / bad superblock: err says which check);

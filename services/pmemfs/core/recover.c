@@ -3,7 +3,8 @@
  * recover.c - opening a file system (mount and fsck): superblock choice,
  * journal replay, the inode scan that validates every inode, extent map
  * and xattr area and rebuilds the allocator's reference counts, and the
- * freeing of orphans (allocated inodes with nlink 0).
+ * freeing of orphans (allocated inodes with nlink 0; kept with
+ * PMFS_MOUNT_KEEP_ORPHANS).
  *
  * Everything read from the media is bounds-checked before use: a mount
  * refuses a corrupted image (-EUCLEAN, err says what), fsck reports it.
@@ -251,8 +252,10 @@ int fs_open(struct pm_media *m, unsigned int flags, struct scanrep *rep,
 	}
 	alloc_count(fs);
 	if (!fs->rep || repairing(fs)) {
-		/* read-only: orphans stay, nothing is freed */
-		if (!fs->rdonly)
+		/* read-only or KEEP_ORPHANS (a re-attached server's kernel
+		 * may still hold them open): orphans stay, nothing is freed;
+		 * they stay on the orphan list for a later mount */
+		if (!fs->rdonly && !(flags & PMFS_MOUNT_KEEP_ORPHANS))
 			for (uint64_t i = PMFS_ROOT_INO + 1; i < fs->sb.inodes; i++) {
 				struct pinode *pi = fs->itab[i];
 

@@ -130,7 +130,7 @@ int pmfs_mkfs(struct pm_media *m, const struct pmfs_mkfs_opts *o)
 int pmfs_mount(struct pm_media *m, unsigned int flags, struct pmfs **fsp,
 	       char *err, size_t errlen)
 {
-	if (flags & ~PMFS_MOUNT_RDONLY) {
+	if (flags & ~(PMFS_MOUNT_RDONLY | PMFS_MOUNT_KEEP_ORPHANS)) {
 		if (err && errlen)
 			snprintf(err, errlen, "unknown mount flags");
 		return -EINVAL;
