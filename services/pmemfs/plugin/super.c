@@ -124,7 +124,14 @@ int pmp_mount(const struct zus_ctx *ctx, const char *source,
 			      p->source, strerror(-err));
 		goto out_unlock;
 	}
-	err = pmfs_mount(p->media, p->ro ? PMFS_MOUNT_RDONLY : 0, &p->fs,
+	/*
+	 * A re-attach (zusd restarted under a mount the kernel kept): the
+	 * kernel may hold unlinked inodes open, so the orphans stay until
+	 * the next ordinary mount.
+	 */
+	err = pmfs_mount(p->media, (p->ro ? PMFS_MOUNT_RDONLY : 0) |
+			 ((flags & ZUS_MOUNT_REATTACH) ?
+			  PMFS_MOUNT_KEEP_ORPHANS : 0), &p->fs,
 			 why, sizeof(why));
 	if (err) {
 		pmp_host->log(ZUS_LOG_ERR, "pmemfs: cannot mount %s: %s%s%s",
@@ -139,6 +146,8 @@ int pmp_mount(const struct zus_ctx *ctx, const char *source,
 	pmp_host->log(ZUS_LOG_INFO, "pmemfs: mounted %s (%s)%s", p->source,
 		      pm_kind_name(p->media->kind), p->ro ? " read-only" : "");
 	ctx->sb->priv = p;
+	/* the identity a restarted zusd proves with (zufs re-attach) */
+	pmfs_uuid(p->fs, ctx->sb->fs_id);
 	*root = PMFS_ROOT_INO;
 	free(o.source_buf);
 	return 0;
