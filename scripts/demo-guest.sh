@@ -5,14 +5,23 @@
 # (ucchan, zuf), /dev/pmem0 and fuse available. $ZUFS_BUILD_DIR is the build
 # dir (read-write), $ZUFS_SRC the source tree.
 #
-# The main job: start zusd with the memfs plugin, mount a zufs file system,
-# run a workload on it (a real source tree copied in and compared, a SQLite
-# database, fio with verification), and show what the channel did (ucchan-top
-# and the module's counters); then the same channel serving SQL (sqlproxy).
+# The main job: make a pmemfs on the VM's device DAX (/dev/dax0.0), start
+# zusd with the pmemfs plugin, mount it over zufs, run a workload on it (a
+# real source tree copied in and compared, a SQLite database, fio with
+# verification), show pmemfs-stat and what the channel did (ucchan-top and
+# the module's counters); kill zusd with SIGKILL and let a new one
+# re-attach the mount (no remount); unmount, fsck, restart zusd, mount
+# again and show the data is still there; then the same channel serving SQL
+# (sqlproxy).
 # Any failing step fails the demo.
 set -euo pipefail
 B=$ZUFS_BUILD_DIR
 ZUSD=$B/lib/libzus/zusd
+PMEMFS=$B/services/pmemfs/plugin/pmemfs.so
+MKFS=$B/services/pmemfs/tools/mkfs.pmemfs
+FSCK=$B/services/pmemfs/tools/fsck.pmemfs
+PSTAT=$B/services/pmemfs/tools/pmemfs-stat
+DAX=/dev/dax0.0
 TOP=$B/tools/ucchan-top/ucchan-top
 MNT=/tmp/zufs
 ZPID=
@@ -37,7 +46,7 @@ step "kernel and modules"
 uname -r
 lsmod | grep -E '^(Module|ucchan|zuf|nd_pmem|fuse) ' || true
 grep -w zufs /proc/filesystems
-ls -l /dev/ucchan /dev/pmem0
+ls -l /dev/ucchan $DAX
 
 step "ucchan: echo round trips through a worker on the caller's CPU"
 "$B/lib/libucchan/ucchan-ping" --serve demo-echo --mode 0666 &
@@ -51,22 +60,31 @@ done
 kill -TERM "$EPID"
 wait "$EPID" || true
 
-step "zusd: the zufs server, with the memfs plugin"
-rm -f /tmp/zusd.ready
-# zusd writes one byte to --ready-fd once its workers serve the service.
-"$ZUSD" --plugin memfs --service zufs --ready-fd 3 3>/tmp/zusd.ready &
-ZPID=$!
-for _ in $(seq 150); do
-	[ -s /tmp/zusd.ready ] && break
-	kill -0 "$ZPID" 2>/dev/null || { echo "demo: zusd exited"; exit 1; }
-	sleep 0.2
-done
-[ -s /tmp/zusd.ready ] || { echo "demo: zusd did not become ready"; exit 1; }
-echo "zusd is ready (pid $ZPID)"
+start_zusd() {	# start_zusd [OPTIONS]: zusd with pmemfs, wait until it serves
+	rm -f /tmp/zusd.ready
+	# zusd writes one byte to --ready-fd once its workers serve the service.
+	# (4<&-: not the demo's file held open in the mount)
+	"$ZUSD" --plugin "$PMEMFS" --service zufs --ready-fd 3 "$@" 4<&- \
+		3>/tmp/zusd.ready 2>>/tmp/zusd.log &
+	ZPID=$!
+	for _ in $(seq 150); do
+		[ -s /tmp/zusd.ready ] && break
+		kill -0 "$ZPID" 2>/dev/null || { echo "demo: zusd exited"; cat /tmp/zusd.log; exit 1; }
+		sleep 0.2
+	done
+	[ -s /tmp/zusd.ready ] || { echo "demo: zusd did not become ready"; exit 1; }
+	echo "zusd is ready (pid $ZPID)"
+}
 
-step "mount -t zufs -o service=zufs,fs=memfs demo $MNT"
+step "mkfs.pmemfs on the device DAX namespace $DAX"
+"$MKFS" -f -L demo "$DAX"
+
+step "zusd: the zufs server, with the pmemfs plugin"
+start_zusd
+
+step "mount -t zufs -o service=zufs,fs=pmemfs $DAX $MNT"
 mkdir -p "$MNT"
-mount -t zufs -o service=zufs,fs=memfs demo "$MNT"
+mount -t zufs -o service=zufs,fs=pmemfs "$DAX" "$MNT"
 grep " $MNT " /proc/mounts
 df -h "$MNT"
 
@@ -111,7 +129,42 @@ if [ -r /sys/kernel/debug/ucchan/zufs/stats ]; then
 	cat /sys/kernel/debug/ucchan/zufs/stats
 fi
 
-step "unmount, stop zusd"
+step "pmemfs-stat: usage, inodes, lanes, journal"
+"$PSTAT" --live "$DAX" || "$PSTAT" "$DAX" || true
+
+sum_tree() { (cd "$MNT" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum) | sha256sum; }
+before=$(sum_tree)
+echo "checksum of every file: $before"
+
+step "kill -9 zusd: the mount stays; a new zusd --reattach takes it over"
+exec 4<"$MNT/demo.db"		# a file held open across the restart
+kill -KILL "$ZPID"
+wait "$ZPID" 2>/dev/null || true
+ZPID=
+stat "$MNT/demo.db" >/dev/null 2>&1 && cat "$MNT/demo.db" >/dev/null 2>&1 ||
+	echo "while no server runs: Input/output error (expected)"
+start_zusd --reattach
+for _ in $(seq 60); do
+	grep -q -- '--reattach: 1 mount' /tmp/zusd.log && break
+	sleep 0.5
+done
+grep -- 're-attached\|--reattach' /tmp/zusd.log | tail -2
+dmesg | grep 're-attached' | tail -1
+[ "$(sum_tree)" = "$before" ] && echo "after the re-attach: every file is the same"
+head -c 16 <&4 | od -c | head -1
+exec 4<&-
+sqlite3 "$MNT/demo.db" 'SELECT count(*) FROM t; PRAGMA integrity_check;'
+
+step "unmount, fsck.pmemfs, restart zusd, mount again"
+umount "$MNT"
+kill -TERM "$ZPID"
+wait "$ZPID"
+ZPID=
+"$FSCK" -n "$DAX" && echo "fsck.pmemfs: clean"
+start_zusd
+mount -t zufs -o service=zufs,fs=pmemfs "$DAX" "$MNT"
+[ "$(sum_tree)" = "$before" ] && echo "after umount + zusd restart + mount: every file is the same"
+sqlite3 "$MNT/demo.db" 'SELECT count(*), max(k) FROM t; PRAGMA integrity_check;'
 umount "$MNT"
 kill -TERM "$ZPID"
 wait "$ZPID"
