@@ -219,7 +219,7 @@ struct zuf_args {
 
 int zuf_call(struct zuf_sb_info *sbi, struct zuf_args *args);
 int zuf_call_conn(struct zuf_sb_info *sbi, struct ucchan_conn *conn,
-		  struct zuf_args *args);
+		  u64 sb_id, struct zuf_args *args);
 int zuf_check_attr(struct zuf_sb_info *sbi, const struct zufs_attr *attr);
 bool zuf_name_ok(const char *name, size_t len);
 const char *zuf_op_name(u32 opcode);

@@ -311,9 +311,10 @@ static size_t zuf_written(const struct ucchan_kcall *kc, unsigned int i)
 
 /**
  * zuf_call_conn() - send one request on @conn and check the reply's shape
- * @sbi:  the superblock (sb_id, not-implemented memory)
- * @conn: the connection (sbi->conn inside conn_srcu, or a new one that
- *        zuf_reattach() has not published yet)
+ * @sbi:   the superblock (not-implemented memory)
+ * @conn:  the connection (sbi->conn inside conn_srcu, or a new one that
+ *         zuf_reattach() has not published yet)
+ * @sb_id: the server's superblock the request is for (0 for INIT)
  * @args: the request: opcode, inode, in struct, names, out struct, buffers
  *
  * The caller's fsuid/fsgid/tgid go in the header. On success the out
@@ -328,7 +329,7 @@ static size_t zuf_written(const struct ucchan_kcall *kc, unsigned int i)
  * out (any other op that times out is -EIO and the mount is dead).
  */
 int zuf_call_conn(struct zuf_sb_info *sbi, struct ucchan_conn *conn,
-		  struct zuf_args *args)
+		  u64 sb_id, struct zuf_args *args)
 {
 	const struct zuf_opdef *def;
 	struct ucchan_kcall kc = {};
@@ -364,8 +365,7 @@ int zuf_call_conn(struct zuf_sb_info *sbi, struct ucchan_conn *conn,
 	*h = (struct zufs_in_header) {
 		.opcode = args->opcode,
 		.len = len,
-		/* INIT names no superblock: it makes one */
-		.sb_id = args->opcode == ZUFS_OP_INIT ? 0 : sbi->sb_id,
+		.sb_id = sb_id,
 		.ino = args->ino,
 		.uid = from_kuid_munged(&init_user_ns, current_fsuid()),
 		.gid = from_kgid_munged(&init_user_ns, current_fsgid()),
@@ -446,7 +446,7 @@ int zuf_call(struct zuf_sb_info *sbi, struct zuf_args *args)
 		return -EIO;
 	idx = srcu_read_lock(&sbi->conn_srcu);
 	conn = srcu_dereference(sbi->conn, &sbi->conn_srcu);
-	err = zuf_call_conn(sbi, conn, args);
+	err = zuf_call_conn(sbi, conn, sbi->sb_id, args);
 	srcu_read_unlock(&sbi->conn_srcu, idx);
 	return err;
 }

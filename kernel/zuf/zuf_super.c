@@ -444,7 +444,10 @@ static int zuf_init_exchange(struct fs_context *fc, struct zuf_sb_info *sbi,
 		in.flags |= ZUFS_INIT_REATTACH;
 		memcpy(in.fs_id, fs_id, sizeof(in.fs_id));
 	}
-	err = zuf_call_conn(sbi, conn, &args);
+	/* INIT names no superblock: it makes one */
+	err = zuf_call_conn(sbi, conn, 0, &args);
+	if (err)	/* a reply with an error status is not a superblock */
+		out->sb_id = 0;
 	switch (err) {
 	case 0:
 		break;
@@ -503,12 +506,8 @@ static void zuf_destroy_on(struct zuf_sb_info *sbi, struct ucchan_conn *conn,
 		.opcode = ZUFS_OP_DESTROY,
 		.teardown = true,
 	};
-	u64 old = sbi->sb_id;
 
-	/* only the re-attach path: callers of the mount see dead meanwhile */
-	sbi->sb_id = sb_id;
-	zuf_call_conn(sbi, conn, &args);
-	sbi->sb_id = old;
+	zuf_call_conn(sbi, conn, sb_id, &args);
 }
 
 /*
