@@ -578,10 +578,15 @@ static void ll_init(void *userdata, struct fuse_conn_info *conn)
 
 	/* Write-through like zufs: no writeback cache; the kernel clears
 	 * set-id bits on write/chown (no KILLPRIV); no splice (writes come
-	 * as one memory buffer the plugin reads in place). */
+	 * as one memory buffer the plugin reads in place). No atomic
+	 * O_TRUNC (libfuse wants it by default): the plugin's open gets
+	 * O_TRUNC stripped and a zero-message open sees nothing at all,
+	 * while the kernel would take the file as truncated; without it
+	 * the kernel sends the truncation as a SETATTR of size 0. */
 	conn->want &= ~(FUSE_CAP_WRITEBACK_CACHE | FUSE_CAP_HANDLE_KILLPRIV |
 			FUSE_CAP_SPLICE_READ | FUSE_CAP_SPLICE_WRITE |
-			FUSE_CAP_SPLICE_MOVE | FUSE_CAP_EXPORT_SUPPORT);
+			FUSE_CAP_SPLICE_MOVE | FUSE_CAP_EXPORT_SUPPORT |
+			FUSE_CAP_ATOMIC_O_TRUNC);
 	if (!zf->conf.readdirplus)
 		conn->want &= ~(FUSE_CAP_READDIRPLUS |
 				FUSE_CAP_READDIRPLUS_AUTO);
