@@ -68,10 +68,9 @@ for _ in $(seq 1 600); do
 	sleep 0.5
 done
 if [ "$done_ok" = 1 ]; then
-	say "ok: compaction finished with zusd stopped"
+	pass "compaction finished with zusd stopped"
 else
-	say "FAIL: compaction did not finish with zusd stopped"
-	fails=$((fails + 1))
+	fail "compaction did not finish with zusd stopped"
 fi
 grep -E '^(Dirty|Writeback):' /proc/meminfo
 grep -E '^(compact_(migrate_scanned|isolated|success|fail)|pgmigrate_(success|fail)) ' /proc/vmstat

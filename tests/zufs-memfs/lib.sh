@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # Shared by the zufs-memfs VM tests: start zusd with the memfs plugin, mount
-# it, count check results, clean up (unmount, stop zusd) on every exit.
+# it, clean up (unmount, stop zusd) on every exit. Results are TAP lines of
+# the project's one shell test helper, tests/lib/check.sh (check, pass,
+# fail, skip, why); finish prints the plan.
 #
 # Environment (set by meson through vm-run --env): ZUSD (the zusd binary),
 # ZMFS_HELPER (zmfs-helper), ZMFS_DIR (this directory), ZMFS_TRANSPORT:
@@ -19,6 +21,8 @@
 # skip_on TRANSPORT NAME REASON (posix_cases.py reads ZMFS_TRANSPORT too).
 # shellcheck shell=bash
 set -u
+# shellcheck source=../lib/check.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/check.sh"
 ZMFS_TRANSPORT=${ZMFS_TRANSPORT:-zufs}
 export ZMFS_TRANSPORT
 ZMFS_PLUGIN=${ZMFS_PLUGIN:-memfs}
@@ -26,30 +30,24 @@ export ZMFS_PLUGIN
 ZMFS_PLUGIN_SPEC=memfs	# what zusd --plugin gets
 ZMFS_SOURCE=memfs	# the mount's source
 ZMFS_DAXMNT=
-fails=0
-skips=0
 ZUSD_PID=
 ZUSD_LOG=
 MNT=
 SVC=
 
-say() { echo "$*"; }
-
-check() {	# check NAME CMD...: CMD must succeed
-	local name=$1
+# shown NAME CMD...: like check, and all of CMD's output is shown (as TAP
+# comments) whether it passes or not: a program that reports its own
+# cases, figures or skips.
+shown() {
+	local name=$1 rc=0
 	shift
-	if "$@" >/tmp/zmfs-check.out 2>&1; then
-		say "ok: $name"
+	"$@" >"$CHECK_OUT" 2>&1 || rc=$?
+	sed 's/^/#   /' "$CHECK_OUT"
+	if [ "$rc" = 0 ]; then
+		pass "$name"
 	else
-		say "FAIL: $name"
-		sed 's/^/    /' /tmp/zmfs-check.out | head -30
-		fails=$((fails + 1))
+		fail "$name (exit $rc)"
 	fi
-}
-
-skip() {	# skip NAME REASON
-	say "SKIP: $1 ($2)"
-	skips=$((skips + 1))
 }
 
 # skip_on TRANSPORT NAME REASON: true (and the skip is counted) when the
@@ -247,7 +245,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# finish: unmount and stop zusd (both must work), print the tally, exit
+# finish: unmount and stop zusd (both must work), print the plan, exit
 # 0 (all passed), 1 (a failure); skipped subtests are listed, not hidden.
 finish() {
 	if [ -n "$MNT" ]; then
@@ -264,7 +262,6 @@ finish() {
 	fi
 	trap - EXIT
 	cleanup
-	echo "$fails failure(s), $skips subtest(s) skipped"
-	[ "$fails" = 0 ]
+	tap_done
 	exit $?
 }

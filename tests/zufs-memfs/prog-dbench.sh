@@ -16,13 +16,12 @@ loadfile=/usr/share/dbench/client.txt
 if timeout 300 dbench -D "$MNT" -c "$loadfile" -t 15 2 >/tmp/dbench.out 2>&1 &&
 	grep -q "^Throughput" /tmp/dbench.out &&
 	! dbench_errors >/dev/null; then
-	echo "ok: dbench -t 15 2"
-	grep "^Throughput" /tmp/dbench.out | sed 's/^/    /'
+	grep "^Throughput" /tmp/dbench.out | sed 's/^/#   /'
+	pass "dbench -t 15 2"
 else
-	echo "FAIL: dbench"
-	dbench_errors | head -20 | sed 's/^/    /'
-	tail -20 /tmp/dbench.out | sed 's/^/    /'
-	fails=$((fails + 1))
+	fail "dbench"
+	dbench_errors | head -20 | sed 's/^/#   /'
+	tail -20 /tmp/dbench.out | sed 's/^/#   /'
 fi
 check "dbench cleaned up" sh -c "[ -z \"\$(find $MNT/clients -type f 2>/dev/null | head -1)\" ]"
 finish

@@ -15,12 +15,11 @@ fio_run() {	# fio_run NAME FIO-OPTIONS...
 		--do_verify=1 --verify_fatal=1 --group_reporting "$@" \
 		>"/tmp/fio-$name.out" 2>&1 &&
 		! grep -qi "verify.*fail\|bad magic\|crc32c.*mismatch" "/tmp/fio-$name.out"; then
-		echo "ok: fio $name"
-		grep -E "^ +(WRITE|READ):" "/tmp/fio-$name.out" | sed 's/^ */    /'
+		grep -E "^ +(WRITE|READ):" "/tmp/fio-$name.out" | sed 's/^ */#   /'
+		pass "fio $name"
 	else
-		echo "FAIL: fio $name"
-		tail -30 "/tmp/fio-$name.out" | sed 's/^/    /'
-		fails=$((fails + 1))
+		fail "fio $name"
+		tail -30 "/tmp/fio-$name.out" | sed 's/^/#   /'
 	fi
 }
 fio_run psync-randwrite --ioengine=psync --rw=randwrite --bs=4k --numjobs=2

@@ -8,12 +8,11 @@
 setup
 if timeout 300 fs_mark -d "$MNT/fsm" -s 16384 -n 200 -t 2 -D 4 -S 1 -L 2 -k \
 	>/tmp/fsmark.out 2>&1 && grep -q "Files/sec" /tmp/fsmark.out; then
-	echo "ok: fs_mark"
-	grep -A3 "Files/sec" /tmp/fsmark.out | sed 's/^/    /'
+	grep -A3 "Files/sec" /tmp/fsmark.out | sed 's/^/#   /'
+	pass "fs_mark"
 else
-	echo "FAIL: fs_mark"
-	tail -30 /tmp/fsmark.out | sed 's/^/    /'
-	fails=$((fails + 1))
+	fail "fs_mark"
+	tail -30 /tmp/fsmark.out | sed 's/^/#   /'
 fi
 check "fs_mark kept 800 files of 16384 bytes" sh -c \
 	"[ \"\$(find $MNT/fsm -type f -size 16384c | wc -l)\" = 800 ]"

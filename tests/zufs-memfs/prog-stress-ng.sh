@@ -35,11 +35,10 @@ for s in $stressors; do
 		>"/tmp/sng-$s.out" 2>&1 || rc=$?
 	[ -z "$pin" ] || taskset -a -p -c "0-$(($(nproc) - 1))" "$ZUSD_PID" >/dev/null
 	case $rc in
-	0)	echo "ok: stress-ng --$s" ;;
+	0)	pass "stress-ng --$s" ;;
 	4)	skip "stress-ng --$s" "not implemented here: $(grep -i 'skipp\|not impl' "/tmp/sng-$s.out" | head -1)" ;;
-	*)	echo "FAIL: stress-ng --$s (exit $rc)"
-		grep -v "^stress-ng: info" "/tmp/sng-$s.out" | tail -15 | sed 's/^/    /'
-		fails=$((fails + 1)) ;;
+	*)	fail "stress-ng --$s (exit $rc)"
+		grep -v "^stress-ng: info" "/tmp/sng-$s.out" | tail -15 | sed 's/^/#   /' ;;
 	esac
 	# a stressor that says it skipped still exits 0: say so
 	if [ "$rc" = 0 ] && grep -qi "skipping stressor\|not supported\|not implemented" "/tmp/sng-$s.out"; then

@@ -23,11 +23,10 @@ randio() {	# randio NAME CMD...: like check, with all of a failure's report
 	"$@" >/tmp/zmfs-randio.out 2>&1
 	rc=$?
 	if [ "$rc" = 0 ]; then
-		say "ok: $name ($(($(date +%s) - t0)) s)"
+		pass "$name ($(($(date +%s) - t0)) s)"
 	else
-		say "FAIL: $name (exit $rc)"
-		tail -100 /tmp/zmfs-randio.out | sed 's/^/    /'
-		fails=$((fails + 1))
+		fail "$name (exit $rc)"
+		tail -100 /tmp/zmfs-randio.out | sed "s/^/#   /"
 	fi
 }
 
