@@ -17,6 +17,8 @@ each measured loop, what the whole system did while the loop ran.
       plus one "events-fired" line: how often each tracepoint fired in the
       measured windows (0 = it did not fire, "missing" = not available).
       Exit status: CMD's (1 if the trace overran: counts would be low).
+  events.py parse [--server REGEX] TRACE
+      The same lines from a saved trace (run --keep-trace TRACE).
   events.py table FILE...
       Markdown tables of the "events" lines (one per op when there are
       several labels, else one), values per iteration.
@@ -296,7 +298,12 @@ def cmd_run(a):
         wfile(os.path.join(inst, "tracing_on"), "0")
         lost = overruns(inst)
         fired = {}
-        with open(os.path.join(inst, "trace"), errors="replace") as f:
+        tr = os.path.join(inst, "trace")
+        if a.keep_trace:
+            with open(tr, errors="replace") as f, open(a.keep_trace, "w") as k:
+                for line in f:
+                    k.write(line)
+        with open(tr, errors="replace") as f:
             wins = parse(f, a.server, fired)
     finally:
         teardown(inst)
@@ -313,6 +320,16 @@ def cmd_run(a):
         with open(a.out, "a") as f:
             f.write(text)
     return rc if rc else (1 if lost else 0)
+
+
+def cmd_parse(a):
+    fired = {}
+    with open(a.trace, errors="replace") as f:
+        wins = parse(f, a.server, fired)
+    for line in result_lines(wins, [], 0):
+        print(line)
+    print("events-fired " + " ".join("%s=%d" % kv for kv in sorted(fired.items())))
+    return 0
 
 
 def read_results(files):
@@ -407,7 +424,11 @@ def main():
     r.add_argument("--out", help="append the result lines to this file")
     r.add_argument("--buffer-kb", type=int, default=65536,
                    help="trace buffer per CPU (KiB)")
+    r.add_argument("--keep-trace", help="copy the raw trace to this file")
     r.add_argument("cmd", nargs=argparse.REMAINDER)
+    q = sub.add_parser("parse")
+    q.add_argument("--server", default="")
+    q.add_argument("trace")
     t = sub.add_parser("table")
     t.add_argument("files", nargs="+")
     p = sub.add_parser("plot")
@@ -418,6 +439,8 @@ def main():
         if a.cmd and a.cmd[0] == "--":
             a.cmd = a.cmd[1:]
         return cmd_run(a)
+    if a.what == "parse":
+        return cmd_parse(a)
     if a.what == "table":
         return cmd_table(a)
     return cmd_plot(a)
