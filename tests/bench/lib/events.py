@@ -19,9 +19,10 @@ each measured loop, what the whole system did while the loop ran.
       Exit status: CMD's (1 if the trace overran: counts would be low).
   events.py parse [--server REGEX] TRACE
       The same lines from a saved trace (run --keep-trace TRACE).
-  events.py table FILE...
+  events.py table [--project] FILE...
       Markdown tables of the "events" lines (one per op when there are
-      several labels, else one), values per iteration.
+      several labels, else one), values per iteration; --project adds a
+      projected bare-metal latency: the counts times COSTS (a projection).
   events.py plot FILE... --png OUT
       A bar chart of the main counts per op and label (needs matplotlib;
       says so and exits 0 without it).
@@ -354,6 +355,27 @@ COLS = [("sys", "syscalls"), ("sys_c", "sys cli"), ("sys_s", "sys srv"),
         ("pf_k", "pf kern"), ("io_s", "srv I/O B"), ("tick", "ticks")]
 
 
+# A projection, not a measurement: bare-metal cost per event in µs, from
+# published figures (docs/benchmarks.md, "Cost model", cites each). The
+# counts are measured; these weights are not ours.
+COSTS = {
+    "sys": 0.1,      # null system call, mitigations off (70-90 ns)
+    "csw": 0.5,      # same-CPU switch, direct cost (a few hundred ns)
+    "as_sw": 0.2,    # + CR3 load on an address-space change (100-500 cycles)
+    "xwake": 2.0,    # cross-CPU wake-up: one IPI round trip (1-3 µs)
+    "tlb_rx": 1.5,   # TLB shootdown, per target CPU (~1.5 µs)
+    "pf": 1.0,       # minor page fault (median ~1 µs)
+    "io_s": 0.1 / 4096,  # kernel copy per byte (4 KiB ~0.1 µs, assumed)
+}
+
+
+def projected(r):
+    try:
+        return sum(float(r[k]) * c for k, c in COSTS.items())
+    except (KeyError, ValueError):
+        return None
+
+
 def cmd_table(a):
     rows = read_results(a.files)
     if not rows:
@@ -367,12 +389,16 @@ def cmd_table(a):
         first = "fs" if op is not None else "case"
         if op is not None:
             print("\n**%s** (per operation; n = iterations counted)\n" % op)
-        print("| %s | n | %s |" % (first, " | ".join(h for _, h in COLS)))
-        print("|---|---:|%s|" % "|".join("---:" for _ in COLS))
+        proj = " proj. µs |" if a.project else ""
+        print("| %s | n | %s |%s" % (first, " | ".join(h for _, h in COLS), proj))
+        print("|---|---:|%s|%s" % ("|".join("---:" for _ in COLS),
+                                   "---:|" if a.project else ""))
         for r in rs:
             name = r["label"] if op is not None else r["op"]
-            print("| %s | %s | %s |" % (name, r["n"],
-                                       " | ".join(r.get(k, "-") for k, _ in COLS)))
+            pv = projected(r) if a.project else None
+            print("| %s | %s | %s |%s" % (
+                name, r["n"], " | ".join(r.get(k, "-") for k, _ in COLS),
+                (" %.1f |" % pv if pv is not None else " - |") if a.project else ""))
         if any("lost" in r for r in rs):
             print("\n(lost events: some counts are low)")
     return 0
@@ -430,6 +456,8 @@ def main():
     q.add_argument("--server", default="")
     q.add_argument("trace")
     t = sub.add_parser("table")
+    t.add_argument("--project", action="store_true",
+                   help="add a projected bare-metal µs column (COSTS)")
     t.add_argument("files", nargs="+")
     p = sub.add_parser("plot")
     p.add_argument("files", nargs="+")

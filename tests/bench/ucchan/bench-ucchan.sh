@@ -41,7 +41,7 @@ if [ "${BENCH_UCCHAN_GUEST:-}" = 1 ]; then	# in the VM
 	{
 	echo "## bench-ucchan: kernel events per round trip, system-wide ($(date -u '+%F %H:%M UTC'), ucchan-bench $evargs, traced pass; tests/bench/lib/events.py)"
 	echo
-	python3 "$events_py" table "$out"
+	python3 "$events_py" table --project "$out"
 	echo
 	grep '^events-fired' "$out" | sed 's/^/    /'
 	} >"$build/bench-ucchan.events.md"

@@ -369,7 +369,7 @@ guest_main() {
 		{
 		echo
 		echo "## bench-zufs: kernel events per operation, system-wide (zufs-fsbench ${evargs[*]}, traced pass; tests/bench/lib/events.py)"
-		python3 "$events_py" table "$evout"
+		python3 "$events_py" table --project "$evout"
 		echo
 		grep '^events-fired' "$evout" | sort | uniq -c | sed 's/^/    /'
 		} >"$build/bench-zufs.events.md"
