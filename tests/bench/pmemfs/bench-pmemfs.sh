@@ -34,41 +34,46 @@ src=$(cd "$here/../../.." && pwd)
 build=$(cd "${1:-${ZUFS_BUILD_DIR:-$PWD}}" && pwd)
 rounds=${2:-3}
 
-for f in kernel/ucchan/ucchan.ko kernel/zuf/zuf.ko lib/libzus/zusd \
-	 lib/libzus/memfs.so services/pmemfs/plugin/pmemfs.so \
-	 services/pmemfs/tools/mkfs.pmemfs; do
-	[ -e "$build/$f" ] || { echo "bench-pmemfs: $build/$f not built" >&2; exit 1; }
-done
-for p in fio fs_mark ndctl mkfs.ext4 python3; do
-	command -v "$p" >/dev/null ||
-		{ echo "bench-pmemfs: $p not installed (scripts/setup)" >&2; exit 1; }
-done
+main() {
+	for f in kernel/ucchan/ucchan.ko kernel/zuf/zuf.ko lib/libzus/zusd \
+		 lib/libzus/memfs.so services/pmemfs/plugin/pmemfs.so \
+		 services/pmemfs/tools/mkfs.pmemfs; do
+		[ -e "$build/$f" ] || { echo "bench-pmemfs: $build/$f not built" >&2; return 1; }
+	done
+	for p in fio fs_mark ndctl mkfs.ext4 python3; do
+		command -v "$p" >/dev/null ||
+			{ echo "bench-pmemfs: $p not installed (scripts/setup)" >&2; return 1; }
+	done
 
-cd "$build"
-rm -f bench-pmemfs.raw bench-pmemfs.mix bench-pmemfs.txt
-start=$(date +%s)
-rc=0
-"$src/tests/vm/vm-run" --quiet-boot --build-dir "$build" \
-	--kmod ext4,dax_pmem,device_dax --load ucchan,zuf --pmem \
-	--timeout 3000 \
-	--env "BENCH_PMEMFS_RUNTIME=${BENCH_PMEMFS_RUNTIME:-5}" \
-	--env "BENCH_PMEMFS_FILES=${BENCH_PMEMFS_FILES:-500}" \
-	--env "BENCH_PMEMFS_SIZE=${BENCH_PMEMFS_SIZE:-32m}" \
-	--env "BENCH_PMEMFS_FS=${BENCH_PMEMFS_FS:-ext4-dax pmemfs memfs}" \
-	-- "$here/guest.sh" "$build" "$rounds" 2>&1 |
-	tee bench-pmemfs.log || rc=1
-wall=$(( $(date +%s) - start ))
+	cd "$build"
+	rm -f bench-pmemfs.raw bench-pmemfs.mix bench-pmemfs.txt
+	start=$(date +%s)
+	rc=0
+	"$src/tests/vm/vm-run" --quiet-boot --build-dir "$build" \
+		--kmod ext4,dax_pmem,device_dax --load ucchan,zuf --pmem \
+		--timeout 3000 \
+		--env "BENCH_PMEMFS_RUNTIME=${BENCH_PMEMFS_RUNTIME:-5}" \
+		--env "BENCH_PMEMFS_FILES=${BENCH_PMEMFS_FILES:-500}" \
+		--env "BENCH_PMEMFS_SIZE=${BENCH_PMEMFS_SIZE:-32m}" \
+		--env "BENCH_PMEMFS_FS=${BENCH_PMEMFS_FS:-ext4-dax pmemfs memfs}" \
+		-- "$here/guest.sh" "$build" "$rounds" 2>&1 |
+		tee bench-pmemfs.log || rc=1
+	wall=$(( $(date +%s) - start ))
 
-if [ ! -s bench-pmemfs.raw ]; then
-	echo "bench-pmemfs: no results (the VM run failed)" >&2
-	exit 1
-fi
-{
-	head -1 bench-pmemfs.raw | sed 's/^# //'
-	echo "wall time of the VM run (boot included): ${wall} s; $(uptime | sed 's/.*load/load/')"
+	if [ ! -s bench-pmemfs.raw ]; then
+		echo "bench-pmemfs: no results (the VM run failed)" >&2
+		return 1
+	fi
+	{
+		head -1 bench-pmemfs.raw | sed 's/^# //'
+		echo "wall time of the VM run (boot included): ${wall} s; $(uptime | sed 's/.*load/load/')"
+		echo
+		python3 "$here/report.py" table bench-pmemfs.raw bench-pmemfs.mix
+	} >bench-pmemfs.txt || rc=1
 	echo
-	python3 "$here/report.py" table bench-pmemfs.raw bench-pmemfs.mix
-} >bench-pmemfs.txt || rc=1
-echo
-cat bench-pmemfs.txt
-exit $rc
+	cat bench-pmemfs.txt
+	return $rc
+}
+
+# One compound command, read whole before it runs (see guest.sh).
+{ main; exit $?; }

@@ -274,17 +274,23 @@ cleanup() {
 }
 trap cleanup EXIT
 
-: >"$MIX"
-echo "# bench-pmemfs $(date -u '+%F %H:%M UTC'): $(uname -r), $(nproc) vCPUs, $rounds rounds, fio runtime ${runtime} s, ${size} per fio file, fs_mark ${files} files per thread" >"$RAW"
-log "$(head -1 "$RAW")"
-log "$(fio --version), $(ndctl --version | sed 's/^/ndctl /')"
-for r in $(seq "$rounds"); do
-	for fs in $fslist; do
-		run_round "$r" "$fs"
+main() {
+	: >"$MIX"
+	echo "# bench-pmemfs $(date -u '+%F %H:%M UTC'): $(uname -r), $(nproc) vCPUs, $rounds rounds, fio runtime ${runtime} s, ${size} per fio file, fs_mark ${files} files per thread" >"$RAW"
+	log "$(head -1 "$RAW")"
+	log "$(fio --version), $(ndctl --version | sed 's/^/ndctl /')"
+	for r in $(seq "$rounds"); do
+		for fs in $fslist; do
+			run_round "$r" "$fs"
+		done
 	done
-done
-case " $fslist " in
-*" pmemfs "*) op_mix || failed "op mix" ;;
-esac
-log "done, exit $rc"
-exit $rc
+	case " $fslist " in
+	*" pmemfs "*) op_mix || failed "op mix" ;;
+	esac
+	log "done, exit $rc"
+	return $rc
+}
+
+# One compound command, read whole before it runs: editing this file while
+# a benchmark runs cannot change what the running copy does.
+{ main; exit $?; }
