@@ -14,6 +14,10 @@
  * handler touches one byte per page of each buffer (writes it for WRITE
  * buffers): it measures what it costs to make the data reachable, not to
  * process it.
+ *
+ * Under tests/bench/lib/events.py (BENCH_EVENTS set) every timed run is
+ * marked for the kernel event counts per round trip (label "ucchan-bench",
+ * op "CASE|PEER|MODE"; tests/bench/lib/bench-events.h).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -33,6 +37,7 @@
 #include <sys/wait.h>
 
 #include "echo_i.h"
+#include "bench-events.h"
 
 #define MIB		(1UL << 20)
 #define MAX_RUNS	32
@@ -40,6 +45,15 @@
 static unsigned int runs = 5, iters = 2000, max_ms = 400;
 static int cpu_a, cpu_b = 1;		/* client CPU, "other" CPU */
 static uint64_t *lat;
+static char cur_case[128];		/* "case|peer|mode", "" = not marked */
+
+static void set_case(const char *what, const char *where, const char *mode)
+{
+	if (what)
+		snprintf(cur_case, sizeof(cur_case), "%s|%s|%s", what, where, mode);
+	else
+		cur_case[0] = 0;
+}
 
 static void pin(int cpu)
 {
@@ -99,8 +113,12 @@ static struct result measure(rt_fn fn, void *ctx)
 		if (fn(ctx))
 			return r;
 	for (run = 0; run < runs; run++) {
-		uint64_t start = echo_now_ns(), tstart = ticks(), t1, end;
+		uint64_t start, tstart, t1, end;
 
+		if (cur_case[0])
+			bench_events_begin("ucchan-bench", cur_case);
+		start = echo_now_ns();
+		tstart = ticks();
 		for (i = 0; i < iters; i++) {
 			uint64_t t0 = ticks();
 
@@ -115,6 +133,8 @@ static struct result measure(rt_fn fn, void *ctx)
 		}
 		t1 = ticks();
 		end = echo_now_ns();
+		if (cur_case[0])
+			bench_events_end("ucchan-bench", cur_case, i, true);
 		ns_per_tick = t1 > tstart ? (double)(end - start) /
 					    (double)(t1 - tstart) : 1.0;
 		qsort(lat, i, sizeof(*lat), cmp_u64);
@@ -561,33 +581,39 @@ int main(int argc, char **argv)
 	 * Run right after the guest booted, the first case measured is
 	 * disturbed by the system settling: one untimed pass first.
 	 */
+	set_case(NULL, NULL, NULL);
 	bench_uc(U_NULL, 0, 0, NULL, mem);
+/* one case: marked for event counts, measured, printed */
+#define CASE(res, what, where, mode, call) do {			\
+		set_case(what, where, mode);				\
+		(res) = (call);						\
+		row(what, where, mode, res);				\
+	} while (0)
 	for (pr = 0; pr < 2; pr++) {
-		ucn[pr] = bench_uc(U_NULL, 0, pr, NULL, mem);
-		row("ucchan null", "same", pn[pr], ucn[pr]);
-		uc4i[pr] = bench_uc(U_INLINE, 4096, pr, NULL, mem);
-		row("ucchan 4 KiB inline (+4 KiB reply)", "same", pn[pr], uc4i[pr]);
-		uc4m[pr] = bench_uc(U_MAPPED, 4096, pr, NULL, mem);
-		row("ucchan 4 KiB mapped", "same", pn[pr], uc4m[pr]);
-		uc4r[pr] = bench_uc(U_REG, 4096, pr, NULL, mem);
-		row("ucchan 4 KiB registered", "same", pn[pr], uc4r[pr]);
-		uc1m[pr] = bench_uc(U_MAPPED, MIB, pr, NULL, mem);
-		row("ucchan 1 MiB mapped", "same", pn[pr], uc1m[pr]);
-		uc1r[pr] = bench_uc(U_REG, MIB, pr, NULL, mem);
-		row("ucchan 1 MiB registered", "same", pn[pr], uc1r[pr]);
-		fb[pr] = bench_uc(U_NULL, 0, pr, other, mem);
-		row("ucchan null, fallback (no worker)", "other", pn[pr], fb[pr]);
+		CASE(ucn[pr], "ucchan null", "same", pn[pr],
+		     bench_uc(U_NULL, 0, pr, NULL, mem));
+		CASE(uc4i[pr], "ucchan 4 KiB inline (+4 KiB reply)", "same",
+		     pn[pr], bench_uc(U_INLINE, 4096, pr, NULL, mem));
+		CASE(uc4m[pr], "ucchan 4 KiB mapped", "same", pn[pr],
+		     bench_uc(U_MAPPED, 4096, pr, NULL, mem));
+		CASE(uc4r[pr], "ucchan 4 KiB registered", "same", pn[pr],
+		     bench_uc(U_REG, 4096, pr, NULL, mem));
+		CASE(uc1m[pr], "ucchan 1 MiB mapped", "same", pn[pr],
+		     bench_uc(U_MAPPED, MIB, pr, NULL, mem));
+		CASE(uc1r[pr], "ucchan 1 MiB registered", "same", pn[pr],
+		     bench_uc(U_REG, MIB, pr, NULL, mem));
+		CASE(fb[pr], "ucchan null, fallback (no worker)", "other",
+		     pn[pr], bench_uc(U_NULL, 0, pr, other, mem));
 	}
 	for (k = 0; k < K_NR; k++)
 		for (pr = 0; pr < 2; pr++)
-			for (cr = 0; cr < 2; cr++) {
-				base[k][pr][cr] = bench_pp(k, pr,
-							   cr ? cpu_b : cpu_a);
-				row(kind_name[k], cr ? "other" : "same", pn[pr],
-				    base[k][pr][cr]);
-			}
-	cp = bench_memcpy(mem, dst);
-	row("memcpy 1 MiB twice (in + out)", "-", "-", cp);
+			for (cr = 0; cr < 2; cr++)
+				CASE(base[k][pr][cr], kind_name[k],
+				     cr ? "other" : "same", pn[pr],
+				     bench_pp(k, pr, cr ? cpu_b : cpu_a));
+	CASE(cp, "memcpy 1 MiB twice (in + out)", "-", "-",
+	     bench_memcpy(mem, dst));
+#undef CASE
 
 	printf("\nratios (median of medians; < 1 means ucchan is faster):\n");
 	for (pr = 0; pr < 2; pr++) {

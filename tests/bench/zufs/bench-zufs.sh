@@ -6,14 +6,25 @@
 #   tmpfs      mount -t tmpfs
 #   ext4-dax   mkfs.ext4 /dev/pmem0, mount -o dax (in-kernel fs on pmem)
 #   fuse       zusd --transport fuse --plugin memfs -o direct_io: the very
-#              same memfs.so over libfuse3's low-level API (fuse.ko)
+#              same memfs.so over libfuse3's low-level API (fuse.ko), the
+#              daemon pinned to the client's CPU (FUSE's best case)
+#   fuse-mt    the same, as users run it: libfuse's multi-threaded loop,
+#              nothing pinned
 #   zufs       zusd --plugin memfs + mount -t zufs -o fs=memfs
 # and ROUNDS rounds of zufs-fsbench on each (the file systems take turns
-# inside a round, so slow phases of the host hit all of them). Prints every
-# run, then the table: per op and fs the median of the rounds' medians and
-# the median of their p99s, and the ratios zufs/FUSE and zufs/tmpfs.
+# inside a round, so slow phases of the host hit all of them), plus two
+# clients at once on CPUs 0 and 1 (labels zufs-2c, fuse-mt-2c; each op's
+# loop started together, zufs-fsbench -B). Then one more pass, traced, for
+# the kernel event counts per operation (tests/bench/lib/events.py: system
+# calls, context switches, wake-ups, IPIs, TLB flushes, page faults, bytes
+# through /dev/fuse; fewer iterations, untimed). Prints every run, then the
+# tables: per op and fs the median of the rounds' medians and the median of
+# their p99s, the ratios zufs/FUSE and zufs/tmpfs, the throughput of two
+# clients against one, and the event counts per operation.
 # Copies: <build>/bench-zufs.txt (the VM's output), bench-zufs.raw (every
-# result line), bench-zufs.table (the table, Markdown).
+# result line), bench-zufs.table (the tables, Markdown), bench-zufs.events
+# (the event counts, one line per fs and op), bench-zufs-events.png (a
+# chart of them, when python3-matplotlib is installed).
 #
 #   tests/bench/zufs/bench-zufs.sh [BUILD_DIR [ROUNDS [zufs-fsbench options]]]
 #   ninja -C BUILD_DIR bench-zufs
@@ -27,7 +38,10 @@
 # and the FUSE transport's default caching of entries and attributes.
 # zufs runs also read the service's ucchan counters (debugfs) around each
 # op: the "zufs calls/op" column (requests zuf sent per timed iteration).
-# BENCH_ZUFS_FS="tmpfs fuse zufs" picks file systems (default: all four).
+# BENCH_ZUFS_FS="tmpfs fuse zufs" picks file systems (default: all five),
+# BENCH_ZUFS_2C="zufs fuse-mt" those also run with two clients ("" none),
+# BENCH_ZUFS_EVENTS="-n 500 -d 20 -s 20" the traced pass's zufs-fsbench
+# options ("0": no traced pass).
 # BENCH_ZUFS_KO="A/ucchan.ko B/zuf.ko" loads these modules instead of the
 # build's (experiments with a modified module; under the build dir, which
 # the guest sees).
@@ -59,6 +73,8 @@ host_main() {
 	"$src/tests/vm/vm-run" --quiet-boot --build-dir "$build" \
 		--kmod fuse,ext4 "${load[@]}" --pmem --timeout 2400 \
 		--env BENCH_ZUFS_GUEST=1 --env "BENCH_ZUFS_FS=${BENCH_ZUFS_FS:-}" \
+		--env "BENCH_ZUFS_2C=${BENCH_ZUFS_2C-zufs fuse-mt}" \
+		--env "BENCH_ZUFS_EVENTS=${BENCH_ZUFS_EVENTS:--n 500 -d 20 -s 20}" \
 		-- "$here/$(basename "$0")" "$build" "$rounds" "$@" 2>&1 |
 		tee "$build/bench-zufs.txt"
 	rc=$?
@@ -66,6 +82,7 @@ host_main() {
 	if [ -s "$build/bench-zufs.table" ]; then
 		echo
 		cat "$build/bench-zufs.table"
+		[ -s "$build/bench-zufs.events.md" ] && cat "$build/bench-zufs.events.md"
 	else
 		echo "bench-zufs: no table (the VM run failed)" >&2
 		rc=1
@@ -90,26 +107,29 @@ mount_ext4_dax() {
 		mount -t ext4 -o dax /dev/pmem0 "$top/ext4-dax"
 }
 
-mount_fuse() {
+mount_fuse() {	# mount_fuse DIR [taskset -c 0]
+	local dir=$1
+	shift
 	[ -x "$zusd" ] || { echo "$zusd not built"; return 1; }
 	[ -c /dev/fuse ] || { echo "no /dev/fuse"; return 1; }
 	if "$zusd" --transport fuse --plugin memfs 2>&1 | grep -q "without libfuse"; then
 		echo "zusd has no FUSE transport (built without libfuse3)"
 		return 1
 	fi
-	# zusd mounts and serves until unmounted; pinned to CPU 0 like the
-	# client (all of libfuse's worker threads inherit it).
-	mkfifo "$top/fuse.ready"
-	taskset -c 0 "$zusd" --transport fuse --plugin memfs \
-		--mount "$top/fuse" -o direct_io --ready-fd 3 \
-		3>"$top/fuse.ready" >"$top/fuse.log" 2>&1 &
-	FUSE_PID=$!
-	if ! read -r -t 60 -N 1 _ <"$top/fuse.ready"; then
+	# zusd mounts and serves until unmounted; for "fuse" pinned to CPU 0
+	# like the client (all of libfuse's worker threads inherit it), for
+	# "fuse-mt" not pinned (libfuse's default multi-threaded loop).
+	mkfifo "$top/$dir.ready"
+	"$@" "$zusd" --transport fuse --plugin memfs \
+		--mount "$top/$dir" -o direct_io --ready-fd 3 \
+		3>"$top/$dir.ready" >"$top/$dir.log" 2>&1 &
+	FUSE_PIDS="$FUSE_PIDS $!"
+	if ! read -r -t 60 -N 1 _ <"$top/$dir.ready"; then
 		echo "zusd --transport fuse did not mount:"
-		cat "$top/fuse.log"
+		cat "$top/$dir.log"
 		return 1
 	fi
-	stat "$top/fuse" >/dev/null	# FUSE's INIT done
+	stat "$top/$dir" >/dev/null	# FUSE's INIT done
 }
 
 mount_zufs() {
@@ -124,8 +144,26 @@ mount_zufs() {
 	mount -t zufs -o service=zbench,fs=memfs memfs "$top/zufs"
 }
 
+# run_two FS OUT [zufs-fsbench options]: two clients on CPUs 0 and 1 in FS's
+# mount at once (label FS-2c), each op's timed loop started together.
+run_two() {
+	local fs=$1 out=$2 bar r0 r1
+	shift 2
+	bar=$top/barrier.$fs.$RANDOM
+	rm -f "$bar"
+	"$bench" -l "$fs-2c" -c 0 -B "$bar:2" "$@" "$top/$fs" >"$out.0" 2>&1 &
+	local p=$!
+	"$bench" -l "$fs-2c" -c 1 -B "$bar:2" "$@" "$top/$fs" >"$out.1" 2>&1
+	r1=$?
+	wait "$p"
+	r0=$?
+	cat "$out.0" "$out.1" >"$out"
+	rm -f "$bar" "$out.0" "$out.1"
+	[ "$r0" = 0 ] && [ "$r1" = 0 ]
+}
+
 cleanup() {
-	for fs in zufs fuse ext4-dax tmpfs; do
+	for fs in zufs fuse fuse-mt ext4-dax tmpfs; do
 		mountpoint -q "$top/$fs" 2>/dev/null && umount "$top/$fs"
 	done
 	if [ -n "$ZUSD_PID" ]; then
@@ -133,13 +171,15 @@ cleanup() {
 		wait "$ZUSD_PID" 2>/dev/null
 		ZUSD_PID=
 	fi
-	# the FUSE zusd exits when unmounted; wait for it (bounded)
-	for _ in $(seq 50); do
-		[ -n "$FUSE_PID" ] && kill -0 "$FUSE_PID" 2>/dev/null || break
-		sleep 0.1
+	# the FUSE zusds exit when unmounted; wait for them (bounded)
+	for p in $FUSE_PIDS; do
+		for _ in $(seq 50); do
+			kill -0 "$p" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -9 "$p" 2>/dev/null
 	done
-	[ -n "$FUSE_PID" ] && kill -9 "$FUSE_PID" 2>/dev/null
-	FUSE_PID=
+	FUSE_PIDS=
 	rm -rf "$top"
 }
 
@@ -148,10 +188,16 @@ guest_main() {
 	zusd=$build/lib/libzus/zusd
 	raw=$build/bench-zufs.raw
 	top=$(mktemp -d /tmp/bench-zufs.XXXXXX)
-	all_fs=${BENCH_ZUFS_FS:-tmpfs ext4-dax fuse zufs}
+	events_py=$src/tests/bench/lib/events.py
+	evout=$build/bench-zufs.events
+	all_fs=${BENCH_ZUFS_FS:-tmpfs ext4-dax fuse fuse-mt zufs}
+	two_fs=
+	for fs in ${BENCH_ZUFS_2C:-}; do
+		case " $all_fs " in *" $fs "*) two_fs="$two_fs $fs" ;; esac
+	done
 	declare -gA why	# fs -> why it failed (unset: fine)
 	ZUSD_PID=
-	FUSE_PID=
+	FUSE_PIDS=
 	rc=0
 	trap cleanup EXIT
 
@@ -162,7 +208,8 @@ guest_main() {
 		case $fs in
 		tmpfs) mount_tmpfs ;;
 		ext4-dax) mount_ext4_dax ;;
-		fuse) mount_fuse ;;
+		fuse) mount_fuse fuse taskset -c 0 ;;
+		fuse-mt) mount_fuse fuse-mt ;;
 		zufs) mount_zufs ;;
 		*) echo "unknown file system"; false ;;
 		esac >"$top/mount.out" 2>&1
@@ -186,18 +233,51 @@ guest_main() {
 			sed "s/^zufs-fsbench /round=$round /" "$top/run.out" | grep '^round=' >>"$raw"
 			cat "$top/run.out"
 		done
+		for fs in $two_fs; do
+			[ -n "${why[$fs]:-}" ] && continue
+			if ! run_two "$fs" "$top/run.out" "$@"; then
+				failed "$fs-2c" "round $round: $(tail -3 "$top/run.out" | tr '\n' ' ')"
+			fi
+			sed "s/^zufs-fsbench /round=$round /" "$top/run.out" | grep '^round=' >>"$raw"
+			cat "$top/run.out"
+		done
 	done
+
+	# ---- the traced pass: kernel events per operation -------------------------------
+	: >"$evout"
+	export -f run_two
+	export top bench
+	if [ "${BENCH_ZUFS_EVENTS:-0}" != 0 ]; then
+		# shellcheck disable=SC2206 # options, split on purpose
+		evargs=($BENCH_ZUFS_EVENTS)
+		echo "bench-zufs: event counts, zufs-fsbench ${evargs[*]} (traced, untimed)"
+		for fs in $all_fs $(for f in $two_fs; do echo "$f-2c"; done); do
+			base=${fs%-2c}
+			[ -n "${why[$fs]:-}${why[$base]:-}" ] && continue
+			if [ "$fs" != "$base" ]; then
+				cmd=(bash -c 'run_two "$@"' run_two "$base" "$top/ev.out" "${evargs[@]}")
+			else
+				cmd=("$bench" -l "$fs" -c 0 "${evargs[@]}" "$top/$fs")
+			fi
+			if ! python3 "$events_py" run --server '^zusd$' --out "$evout" \
+				-- "${cmd[@]}" >"$top/ev.txt" 2>&1; then
+				failed "$fs" "events: $(tail -3 "$top/ev.txt" | tr '\n' ' ')"
+			fi
+			cat "$top/ev.txt"
+		done
+	fi
 
 	# ---- the table ------------------------------------------------------------------
 	failed_list=
-	for fs in $all_fs; do
+	cols="$all_fs $(for f in $two_fs; do echo "$f-2c"; done)"
+	for fs in $cols; do
 		[ -n "${why[$fs]:-}" ] && failed_list="$failed_list $fs=FAILED"
 	done
 	{
 	echo "bench-zufs $(date -u '+%F %H:%M UTC'): $(uname -r), $(nproc) vCPUs, $rounds rounds of zufs-fsbench $*"
 	echo
 	echo "## bench-zufs: µs, median of $rounds rounds' medians (in brackets: median of the rounds' p99)"
-	awk -v fslist="$all_fs" -v failed="$failed_list" '
+	awk -v fslist="$cols" -v failed="$failed_list" '
 	function med(s,    a, n, i, j, t) {
 		n = split(s, a, " ")
 		for (i = 2; i <= n; i++)	# insertion sort, n is small
@@ -229,23 +309,72 @@ guest_main() {
 		P[f["label"], f["op"]] = P[f["label"], f["op"]] " " f["p99_ns"]
 		if ("calls" in f)
 			C[f["label"], f["op"]] = C[f["label"], f["op"]] " " f["calls"]
+		if ("total_ns" in f) {	# throughput: per round, all clients
+			k = f["label"] SUBSEP f["op"] SUBSEP f["round"]
+			if (!(k in TN)) RL[f["label"], f["op"]] = RL[f["label"], f["op"]] " " f["round"]
+			TN[k] += f["n"]
+			if (f["total_ns"] + 0 > TT[k] + 0) TT[k] = f["total_ns"]
+		}
+	}
+	function tput(fs, op,    rs, n, i, k, v) {	# median over rounds, ops/s
+		if (!((fs, op) in RL)) return ""
+		n = split(RL[fs, op], rs, " "); v = ""
+		for (i = 1; i <= n; i++) {
+			k = fs SUBSEP op SUBSEP rs[i]
+			v = v " " TN[k] * 1e9 / TT[k]
+		}
+		return med(v)
 	}
 	END {
 		hdr = "| op |"; sep = "|---|"
 		for (i = 1; i <= nfs; i++) { hdr = hdr " " fss[i] " |"; sep = sep "---:|" }
-		print hdr " zufs/fuse | zufs/tmpfs | zufs calls/op |"
-		print sep "---:|---:|---:|"
+		print hdr " zufs/fuse | zufs/fuse-mt | zufs/tmpfs | zufs calls/op |"
+		print sep "---:|---:|---:|---:|"
 		for (k = 1; k <= nops; k++) {
 			line = "| " ops[k] " |"
 			for (i = 1; i <= nfs; i++) line = line " " cell(fss[i], ops[k]) " |"
 			calls = (("zufs", ops[k]) in C) ? sprintf("%.2f", med(C["zufs", ops[k]])) : "-"
-			print line " " ratio("zufs", "fuse", ops[k]) " | " ratio("zufs", "tmpfs", ops[k]) " | " calls " |"
+			print line " " ratio("zufs", "fuse", ops[k]) " | " ratio("zufs", "fuse-mt", ops[k]) " | " ratio("zufs", "tmpfs", ops[k]) " | " calls " |"
+		}
+		# throughput: ops/s of one client (CPU 0) and of two (CPUs 0+1)
+		two = ""
+		for (i = 1; i <= nfs; i++)
+			if (fss[i] ~ /-2c$/) two = two " " substr(fss[i], 1, length(fss[i]) - 3)
+		nt = split(two, tf, " ")
+		if (nt == 0) exit
+		print ""
+		print "## throughput, ops/s (median over rounds; 2 clients: the iterations of both / the longer of their two loops)"
+		print ""
+		hdr = "| op |"; sep = "|---|"
+		for (i = 1; i <= nt; i++) {
+			hdr = hdr " " tf[i] " 1 client | " tf[i] " 2 clients | 2/1 |"
+			sep = sep "---:|---:|---:|"
+		}
+		print hdr; print sep
+		for (k = 1; k <= nops; k++) {
+			if (ops[k] == "create" || ops[k] == "close" || ops[k] == "unlink") continue
+			line = "| " ops[k] " |"
+			for (i = 1; i <= nt; i++) {
+				a = tput(tf[i], ops[k]); b = tput(tf[i] "-2c", ops[k])
+				line = line " " (a == "" ? "-" : sprintf("%.0f", a)) " | " (b == "" ? "-" : sprintf("%.0f", b)) " | " (a == "" || b == "" ? "-" : sprintf("%.2f", b / a)) " |"
+			}
+			print line
 		}
 	}' "$raw"
 	for fs in $all_fs; do
 		[ -n "${why[$fs]:-}" ] && echo "$fs: FAILED: ${why[$fs]}"
 	done
 	} >"$build/bench-zufs.table"
+	if [ -s "$evout" ]; then
+		{
+		echo
+		echo "## bench-zufs: kernel events per operation, system-wide (zufs-fsbench ${evargs[*]}, traced pass; tests/bench/lib/events.py)"
+		python3 "$events_py" table --project "$evout"
+		echo
+		grep '^events-fired' "$evout" | sort | uniq -c | sed 's/^/    /'
+		} >"$build/bench-zufs.events.md"
+		python3 "$events_py" plot "$evout" --png "$build/bench-zufs-events.png"
+	fi
 	echo "bench-zufs: exit $rc"
 	return $rc
 }

@@ -22,7 +22,7 @@ fi
 cat "$out"
 for op in stat pread_4k pwrite_4k create_unlink create close unlink \
 	  readdir_1000 seqread_1m; do
-	if grep -Eq "^zufs-fsbench label=smoke op=$op n=[0-9]+ median_ns=[0-9]+ p99_ns=[0-9]+ min_ns=[0-9]+ max_ns=[0-9]+\$" "$out"; then
+	if grep -Eq "^zufs-fsbench label=smoke op=$op n=[0-9]+ median_ns=[0-9]+ p99_ns=[0-9]+ min_ns=[0-9]+ max_ns=[0-9]+( total_ns=[0-9]+)?\$" "$out"; then
 		echo "ok: $op"
 	else
 		echo "FAIL: no result line for $op"
@@ -31,6 +31,20 @@ for op in stat pread_4k pwrite_4k create_unlink create close unlink \
 done
 if [ -n "$(ls -A "$dir")" ]; then
 	echo "FAIL: left behind in $dir: $(ls -A "$dir")"
+	fails=1
+fi
+# Two clients through a barrier (-B FILE:2): both report every timed op.
+rm -f "$dir.bar"
+"$bench" -n 5 -d 1 -s 1 -w 1 -c -1 -l two -B "$dir.bar:2" "$dir" >"$out.1" &
+"$bench" -n 5 -d 1 -s 1 -w 1 -c -1 -l two -B "$dir.bar:2" "$dir" >"$out.2"
+rc2=$?
+wait $! || rc2=1
+n=$(cat "$out.1" "$out.2" | grep -c '^zufs-fsbench label=two op=.* total_ns=[0-9]')
+rm -f "$dir.bar" "$out.1" "$out.2"
+if [ $rc2 = 0 ] && [ "$n" = 12 ]; then
+	echo "ok: two clients with -B"
+else
+	echo "FAIL: two clients with -B: exit $rc2, $n result lines (want 12)"
 	fails=1
 fi
 # A directory that does not exist must fail.

@@ -4,7 +4,7 @@
  * zufs, FUSE and tmpfs (tests/bench/zufs/bench-zufs.sh runs it in the VM).
  *
  *   zufs-fsbench [-n N] [-d N] [-s N] [-b BYTES] [-w N] [-c CPU] [-l LABEL] [-x]
- *                [-C STATS] DIR
+ *                [-C STATS] [-B FILE:N] DIR
  *
  * In a fresh directory DIR/zfsb.<pid> it sets up a 1 MiB file (written and
  * read back to check the data) and a directory of 1000 empty files, then
@@ -23,8 +23,18 @@
  *
  * Each op is run -w times untimed first (warm-up). Output, one line per op:
  *
- *   zufs-fsbench label=L op=OP n=N median_ns=M p99_ns=P min_ns=X max_ns=Y
+ *   zufs-fsbench label=L op=OP n=N median_ns=M p99_ns=P min_ns=X max_ns=Y total_ns=T
  *
+ * (total_ns: wall time of the whole timed loop, for throughput; not on the
+ * create/close/unlink lines of -x).
+ *
+ * With -B FILE:N, N processes run the same ops at once (two clients on two
+ * CPUs): before each op's timed loop every process waits until all N have
+ * reached it (a counter in the shared file FILE, created if needed; the
+ * same FILE, fresh, for the N processes of one run).
+ *
+ * Under tests/bench/lib/events.py (BENCH_EVENTS set) each timed loop is
+ * marked for the kernel event counts (tests/bench/lib/bench-events.h).
  * With -C FILE (a ucchan service's debugfs stats file, e.g.
  * /sys/kernel/debug/ucchan/zufs/stats) each line also has the service's
  * counters per timed iteration: calls=, fallbacks=, mapped_b=, bounced_b=
@@ -45,9 +55,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdatomic.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "bench-events.h"
 
 #define FILE_SIZE	(1024 * 1024)
 #define IO_SIZE		4096
@@ -60,7 +74,16 @@ struct opts {
 	bool split;
 	const char *label;
 	const char *stats;	/* -C: ucchan stats file of the service */
+	const char *barrier;	/* -B FILE:N */
 };
+
+/* -B: N processes start each timed loop together (in a shared file) */
+struct barrier {
+	_Atomic unsigned int arrived, done;
+};
+
+static struct barrier *bar;
+static unsigned int bar_n = 1, bar_gen;
 
 static char work[PATH_MAX / 2], data_path[PATH_MAX], dir_path[PATH_MAX],
 	    cu_path[PATH_MAX];
@@ -124,7 +147,7 @@ static int read_stats(const char *path, struct ustats *u)
 }
 
 static void report(const struct opts *o, const char *op, uint64_t *v, long n,
-		   const struct ustats *d)
+		   const struct ustats *d, uint64_t total)
 {
 	uint64_t median;
 	long p99;
@@ -135,6 +158,8 @@ static void report(const struct opts *o, const char *op, uint64_t *v, long n,
 	printf("zufs-fsbench label=%s op=%s n=%ld median_ns=%" PRIu64
 	       " p99_ns=%" PRIu64 " min_ns=%" PRIu64 " max_ns=%" PRIu64,
 	       o->label, op, n, median, v[p99], v[0], v[n - 1]);
+	if (total)
+		printf(" total_ns=%" PRIu64, total);
 	if (d)	/* per timed iteration */
 		printf(" calls=%.2f fallbacks=%.2f mapped_b=%.0f bounced_b=%.0f",
 		       (double)d->calls / n, (double)d->fallbacks / n,
@@ -357,10 +382,65 @@ static int op_seqread(struct ctx *c)
 	return 0;
 }
 
+static int barrier_open(const char *spec)
+{
+	char path[PATH_MAX];
+	const char *colon = strrchr(spec, ':');
+	long n;
+	int fd;
+
+	if (!colon || colon == spec || (size_t)(colon - spec) >= sizeof(path)) {
+		fprintf(stderr, "zufs-fsbench: -B FILE:N\n");
+		return -EINVAL;
+	}
+	n = strtol(colon + 1, NULL, 10);
+	if (n < 1 || n > 64) {
+		fprintf(stderr, "zufs-fsbench: -B: N in 1..64\n");
+		return -EINVAL;
+	}
+	memcpy(path, spec, colon - spec);
+	path[colon - spec] = 0;
+	fd = open(path, O_RDWR | O_CREAT, 0600);
+	if (fd < 0)
+		return fail("open", path);
+	if (ftruncate(fd, 4096)) {	/* zero-filled; idempotent */
+		close(fd);
+		return fail("ftruncate", path);
+	}
+	bar = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (bar == MAP_FAILED) {
+		bar = NULL;
+		return fail("mmap", path);
+	}
+	bar_n = (unsigned int)n;
+	return 0;
+}
+
+/* Wait until every process reached this op (polls: outside the timed loop). */
+static void barrier_wait(void)
+{
+	if (!bar)
+		return;
+	bar_gen++;
+	atomic_fetch_add(&bar->arrived, 1);
+	while (atomic_load(&bar->arrived) < bar_n * bar_gen)
+		usleep(1000);
+}
+
+/* True for the last process to finish this op's timed loop. */
+static bool barrier_last(void)
+{
+	if (!bar)
+		return true;
+	return atomic_fetch_add(&bar->done, 1) + 1 == bar_n * bar_gen;
+}
+
 static int run(const struct opts *o, const char *name,
 	       int (*fn)(struct ctx *), struct ctx *c, long n, uint64_t *v)
 {
 	struct ustats s0, s1, d = { 0 };
+	uint64_t start, total;
 	int err;
 
 	c->timed = false;
@@ -371,11 +451,14 @@ static int run(const struct opts *o, const char *name,
 	}
 	c->timed = true;
 	c->split_base = c->i;
+	barrier_wait();
 	if (o->stats) {
 		err = read_stats(o->stats, &s0);
 		if (err)
 			return err;
 	}
+	bench_events_begin(o->label, name);
+	start = now_ns();
 	for (long k = 0; k < n; k++, c->i++) {
 		uint64_t t0 = now_ns();
 
@@ -384,6 +467,8 @@ static int run(const struct opts *o, const char *name,
 		if (err)
 			return err;
 	}
+	total = now_ns() - start;
+	bench_events_end(o->label, name, n, barrier_last());
 	if (o->stats) {
 		err = read_stats(o->stats, &s1);
 		if (err)
@@ -393,7 +478,7 @@ static int run(const struct opts *o, const char *name,
 		d.mapped = s1.mapped - s0.mapped;
 		d.bounced = s1.bounced - s0.bounced;
 	}
-	report(o, name, v, n, o->stats ? &d : NULL);
+	report(o, name, v, n, o->stats ? &d : NULL, total);
 	return 0;
 }
 
@@ -410,7 +495,8 @@ static void usage(FILE *f)
 		"  -l LABEL  label of the output lines (DIR)\n"
 		"  -x        also report the parts of create_unlink: create, close, unlink\n"
 		"  -C FILE   ucchan stats file (debugfs ucchan/<service>/stats): also\n"
-		"            report the service's calls (etc.) per timed iteration\n");
+		"            report the service's calls (etc.) per timed iteration\n"
+		"  -B FILE:N N processes start each timed loop together (shared FILE)\n");
 }
 
 static long num(const char *s, long min, long max)
@@ -437,7 +523,7 @@ int main(int argc, char **argv)
 	long most;
 	int opt, err;
 
-	while ((opt = getopt(argc, argv, "n:d:s:b:w:c:l:xC:h")) != -1) {
+	while ((opt = getopt(argc, argv, "n:d:s:b:w:c:l:xC:B:h")) != -1) {
 		switch (opt) {
 		case 'n': o.n = num(optarg, 1, 10000000); break;
 		case 'd': o.n_dir = num(optarg, 1, 10000000); break;
@@ -448,6 +534,7 @@ int main(int argc, char **argv)
 		case 'l': o.label = optarg; break;
 		case 'x': o.split = true; break;
 		case 'C': o.stats = optarg; break;
+		case 'B': o.barrier = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 1;
 		}
@@ -463,6 +550,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	c.chunk = o.chunk;
+	if (o.barrier && barrier_open(o.barrier))
+		return 1;
 	if (o.cpu >= 0) {
 		cpu_set_t set;
 
@@ -502,9 +591,9 @@ int main(int argc, char **argv)
 	if (!err)
 		err = run(&o, "create_unlink", op_create_unlink, &c, o.n, v);
 	if (!err && o.split) {
-		report(&o, "create", c.split[0], o.n, NULL);
-		report(&o, "close", c.split[1], o.n, NULL);
-		report(&o, "unlink", c.split[2], o.n, NULL);
+		report(&o, "create", c.split[0], o.n, NULL, 0);
+		report(&o, "close", c.split[1], o.n, NULL, 0);
+		report(&o, "unlink", c.split[2], o.n, NULL, 0);
 	}
 	if (!err)
 		err = run(&o, "readdir_1000", op_readdir, &c, o.n_dir, v);
