@@ -10,6 +10,8 @@
 # output is TAP.
 #
 #   check NAME CMD...            CMD must succeed
+#   shown NAME CMD...            CMD must succeed; its output is shown
+#                                (as comments) either way
 #   check_fails NAME CMD...      CMD must fail
 #   fails_with NAME TEXT CMD...  CMD must fail and print TEXT (any case)
 #   pass NAME / fail NAME        a result decided by the caller
@@ -53,6 +55,21 @@ check() {
 	else
 		fail "$name"
 		why 30
+	fi
+}
+
+# shown NAME CMD...: like check, and all of CMD's output is shown (as TAP
+# comments) whether it passes or not: a program that reports its own
+# cases, figures or skips.
+shown() {
+	local name=$1 rc=0
+	shift
+	"$@" >"$CHECK_OUT" 2>&1 || rc=$?
+	sed 's/^/#   /' "$CHECK_OUT"
+	if [ "$rc" = 0 ]; then
+		pass "$name"
+	else
+		fail "$name (exit $rc)"
 	fi
 }
 

@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # Shared by the zufs-memfs VM tests: start zusd with the memfs plugin, mount
 # it, clean up (unmount, stop zusd) on every exit. Results are TAP lines of
-# the project's one shell test helper, tests/lib/check.sh (check, pass,
-# fail, skip, why); finish prints the plan.
+# the project's one shell test helper, tests/lib/check.sh (check, shown,
+# pass, fail, skip, why); finish prints the plan.
 #
 # Environment (set by meson through vm-run --env): ZUSD (the zusd binary),
 # ZMFS_HELPER (zmfs-helper), ZMFS_DIR (this directory), ZMFS_TRANSPORT:
@@ -34,21 +34,6 @@ ZUSD_PID=
 ZUSD_LOG=
 MNT=
 SVC=
-
-# shown NAME CMD...: like check, and all of CMD's output is shown (as TAP
-# comments) whether it passes or not: a program that reports its own
-# cases, figures or skips.
-shown() {
-	local name=$1 rc=0
-	shift
-	"$@" >"$CHECK_OUT" 2>&1 || rc=$?
-	sed 's/^/#   /' "$CHECK_OUT"
-	if [ "$rc" = 0 ]; then
-		pass "$name"
-	else
-		fail "$name (exit $rc)"
-	fi
-}
 
 # skip_on TRANSPORT NAME REASON: true (and the skip is counted) when the
 # test runs over TRANSPORT; use as: skip_on fuse NAME WHY || check NAME ...

@@ -417,15 +417,27 @@ static int barrier_open(const char *spec)
 	return 0;
 }
 
-/* Wait until every process reached this op (polls: outside the timed loop). */
-static void barrier_wait(void)
+/*
+ * Wait until every process reached this op (polls: outside the timed loop).
+ * -ETIMEDOUT after 10 minutes: a peer that died must not hang the others.
+ */
+static int barrier_wait(void)
 {
+	unsigned int ms = 0;
+
 	if (!bar)
-		return;
+		return 0;
 	bar_gen++;
 	atomic_fetch_add(&bar->arrived, 1);
-	while (atomic_load(&bar->arrived) < bar_n * bar_gen)
+	while (atomic_load(&bar->arrived) < bar_n * bar_gen) {
+		if (++ms > 600000) {
+			fprintf(stderr, "zufs-fsbench: -B: the other processes did not reach op %u in 10 min\n",
+				bar_gen);
+			return -ETIMEDOUT;
+		}
 		usleep(1000);
+	}
+	return 0;
 }
 
 /* True for the last process to finish this op's timed loop. */
@@ -451,7 +463,9 @@ static int run(const struct opts *o, const char *name,
 	}
 	c->timed = true;
 	c->split_base = c->i;
-	barrier_wait();
+	err = barrier_wait();
+	if (err)
+		return err;
 	if (o->stats) {
 		err = read_stats(o->stats, &s0);
 		if (err)
