@@ -17,6 +17,12 @@
 #                    file on ext4 -o dax on /dev/pmem0 (--pmem), else a
 #                    file in /tmp; the media is the mount's source. The
 #                    memfs options of setup (size=) are dropped.
+# ZMFS_LONG=1: the programs' long forms (suite 'long', by hand): every
+#   stress-ng stressor, dbench 15 s, fs_mark 2 loops, fio on 4 MiB files,
+#   untar and git on the whole uapi header tree (954 entries); unset, the
+#   short forms CI runs (a dozen stressors, one per kind of path, dbench
+#   5 s, fs_mark 1 loop, fio on 2 MiB, 7 nested uapi directories with 242
+#   entries: tree_dirs). Both forms run every program and every check.
 # A check that differs by design on one transport says so with
 # skip_on TRANSPORT NAME REASON (posix_cases.py reads ZMFS_TRANSPORT too).
 # shellcheck shell=bash
@@ -27,6 +33,7 @@ ZMFS_TRANSPORT=${ZMFS_TRANSPORT:-zufs}
 export ZMFS_TRANSPORT
 ZMFS_PLUGIN=${ZMFS_PLUGIN:-memfs}
 export ZMFS_PLUGIN
+ZMFS_LONG=${ZMFS_LONG:-}
 ZMFS_PLUGIN_SPEC=memfs	# what zusd --plugin gets
 ZMFS_SOURCE=memfs	# the mount's source
 ZMFS_DAXMNT=
@@ -249,4 +256,16 @@ finish() {
 	cleanup
 	tap_done
 	exit $?
+}
+
+# tree_dirs: the directories of the kernel headers' tree (relative to
+# /usr/src/linux-headers-*-common) that prog-untar and prog-git copy.
+tree_dirs() {
+	if [ -n "$ZMFS_LONG" ]; then
+		echo include/uapi
+	else
+		echo include/uapi/asm-generic include/uapi/drm \
+			include/uapi/linux/netfilter include/uapi/misc \
+			include/uapi/rdma include/uapi/scsi include/uapi/sound
+	fi
 }

@@ -8,10 +8,12 @@
 . "$(dirname "$0")/lib.sh"
 
 setup
+size=2m
+[ -z "$ZMFS_LONG" ] || size=4m
 fio_run() {	# fio_run NAME FIO-OPTIONS...
 	local name=$1
 	shift
-	if fio --name="$name" --directory="$MNT" --size=4m --verify=crc32c \
+	if fio --name="$name" --directory="$MNT" --size="$size" --verify=crc32c \
 		--do_verify=1 --verify_fatal=1 --group_reporting "$@" \
 		>"/tmp/fio-$name.out" 2>&1 &&
 		! grep -qi "verify.*fail\|bad magic\|crc32c.*mismatch" "/tmp/fio-$name.out"; then

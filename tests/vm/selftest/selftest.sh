@@ -50,10 +50,6 @@ expect_output() {
 }
 
 case $case_ in
-pass)
-	vm -- true
-	expect_rc $? 0
-	;;
 devdax)
 	# --devdax: the pmem as a device-DAX namespace (ndctl), /dev/dax0.0
 	# mapped and written from user space.
