@@ -12,11 +12,13 @@
 Prints one "ok: / FAIL: / SKIP: NAME" line per case and exits 1 if a case
 failed, else 0. A SKIP names the reason (a feature the mount lacks).
 """
+import ctypes
 import errno
 import mmap
 import os
 import socket
 import stat
+import struct
 import subprocess
 import sys
 import time
@@ -101,6 +103,20 @@ def rename2(old, new, flags):
         return None
     check(out.startswith("ERR "), "zmfs-helper: " + out)
     return out.split()[1]
+
+
+RENAME_WHITEOUT = 4
+
+
+def renameat2(old, new, flags):
+    """renameat2(2) through libc, for a flag zmfs-helper does not name: 0,
+    or the errno."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    at_fdcwd = -100
+    if libc.renameat2(at_fdcwd, os.fsencode(old), at_fdcwd, os.fsencode(new),
+                      flags) == 0:
+        return 0
+    return ctypes.get_errno()
 
 
 def as_nobody(*cmd):
@@ -206,6 +222,22 @@ def rename_exchange():
     eq(rename2("xp/a", "xq/b", "exchange"), None, "exchange dirs across")
     eq(os.stat("xp/a/..").st_ino, ino("xp"), "xp/a/.. (was b)")
     eq(os.stat("xq/b/..").st_ino, ino("xq"), "xq/b/.. (was a)")
+
+
+@case
+def rename_whiteout():
+    # RENAME_WHITEOUT (what overlayfs asks of its upper layer): neither
+    # transport makes whiteouts (zuf.ko and fuse_ll.c refuse the flag), so
+    # it must fail with EINVAL and leave both names as they were
+    put("w1", b"one")
+    put("w2", b"two")
+    eq(errno.errorcode.get(renameat2("w1", "w2", RENAME_WHITEOUT)), "EINVAL",
+       "whiteout over an existing name")
+    eq((get("w1"), get("w2")), (b"one", b"two"), "contents after the refusal")
+    eq(errno.errorcode.get(renameat2("w1", "w3", RENAME_WHITEOUT)), "EINVAL",
+       "whiteout onto a new name")
+    check(os.path.exists("w1") and not os.path.lexists("w3"),
+          "w1 moved by a refused rename")
 
 
 # ---- unlink, links --------------------------------------------------------
@@ -525,6 +557,36 @@ def write_clears_suid():
             f.write(b"x")
     mode = stat.S_IMODE(os.stat("sx").st_mode)
     eq(mode & 0o4000, 0, "suid after an unprivileged write (mode %o)" % mode)
+
+
+@case
+def umask_new_inodes():
+    # the umask masks every new inode but a symlink; a sticky bit asked of
+    # mkdir stays. Both transports do it themselves where the mount has
+    # POSIX ACLs: zuf.ko in posix_acl_create(), fuse_ll.c (fuse.ko leaves
+    # it to the server with FUSE_CAP_DONT_MASK)
+    def mode(path):
+        return stat.S_IMODE(os.lstat(path).st_mode)
+    old = os.umask(0o027)
+    try:
+        os.close(os.open("uf", os.O_CREAT | os.O_WRONLY, 0o666))
+        os.mknod("ur", stat.S_IFREG | 0o666)
+        os.mkdir("ud", 0o777)
+        os.mkdir("uv", 0o1777)
+        os.mkfifo("up", 0o666)
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.bind("us")
+        s.close()
+        os.symlink("uf", "ul")
+    finally:
+        os.umask(old)
+    eq(mode("uf"), 0o640, "open(O_CREAT, 0666)")
+    eq(mode("ur"), 0o640, "mknod(S_IFREG, 0666)")
+    eq(mode("ud"), 0o750, "mkdir 0777")
+    eq(mode("uv"), 0o1750, "mkdir 01777")
+    eq(mode("up"), 0o640, "mkfifo 0666")
+    eq(mode("us"), 0o750, "bind of a unix socket")
+    eq(mode("ul"), 0o777, "symlink")
 
 
 # ---- file I/O -------------------------------------------------------------
@@ -921,6 +983,73 @@ def readdir_large():
     eq(nlink("many"), 2, "dir nlink")
 
 
+SYS_GETDENTS64 = {"x86_64": 217, "aarch64": 61}.get(os.uname().machine)
+
+
+def getdents(path, bufsize):
+    """Every entry of directory path, "." and ".." too (os.scandir hides
+    them), read with getdents64(2) into a bufsize-byte buffer: a list of
+    (name, d_ino, d_type) in the order the file system gave them."""
+    if SYS_GETDENTS64 is None:
+        raise Skip("getdents64: syscall number unknown on " +
+                   os.uname().machine)
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    buf = ctypes.create_string_buffer(bufsize)
+    ents = []
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        while True:
+            n = libc.syscall(ctypes.c_long(SYS_GETDENTS64), ctypes.c_int(fd),
+                             buf, ctypes.c_uint(bufsize))
+            if n < 0:
+                e = ctypes.get_errno()
+                raise OSError(e, os.strerror(e), path)
+            if n == 0:
+                return ents
+            raw, pos = buf.raw[:n], 0
+            while pos < n:
+                d_ino, _, reclen, d_type = struct.unpack_from("=QqHB", raw,
+                                                              pos)
+                name = raw[pos + 19:pos + reclen].split(b"\0", 1)[0]
+                ents.append((os.fsdecode(name), d_ino, d_type))
+                pos += reclen
+            check(len(ents) < 10000, "getdents64 does not come to an end")
+    finally:
+        os.close(fd)
+
+
+@case
+def readdir_dots():
+    # "." and ".." once each, as directories, "." with the directory's
+    # inode number and ".." with its parent's (zuf.ko makes them, on FUSE
+    # fuse_ll.c), also read one entry per getdents64 call, which resumes
+    # right after "." and after ".."
+    DT_DIR, DT_REG = 4, 8
+    os.mkdir("dots")
+    for n in ("a", "b", "c"):
+        put("dots/" + n, b"")
+    os.mkdir("dots/sub")
+    for bufsize in (65536, 40):
+        ents = getdents("dots", bufsize)
+        what = "buffer of %d bytes" % bufsize
+        eq(sorted(e[0] for e in ents), [".", "..", "a", "b", "c", "sub"],
+           "names, " + what)
+        by = {e[0]: e for e in ents}
+        eq(by["."][1:], (ino("dots"), DT_DIR), "'.' (d_ino, d_type), " + what)
+        eq(by[".."][2], DT_DIR, "'..' d_type, " + what)
+        eq(by["a"][1:], (ino("dots/a"), DT_REG), "'a', " + what)
+        eq(by["sub"][1:], (ino("dots/sub"), DT_DIR), "'sub', " + what)
+        if not FUSE:
+            eq(by[".."][1], ino("."), "'..' d_ino (the parent's), " + what)
+        elif bufsize == 40:
+            print("    note: '..' d_ino %d; the directory %d, its parent %d" %
+                  (by[".."][1], ino("dots"), ino(".")))
+            skip_part("'..' d_ino is the parent's", "fuse_ll.c add_dots() "
+                      "has no parent to give: the plugin API cannot name "
+                      "a directory's parent (docs/abi2-coverage.md)")
+
+
 @case
 def sync_syncfs():
     put("sy", b"x")
@@ -928,6 +1057,73 @@ def sync_syncfs():
     run("sync", "-f", ".")
     run("sync", "sy")
     os.sync()
+
+
+# ---- mount ------------------------------------------------------------------
+
+MS_RDONLY, MS_REMOUNT = 1, 32
+
+
+def mount_root(path):
+    """The mount point path is on."""
+    p = os.path.realpath(path)
+    while p != "/" and not os.path.ismount(p):
+        p = os.path.dirname(p)
+    return p
+
+
+def remount(target, flags):
+    """mount(2) MS_REMOUNT | flags of the mount at target (no options)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p,
+                           ctypes.c_ulong, ctypes.c_void_p]
+    if libc.mount(None, os.fsencode(target), None, MS_REMOUNT | flags,
+                  None) != 0:
+        e = ctypes.get_errno()
+        raise OSError(e, os.strerror(e), target)
+
+
+@case
+def remount_ro():
+    # mount -o remount,ro: every change fails with EROFS, reading goes on;
+    # remount,rw: writable again (zuf.ko's zuf_reconfigure, fuse.ko's
+    # reconfigure; the plugin is not asked). Registered last: the mount
+    # is read-only for a moment.
+    put("before", b"kept")
+    mnt = mount_root(".")
+    check(mnt != "/", "no mount point above " + os.getcwd())
+    if not ROOT:
+        err(errno.EPERM, remount, mnt, MS_RDONLY)
+        return
+    for _ in range(50):     # EBUSY while an unlinked inode is referenced
+        try:
+            remount(mnt, MS_RDONLY)
+            break
+        except OSError as e:
+            if e.errno != errno.EBUSY:
+                raise
+            time.sleep(0.1)
+    else:
+        raise AssertionError("remount,ro: EBUSY for 5 s")
+    try:
+        check(os.statvfs(".").f_flag & os.ST_RDONLY, "statvfs: no ST_RDONLY")
+        eq(get("before"), b"kept", "read while ro")
+        check("before" in os.listdir("."), "readdir while ro")
+        err(errno.EROFS, os.open, "new", os.O_CREAT | os.O_WRONLY, 0o644)
+        err(errno.EROFS, os.open, "before", os.O_WRONLY)
+        err(errno.EROFS, os.truncate, "before", 0)
+        err(errno.EROFS, os.mkdir, "newdir")
+        err(errno.EROFS, os.unlink, "before")
+        err(errno.EROFS, os.rename, "before", "renamed")
+        err(errno.EROFS, os.chmod, "before", 0o600)
+        err(errno.EROFS, os.utime, "before", (1, 1))
+        err(errno.EROFS, os.setxattr, "before", "user.ro", b"x")
+    finally:
+        remount(mnt, 0)
+    check(not os.statvfs(".").f_flag & os.ST_RDONLY, "still ST_RDONLY")
+    put("after", b"rw again")
+    eq(get("after"), b"rw again", "write after remount,rw")
+    eq(get("before"), b"kept", "the file kept while ro")
 
 
 # ---- cross-user cases -----------------------------------------------------
