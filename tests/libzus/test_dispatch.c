@@ -2092,6 +2092,38 @@ static void notifications(struct fx *f, const struct zus_host *host,
 	*answer = 0;
 }
 
+/* A plugin's umount that notifies: what the host answers there. */
+static void (*real_umount)(struct zus_sb *sb);
+static int umount_inval_inode, umount_inval_entry;
+
+static void umount_notifying(struct zus_sb *sb)
+{
+	umount_inval_inode = sb->host->notify_inval_inode(sb, 1, -1, 0);
+	umount_inval_entry = sb->host->notify_inval_entry(sb, 1, "x", 1);
+	real_umount(sb);
+}
+
+/* From the DESTROY on, the host answers -ESHUTDOWN and sends nothing. */
+static void notify_in_umount(struct fx *f, struct zus_loaded_plugin *lp)
+{
+	int answer = 0;
+	unsigned int n;
+	struct rq q;
+
+	zus_zufs_set_notify(fake_send, &answer);
+	real_umount = lp->ops.umount;
+	lp->ops.umount = umount_notifying;
+	umount_inval_inode = umount_inval_entry = 1;
+	n = sent.n;
+	rq_start(&q, ZUFS_OP_DESTROY, f->sb_id, 0);
+	assert_int_equal(rq_send(f, &q), 0);
+	lp->ops.umount = real_umount;
+	zus_zufs_set_notify(NULL, NULL);
+	assert_int_equal(umount_inval_inode, -ESHUTDOWN);
+	assert_int_equal(umount_inval_entry, -ESHUTDOWN);
+	assert_int_equal(sent.n, n);
+}
+
 /*
  * ABI 2: a plugin that wants ZUS_CAP_OPEN gets it agreed, its handles
  * come back in OPEN's reply, and every op on the open file carries the
@@ -2157,6 +2189,7 @@ static void open_handles(void **state)
 	/* malformed OPEN: flags the kernel strips */
 	assert_int_equal(d_open(f, file, O_CREAT, &fh2), -EINVAL);
 	create_with_xattrs(f, out.root.ino);
+	notify_in_umount(f, lp);
 }
 
 int main(void)

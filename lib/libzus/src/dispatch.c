@@ -457,8 +457,6 @@ static int zufs_inval_inode(struct zus_sb_inst *si, zus_ino_t ino,
 
 	if (!notify_send || !(si->agreed & ZUFS_CAP_NOTIFY))
 		return -ENOSYS;
-	if (off < 0 && len)
-		return -EINVAL;
 	memset(&m, 0, sizeof(m));
 	m.h.type = ZUFS_NOTIFY_INVAL_INODE;
 	m.h.len = sizeof(m);

@@ -173,6 +173,8 @@ struct zus_sb_inst {
 	zus_ino_t root;
 	const struct zus_transport *transport;
 	void *tpriv;			/* the transport's, per superblock */
+	bool dying;			/* being unmounted: the plugin's umount
+					 * runs or ran */
 	struct zus_evil evil;		/* test mode; all zero normally */
 };
 
