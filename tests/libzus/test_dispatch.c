@@ -2188,6 +2188,11 @@ static void open_handles(void **state)
 	assert_int_equal(d_read_fh(f, file, 0, buf, sizeof(buf)), 0);
 	/* malformed OPEN: flags the kernel strips */
 	assert_int_equal(d_open(f, file, O_CREAT, &fh2), -EINVAL);
+	/* the kernel's own f_flags bits (O_LARGEFILE on every 64-bit open,
+	 * an exec's) are no reason to refuse an open */
+	assert_int_equal(d_open(f, file, O_RDONLY | ZUS_OPEN_KERNEL_BITS,
+				&fh2), 0);
+	assert_int_equal(d_release(f, file, fh2), 0);
 	create_with_xattrs(f, out.root.ino);
 	notify_in_umount(f, lp);
 }

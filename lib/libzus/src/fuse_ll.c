@@ -1261,10 +1261,12 @@ static void ll_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 
 /* ---- open files ------------------------------------------------------------ */
 
+/* The open(2) flags a plugin sees (fuse.ko sends f_flags: zus_i.h). */
 static unsigned int open_flags(int flags)
 {
 	return (unsigned int)flags & ~(unsigned int)(O_CREAT | O_EXCL |
-						     O_NOCTTY | O_TRUNC);
+						     O_NOCTTY | O_TRUNC |
+						     ZUS_OPEN_KERNEL_BITS);
 }
 
 static void open_out_apply(struct zus_fuse *zf, const struct zus_open_out *o,
@@ -1288,9 +1290,9 @@ static void plugin_release(struct zus_fuse *zf, fuse_req_t req, zus_ino_t ino,
 	ctx_make(zf, req, fi, dir, &ctx);
 	if (dir ? HAS(zf, releasedir) : HAS(zf, release)) {
 		if (dir)
-			zf->ops->releasedir(&ctx, ino, (unsigned int)fi->flags);
+			zf->ops->releasedir(&ctx, ino, open_flags(fi->flags));
 		else
-			zf->ops->release(&ctx, ino, (unsigned int)fi->flags);
+			zf->ops->release(&ctx, ino, open_flags(fi->flags));
 	}
 }
 
@@ -1441,7 +1443,7 @@ static void ll_opendir(fuse_req_t req, fuse_ino_t node,
 	}
 	ctx_make(zf, req, NULL, true, &ctx);
 	ret = status0(zf, "opendir", ino,
-		      zf->ops->opendir(&ctx, ino, (unsigned int)fi->flags,
+		      zf->ops->opendir(&ctx, ino, open_flags(fi->flags),
 				       &out));
 	if (ret == -ENOSYS)
 		ret = -EIO;
