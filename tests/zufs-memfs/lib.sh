@@ -310,6 +310,11 @@ finish() {
 		check "memfs-oh: no handle left at its umount" \
 			grep -q "memfs-oh: umount: .* bad 0 live 0\$" "$ZUSD_LOG"
 	fi
+	# OH_UMOUNT_NOTIFY (notify.sh): memfs-oh notified in its umount
+	if [ -n "${OH_UMOUNT_NOTIFY:-}" ] && [ -n "$ZUSD_LOG" ]; then
+		check "memfs-oh: a notification in umount is -ESHUTDOWN (-108)" \
+			grep -q "notify_inval_inode in umount: -108\$" "$ZUSD_LOG"
+	fi
 	if [ -n "$ZUSD_LOG" ] && grep -qi "error\|assert\|abort" "$ZUSD_LOG"; then
 		echo "zusd log (errors):"
 		grep -i "error\|assert\|abort" "$ZUSD_LOG" | head -20 | sed 's/^/    /'

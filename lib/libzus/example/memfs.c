@@ -1951,17 +1951,22 @@ static int oh_setxattr(const struct zus_ctx *ctx, const char *name,
 		       const void *value, size_t size, int *ret)
 {
 	struct memfs_sb *m = MSB(ctx->sb);
-	char cmd[600], a[256], b[256];
 	unsigned long long ino;
 	long long off, len;
 	unsigned int mode;
+	char a[256], b[256], *cmd;
 	int pos = 0;
 
 	if (strncmp(name, OH_PREFIX, strlen(OH_PREFIX)))
 		return 0;
 	*ret = -EINVAL;
-	if (strcmp(name, OH_PREFIX "ctl") || size >= sizeof(cmd))
+	if (strcmp(name, OH_PREFIX "ctl"))
 		return 1;
+	cmd = malloc(size + 1);
+	if (!cmd) {
+		*ret = -ENOMEM;
+		return 1;
+	}
 	memcpy(cmd, value, size);
 	cmd[size] = '\0';
 	if (sscanf(cmd, "data %llu %n", &ino, &pos) == 1 && pos)
@@ -1980,6 +1985,7 @@ static int oh_setxattr(const struct zus_ctx *ctx, const char *name,
 		m->inval_at_umount = ino;
 		*ret = 0;
 	}
+	free(cmd);
 	if (*ret > 0 || *ret < -511)	/* not an errno: say so */
 		*ret = -EPROTO;
 	return 1;
