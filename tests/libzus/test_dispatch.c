@@ -24,6 +24,7 @@
 #include <linux/zufs.h>
 
 #include "zus_i.h"
+#include "umount_notify.h"
 
 #define CLIENT	7
 
@@ -2090,17 +2091,6 @@ static void notifications(struct fx *f, const struct zus_host *host,
 	*answer = -EAGAIN;		/* the mount's queue is full */
 	assert_int_equal(host->notify_inval_inode(&si->sb, 5, 0, 0), -EAGAIN);
 	*answer = 0;
-}
-
-/* A plugin's umount that notifies: what the host answers there. */
-static void (*real_umount)(struct zus_sb *sb);
-static int umount_inval_inode, umount_inval_entry;
-
-static void umount_notifying(struct zus_sb *sb)
-{
-	umount_inval_inode = sb->host->notify_inval_inode(sb, 1, -1, 0);
-	umount_inval_entry = sb->host->notify_inval_entry(sb, 1, "x", 1);
-	real_umount(sb);
 }
 
 /* From the DESTROY on, the host answers -ESHUTDOWN and sends nothing. */

@@ -24,6 +24,8 @@
 
 #include <cmocka.h>
 
+#include "umount_notify.h"
+
 /* ---- libfuse's request side, faked ---------------------------------------- */
 
 enum { R_NONE, R_ERR, R_ENTRY, R_CREATE, R_ATTR, R_OPEN, R_BUF, R_XATTR,
@@ -522,17 +524,6 @@ static void bad_names(void **state)
 	ll_release(rq(f, 0), node, &fi);
 	assert_int_equal(oh_stat(f, "create"), 1);
 	assert_int_equal(oh_stat(f, "live"), 0);
-}
-
-/* A plugin's umount that notifies: what the host answers there. */
-static void (*real_umount)(struct zus_sb *sb);
-static int umount_inval_inode, umount_inval_entry;
-
-static void umount_notifying(struct zus_sb *sb)
-{
-	umount_inval_inode = sb->host->notify_inval_inode(sb, 5, -1, 0);
-	umount_inval_entry = sb->host->notify_inval_entry(sb, 5, "x", 1);
-	real_umount(sb);
 }
 
 /* The notifications' results, as on zufs (test_dispatch.c

@@ -308,7 +308,7 @@ finish() {
 	fi
 	if [ "$ZMFS_PLUGIN" = memfs-oh ] && [ -n "$ZUSD_LOG" ]; then
 		check "memfs-oh: no handle left at its umount" \
-			grep -q "memfs-oh: umount: .* bad 0 live 0\$" "$ZUSD_LOG"
+			grep -q "memfs-oh: umount: .* bad=0* live=0*\$" "$ZUSD_LOG"
 	fi
 	# OH_UMOUNT_NOTIFY (notify.sh): memfs-oh notified in its umount
 	if [ -n "${OH_UMOUNT_NOTIFY:-}" ] && [ -n "$ZUSD_LOG" ]; then

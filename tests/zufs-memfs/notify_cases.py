@@ -21,6 +21,8 @@ import os
 import sys
 import time
 
+from posix_cases import check, eq, put
+
 MNT = ""
 CASES = []
 
@@ -28,16 +30,6 @@ CASES = []
 def case(fn):
     CASES.append(fn)
     return fn
-
-
-def check(cond, what):
-    if not cond:
-        raise AssertionError(what)
-
-
-def eq(got, want, what):
-    if got != want:
-        raise AssertionError("%s: got %r, want %r" % (what, got, want))
 
 
 def ctl(cmd):
@@ -72,11 +64,6 @@ def exists(path):
         return True
     except FileNotFoundError:
         return False
-
-
-def put(path, data):
-    with open(path, "wb") as f:
-        f.write(data)
 
 
 def stale_for(secs, fn, want, what):

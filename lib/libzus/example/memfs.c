@@ -149,6 +149,7 @@ static int fh_check(const struct zus_ctx *ctx, zus_ino_t ino, uint64_t fh,
 	} while (0)
 static int oh_getxattr(const struct zus_ctx *ctx, const char *name,
 		       void *buf, size_t size, ssize_t *ret);
+static int oh_stats_text(struct memfs_sb *m, char *text, size_t size);
 static int oh_setxattr(const struct zus_ctx *ctx, const char *name,
 		       const void *value, size_t size, int *ret);
 static void oh_bad(struct memfs_sb *m, const char *op, zus_ino_t ino);
@@ -642,15 +643,12 @@ static void memfs_umount(struct zus_sb *sb)
 		host->log(ZUS_LOG_NOTICE, "memfs-oh: notify_inval_inode in umount: %d",
 			  host->notify_inval_inode(sb, m->inval_at_umount,
 						   -1, 0));
-	host->log(ZUS_LOG_NOTICE, "memfs-oh: umount: open %llu create %llu opendir %llu flush %llu release %llu releasedir %llu fsyncdir %llu bad %llu live %zu",
-		  (unsigned long long)m->stats.open,
-		  (unsigned long long)m->stats.create,
-		  (unsigned long long)m->stats.opendir,
-		  (unsigned long long)m->stats.flush,
-		  (unsigned long long)m->stats.release,
-		  (unsigned long long)m->stats.releasedir,
-		  (unsigned long long)m->stats.fsyncdir,
-		  (unsigned long long)m->stats.bad, m->live_handles);
+	{
+		char text[256];
+
+		oh_stats_text(m, text, sizeof(text));
+		host->log(ZUS_LOG_NOTICE, "memfs-oh: umount: %s", text);
+	}
 #endif
 
 	for (size_t b = 0; b < m->hash_size; b++)
@@ -1877,21 +1875,13 @@ out:
 #ifdef MEMFS_OPEN_HANDLES
 #define OH_PREFIX	"trusted.memfs_oh."
 
-static int oh_getxattr(const struct zus_ctx *ctx, const char *name,
-		       void *buf, size_t size, ssize_t *ret)
+/* The counters as text (trusted.memfs_oh.stats, umount's log line). */
+static int oh_stats_text(struct memfs_sb *m, char *text, size_t size)
 {
-	struct memfs_sb *m = MSB(ctx->sb);
-	char text[256];
 	int n;
 
-	if (strncmp(name, OH_PREFIX, strlen(OH_PREFIX)))
-		return 0;
-	if (strcmp(name, OH_PREFIX "stats")) {
-		*ret = -ENODATA;
-		return 1;
-	}
 	pthread_mutex_lock(&m->hlock);
-	n = snprintf(text, sizeof(text),
+	n = snprintf(text, size,
 		     "open=%010llu create=%010llu opendir=%010llu flush=%010llu release=%010llu releasedir=%010llu fsyncdir=%010llu bad=%010llu live=%010zu",
 		     (unsigned long long)m->stats.open,
 		     (unsigned long long)m->stats.create,
@@ -1902,6 +1892,22 @@ static int oh_getxattr(const struct zus_ctx *ctx, const char *name,
 		     (unsigned long long)m->stats.fsyncdir,
 		     (unsigned long long)m->stats.bad, m->live_handles);
 	pthread_mutex_unlock(&m->hlock);
+	return n;
+}
+
+static int oh_getxattr(const struct zus_ctx *ctx, const char *name,
+		       void *buf, size_t size, ssize_t *ret)
+{
+	char text[256];
+	int n;
+
+	if (strncmp(name, OH_PREFIX, strlen(OH_PREFIX)))
+		return 0;
+	if (strcmp(name, OH_PREFIX "stats")) {
+		*ret = -ENODATA;
+		return 1;
+	}
+	n = oh_stats_text(MSB(ctx->sb), text, sizeof(text));
 	if (!size)
 		*ret = n;
 	else if (size < (size_t)n)
