@@ -13,7 +13,8 @@
  * readdirplus and a rename into another directory); listxattr filtered
  * as zuf.ko filters it; readdirplus's lookups carry no handle; bad names
  * of mknod/create; the notifications' results (-EINVAL, -EAGAIN of a full
- * queue, -ESHUTDOWN in umount) and what reaches libfuse.
+ * queue, -ESHUTDOWN in umount) and what reaches libfuse; memfs-oh's test
+ * control, which the VM test zufs-memfs-notify relies on.
  */
 #include "fuse_ll.c"
 
@@ -579,6 +580,55 @@ static void notifications(void **state)
 	assert_int_equal(umount_inval_entry, -ESHUTDOWN);
 }
 
+/* memfs-oh's test control (what the VM test zufs-memfs-notify drives):
+ * changes behind the kernel, and notifications that reach libfuse. */
+static char ctl_cmd[256];
+
+static int ctl_send(struct fx *f)
+{
+	ll_setxattr(rq(f, 0), FUSE_ROOT_ID, "trusted.memfs_oh.ctl", ctl_cmd,
+		    strlen(ctl_cmd), 0);
+	return res(f);
+}
+
+#define ctl(f, ...) \
+	(snprintf(ctl_cmd, sizeof(ctl_cmd), __VA_ARGS__), ctl_send(f))
+
+static void oh_control(void **state)
+{
+	struct fx *f = *state;
+	fuse_ino_t node = mknod_in(f, FUSE_ROOT_ID, "f");
+	zus_ino_t ino = zf_ino(f->zf, node);
+	unsigned int entries;
+
+	assert_int_equal(ctl(f, "data %llu hello", (unsigned long long)ino), 0);
+	ll_getattr(rq(f, 0), node, NULL);
+	assert_int_equal(f->req.kind, R_ATTR);
+	assert_int_equal(f->req.e.attr.st_size, 5);
+	assert_int_equal(ctl(f, "mode %llu 600", (unsigned long long)ino), 0);
+	ll_getattr(rq(f, 0), node, NULL);
+	assert_int_equal(f->req.e.attr.st_mode & 07777, 0600);
+	assert_int_equal(ctl(f, "rename %llu f g", (unsigned long long)f->root), 0);
+	ll_lookup(rq(f, 0), FUSE_ROOT_ID, "g");
+	assert_int_equal(f->req.e.ino, node);
+	ll_lookup(rq(f, 0), FUSE_ROOT_ID, "f");
+	assert_int_equal(f->req.e.ino, 0);		/* a negative entry */
+	assert_int_equal(ctl(f, "inval-inode %llu -1 5",
+			     (unsigned long long)ino), -EINVAL);
+	assert_int_equal(ctl(f, "bogus"), -EINVAL);
+	pthread_mutex_lock(&nt.lock);
+	entries = nt.entries;
+	pthread_mutex_unlock(&nt.lock);
+	assert_int_equal(ctl(f, "inval-entry %llu g",
+			     (unsigned long long)f->root), 0);
+	pthread_mutex_lock(&nt.lock);
+	while (nt.entries == entries)
+		pthread_cond_wait(&nt.cond, &nt.lock);
+	assert_int_equal(nt.last_ino, FUSE_ROOT_ID);
+	assert_string_equal(nt.last_name, "g");
+	pthread_mutex_unlock(&nt.lock);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -588,6 +638,7 @@ int main(void)
 		T(readdirplus_handles),
 		T(bad_names),
 		T(notifications),
+		T(oh_control),
 #undef T
 	};
 
