@@ -527,6 +527,39 @@ static void bad_names(void **state)
 	assert_int_equal(oh_stat(f, "live"), 0);
 }
 
+/* A plugin with ZUS_CAP_OPEN but no create: ll_create makes the file with
+ * mknod and opens it with open (one lookup, one handle, as create). */
+static void create_by_mknod_open(void **state)
+{
+	struct fx *f = *state;
+	int (*create)(const struct zus_ctx *, zus_ino_t, const char *, size_t,
+		      const struct zus_new_inode *, unsigned int,
+		      struct zus_attr *, struct zus_open_out *);
+	struct fuse_file_info fi;
+	fuse_ino_t node;
+
+	create = f->lp->ops.create;
+	f->lp->ops.create = NULL;
+	memset(&fi, 0, sizeof(fi));
+	fi.flags = O_WRONLY | O_CREAT | ZUS_KERNEL_O_LARGEFILE;
+	ll_create(rq(f, 0), FUSE_ROOT_ID, "mo", S_IFREG | 0640, &fi);
+	f->lp->ops.create = create;
+	assert_int_equal(f->req.kind, R_CREATE);
+	assert_int_not_equal(f->req.fi.fh, 0);
+	assert_int_equal(f->req.e.attr.st_mode, S_IFREG | 0640);
+	fi = f->req.fi;
+	node = f->req.e.ino;
+	assert_int_equal(oh_stat(f, "create"), 0);
+	assert_int_equal(oh_stat(f, "open"), 1);
+	assert_int_equal(oh_stat(f, "live"), 1);
+	ll_flush(rq(f, 0), node, &fi);
+	assert_int_equal(res(f), 0);
+	ll_release(rq(f, 0), node, &fi);
+	assert_int_equal(oh_stat(f, "flush"), 1);
+	assert_int_equal(oh_stat(f, "live"), 0);
+	assert_int_equal(oh_stat(f, "bad"), 0);
+}
+
 /* The notifications' results, as on zufs (test_dispatch.c
  * notifications): -EINVAL, 0 for queued, -EAGAIN for a full queue,
  * -ESHUTDOWN from umount on; libfuse gets node ids (the root is 1). */
@@ -608,7 +641,8 @@ static void oh_control(void **state)
 	assert_int_equal(ctl(f, "mode %llu 600", (unsigned long long)ino), 0);
 	ll_getattr(rq(f, 0), node, NULL);
 	assert_int_equal(f->req.e.attr.st_mode & 07777, 0600);
-	assert_int_equal(ctl(f, "rename %llu f g", (unsigned long long)f->root), 0);
+	assert_int_equal(ctl(f, "rename %llu f g",
+			     (unsigned long long)f->root), 0);
 	ll_lookup(rq(f, 0), FUSE_ROOT_ID, "g");
 	assert_int_equal(f->req.e.ino, node);
 	ll_lookup(rq(f, 0), FUSE_ROOT_ID, "f");
@@ -637,6 +671,7 @@ int main(void)
 		T(listxattr_filter),
 		T(readdirplus_handles),
 		T(bad_names),
+		T(create_by_mknod_open),
 		T(notifications),
 		T(oh_control),
 #undef T
