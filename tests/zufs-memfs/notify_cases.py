@@ -106,6 +106,8 @@ def inval_inode_data():
         do("inval-inode %d 0 0" % ino)
         eventually(lambda: mm[:4], b"BBBB", "mapped data, page 1")
         mm.close()
+        # the notifications left the attributes stale: fetch them first
+        eq(os.fstat(fd).st_size, 8192, "size before")
         do("data %d %s" % (ino, "C" * 100))
         stale_for(1.0, lambda: os.fstat(fd).st_size, 8192, "size")
         do("inval-inode %d -1 0" % ino)
