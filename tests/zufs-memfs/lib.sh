@@ -26,10 +26,11 @@
 # ZMFS_FUSE_OPTS: more zusd -o options over FUSE (readdirplus, timeout=).
 # ZMFS_LONG=1: the programs' long forms (suite 'long', by hand): every
 #   stress-ng stressor, dbench 15 s, fs_mark 2 loops, fio on 4 MiB files,
-#   untar and git on the whole uapi header tree (954 entries); unset, the
-#   short forms CI runs (a dozen stressors, one per kind of path, dbench
-#   5 s, fs_mark 1 loop, fio on 2 MiB, 7 nested uapi directories with 242
-#   entries: tree_dirs). Both forms run every program and every check.
+#   SQLite with 20000 rows, untar and git on the whole uapi header tree
+#   (954 entries); unset, the short forms CI runs (a dozen stressors, one
+#   per kind of path, dbench 5 s, fs_mark 1 loop, fio on 2 MiB, 5000 rows,
+#   7 nested uapi directories with 242 entries: tree_dirs). Both forms run
+#   every program and every check.
 # A check that differs by design on one transport says so with
 # skip_on TRANSPORT NAME REASON (posix_cases.py reads ZMFS_TRANSPORT too).
 # shellcheck shell=bash
