@@ -358,6 +358,7 @@ static void dotdot(void **state)
 	struct fx *f = *state;
 	zus_ino_t a_ino, b_ino, c_ino;
 	fuse_ino_t a, b, c;
+	unsigned int inodes;
 	size_t dirs;
 
 	a = mkdir_in(f, FUSE_ROOT_ID, "a", &a_ino);
@@ -372,9 +373,16 @@ static void dotdot(void **state)
 		assert_int_equal(dirent_ino(f, b, "..", plus), a_ino);
 		assert_int_equal(dirent_ino(f, b, ".", plus), b_ino);
 	}
-	/* a rename into another directory: b's parent is c */
+	/* a rename into another directory: b's parent is c, and what the
+	 * kernel cached of b's readdir is dropped before the reply */
+	pthread_mutex_lock(&nt.lock);
+	inodes = nt.inodes;
+	pthread_mutex_unlock(&nt.lock);
 	ll_rename(rq(f, 0), a, "b", c, "b2", 0);
 	assert_int_equal(res(f), 0);
+	assert_int_equal(nt.inodes, inodes + 1);
+	assert_int_equal(nt.last_ino, b);
+	assert_int_equal(nt.last_off, 0);
 	assert_int_equal(dirent_ino(f, b, "..", false), c_ino);
 	/* an exchange across directories moves both */
 	mkdir_in(f, a, "x", NULL);

@@ -1210,19 +1210,32 @@ static void ll_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	unlink_rmdir(req, parent, name, true);
 }
 
-/* After a rename into dir: if name is a directory, dir is its parent. */
+/*
+ * After a rename into dir: if name is a directory, dir is its parent now,
+ * and what the kernel cached of its readdir (a zero-message opendir makes
+ * fuse.ko cache it: FOPEN_CACHE_DIR) still has the old "..": dropped
+ * before the rename is answered. That notification never blocks (no
+ * dirty pages: fuse_lowlevel.h), so it is safe inside the handler.
+ */
 static void rename_learn(struct zus_fuse *zf, const struct zus_ctx *ctx,
 			 zus_ino_t dir, const char *name)
 {
 	struct zus_attr a;
+	int err;
 
 	if (!HAS(zf, lookup))
 		return;
 	memset(&a, 0, sizeof(a));
 	if (zf->ops->lookup(ctx, dir, name, strlen(name), &a))
 		return;
-	if (!zus_attr_invalid(&a, 0, 0) && S_ISDIR(a.mode))
+	if (!zus_attr_invalid(&a, 0, 0) && S_ISDIR(a.mode)) {
 		dir_moved(zf, a.ino, dir);
+		err = fuse_lowlevel_notify_inval_inode(zf->se,
+						       zf_ino(zf, a.ino), 0, 0);
+		if (err && err != -ENOENT)
+			zus_dbg("fuse: readdir cache of moved directory %llu: %s",
+				(unsigned long long)a.ino, strerror(-err));
+	}
 	forget1(zf, ctx, a.ino);	/* the kernel did not ask for it */
 }
 
