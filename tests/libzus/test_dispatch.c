@@ -24,6 +24,7 @@
 #include <linux/zufs.h>
 
 #include "zus_i.h"
+#include "umount_notify.h"
 
 #define CLIENT	7
 
@@ -2092,6 +2093,27 @@ static void notifications(struct fx *f, const struct zus_host *host,
 	*answer = 0;
 }
 
+/* From the DESTROY on, the host answers -ESHUTDOWN and sends nothing. */
+static void notify_in_umount(struct fx *f, struct zus_loaded_plugin *lp)
+{
+	int answer = 0;
+	unsigned int n;
+	struct rq q;
+
+	zus_zufs_set_notify(fake_send, &answer);
+	real_umount = lp->ops.umount;
+	lp->ops.umount = umount_notifying;
+	umount_inval_inode = umount_inval_entry = 1;
+	n = sent.n;
+	rq_start(&q, ZUFS_OP_DESTROY, f->sb_id, 0);
+	assert_int_equal(rq_send(f, &q), 0);
+	lp->ops.umount = real_umount;
+	zus_zufs_set_notify(NULL, NULL);
+	assert_int_equal(umount_inval_inode, -ESHUTDOWN);
+	assert_int_equal(umount_inval_entry, -ESHUTDOWN);
+	assert_int_equal(sent.n, n);
+}
+
 /*
  * ABI 2: a plugin that wants ZUS_CAP_OPEN gets it agreed, its handles
  * come back in OPEN's reply, and every op on the open file carries the
@@ -2156,7 +2178,13 @@ static void open_handles(void **state)
 	assert_int_equal(d_read_fh(f, file, 0, buf, sizeof(buf)), 0);
 	/* malformed OPEN: flags the kernel strips */
 	assert_int_equal(d_open(f, file, O_CREAT, &fh2), -EINVAL);
+	/* the kernel's own f_flags bits (O_LARGEFILE on every 64-bit open,
+	 * an exec's) are no reason to refuse an open */
+	assert_int_equal(d_open(f, file, O_RDONLY | ZUS_OPEN_KERNEL_BITS,
+				&fh2), 0);
+	assert_int_equal(d_release(f, file, fh2), 0);
 	create_with_xattrs(f, out.root.ino);
+	notify_in_umount(f, lp);
 }
 
 int main(void)

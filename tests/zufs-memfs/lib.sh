@@ -12,11 +12,18 @@
 #                   zusd exits when DIR is unmounted
 # ZMFS_PLUGIN: the file system under test:
 #   memfs (default)  the example plugin, source "memfs"
+#   memfs-oh         its test build with per-open handles (ZUS_CAP_OPEN) and
+#                    notifications (ZUS_CAP_NOTIFY), tests/libzus: every op
+#                    on an open checks its handle; finish checks through
+#                    its trusted.memfs_oh.stats that every open was
+#                    released and no op had a wrong handle (oh_reached:
+#                    which per-open ops the plugin saw)
 #   pmemfs           pmemfs.so ($PMEMFS_PLUGIN, a path) on fresh media made
 #                    by $MKFS_PMEMFS: /dev/dax0.0 (vm-run --devdax), else a
 #                    file on ext4 -o dax on /dev/pmem0 (--pmem), else a
 #                    file in /tmp; the media is the mount's source. The
 #                    memfs options of setup (size=) are dropped.
+# ZMFS_FUSE_OPTS: more zusd -o options over FUSE (readdirplus, timeout=).
 # ZMFS_LONG=1: the programs' long forms (suite 'long', by hand): every
 #   stress-ng stressor, dbench 15 s, fs_mark 2 loops, fio on 4 MiB files,
 #   SQLite with 20000 rows, untar and git on the whole uapi header tree
@@ -35,7 +42,9 @@ export ZMFS_TRANSPORT
 ZMFS_PLUGIN=${ZMFS_PLUGIN:-memfs}
 export ZMFS_PLUGIN
 ZMFS_LONG=${ZMFS_LONG:-}
+ZMFS_FUSE_OPTS=${ZMFS_FUSE_OPTS:-}
 ZMFS_PLUGIN_SPEC=memfs	# what zusd --plugin gets
+[ "$ZMFS_PLUGIN" != memfs-oh ] || ZMFS_PLUGIN_SPEC=memfs-oh
 ZMFS_SOURCE=memfs	# the mount's source
 ZMFS_DAXMNT=
 ZUSD_PID=
@@ -153,8 +162,9 @@ mount_memfs() {	# mount_memfs [EXTRA OPTIONS]: mount SVC's memfs on a new $MNT
 
 # fuse: zusd mounts memfs on a new $MNT itself and serves until unmounted.
 start_fuse() {	# start_fuse NAME [OPTIONS]
-	local fifo
+	local fifo opts=${2:-}
 	need_zusd
+	[ -z "$ZMFS_FUSE_OPTS" ] || opts=${opts:+$opts,}$ZMFS_FUSE_OPTS
 	pmemfs_media
 	MNT=$(mktemp -d /tmp/zmfs-mnt.XXXXXX)
 	chmod 755 "$MNT"
@@ -163,7 +173,7 @@ start_fuse() {	# start_fuse NAME [OPTIONS]
 	ZUSD_LOG=/tmp/zusd-$1.log
 	"$ZUSD" --transport fuse --plugin "$ZMFS_PLUGIN_SPEC" --mount "$MNT" \
 		--source "$ZMFS_SOURCE" \
-		${2:+-o "$2"} --ready-fd 3 3>"$fifo" 2>>"$ZUSD_LOG" &
+		${opts:+-o "$opts"} --ready-fd 3 3>"$fifo" 2>>"$ZUSD_LOG" &
 	ZUSD_PID=$!
 	if ! read -r -N 1 -t 60 _ <"$fifo"; then
 		rm -f "$fifo"
@@ -204,7 +214,10 @@ wait_zusd_exit() {
 # setup [EXTRA MOUNT OPTIONS]: zusd on a service named after the test, and
 # a mount; exits 1 when either fails.
 setup() {
-	[ "$ZMFS_PLUGIN" = memfs ] || set -- ""	# size= is memfs's
+	case $ZMFS_PLUGIN in		# size= is memfs's
+	memfs | memfs-oh) ;;
+	*) set -- "" ;;
+	esac
 	if [ "$ZMFS_TRANSPORT" = fuse ]; then
 		start_fuse "zmfs-$(basename "$0" .sh)-$$" "${1:-}"
 		return
@@ -238,9 +251,54 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# memfs-oh: its counters (trusted.memfs_oh.stats of any inode), one
+# "name=N" a line.
+oh_stats() {
+	python3 -c 'import os, sys
+print(os.getxattr(sys.argv[1], "trusted.memfs_oh.stats").decode())' "$MNT" |
+		tr ' ' '\n'
+}
+
+oh_stat() {	# oh_stat NAME: one counter, as a number
+	local v
+	v=$(oh_stats | sed -n "s/^$1=//p")
+	echo $((10#${v:-0}))
+}
+
+# oh_reached OP...: memfs-oh's per-open ops OP (open create opendir
+# flush release releasedir fsyncdir) each ran at least once.
+oh_reached() {
+	local op missing=
+	oh_stats >"$CHECK_OUT.oh" 2>&1
+	for op in "$@"; do
+		[ "$(oh_stat "$op")" -gt 0 ] || missing="$missing $op"
+	done
+	if [ -z "$missing" ]; then
+		pass "memfs-oh: the plugin saw $*"
+	else
+		fail "memfs-oh: the plugin never saw:$missing"
+		sed 's/^/#   /' "$CHECK_OUT.oh"
+	fi
+	rm -f "$CHECK_OUT.oh"
+}
+
+# memfs-oh: every open released (FUSE sends RELEASE after close(2)
+# returned: wait up to 20 s), and no op had a wrong handle.
+oh_no_leaks() {
+	for _ in $(seq 1 40); do
+		[ "$(oh_stat live)" = 0 ] && break
+		sleep 0.5
+	done
+	oh_stats
+	[ "$(oh_stat live)" = 0 ] && [ "$(oh_stat bad)" = 0 ]
+}
+
 # finish: unmount and stop zusd (both must work), print the plan, exit
 # 0 (all passed), 1 (a failure); skipped subtests are listed, not hidden.
 finish() {
+	if [ -n "$MNT" ] && [ "$ZMFS_PLUGIN" = memfs-oh ]; then
+		check "memfs-oh: every open released, no wrong handle" oh_no_leaks
+	fi
 	if [ -n "$MNT" ]; then
 		check "umount" umount_memfs
 	fi
@@ -248,6 +306,15 @@ finish() {
 		check "zusd (fuse) exits once unmounted" wait_zusd_exit
 	elif [ -n "$ZUSD_PID" ]; then
 		check "zusd exits on SIGTERM once unmounted" stop_zusd TERM
+	fi
+	if [ "$ZMFS_PLUGIN" = memfs-oh ] && [ -n "$ZUSD_LOG" ]; then
+		check "memfs-oh: no handle left at its umount" \
+			grep -q "memfs-oh: umount: .* bad=0* live=0*\$" "$ZUSD_LOG"
+	fi
+	# OH_UMOUNT_NOTIFY (notify.sh): memfs-oh notified in its umount
+	if [ -n "${OH_UMOUNT_NOTIFY:-}" ] && [ -n "$ZUSD_LOG" ]; then
+		check "memfs-oh: a notification in umount is -ESHUTDOWN (-108)" \
+			grep -q "notify_inval_inode in umount: -108\$" "$ZUSD_LOG"
 	fi
 	if [ -n "$ZUSD_LOG" ] && grep -qi "error\|assert\|abort" "$ZUSD_LOG"; then
 		echo "zusd log (errors):"

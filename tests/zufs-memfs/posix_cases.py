@@ -1023,8 +1023,8 @@ def getdents(path, bufsize):
 def readdir_dots():
     # "." and ".." once each, as directories, "." with the directory's
     # inode number and ".." with its parent's (zuf.ko makes them, on FUSE
-    # fuse_ll.c), also read one entry per getdents64 call, which resumes
-    # right after "." and after ".."
+    # fuse_ll.c: add_dots, dir_parent), also read one entry per getdents64
+    # call, which resumes right after "." and after ".."
     DT_DIR, DT_REG = 4, 8
     os.mkdir("dots")
     for n in ("a", "b", "c"):
@@ -1040,14 +1040,13 @@ def readdir_dots():
         eq(by[".."][2], DT_DIR, "'..' d_type, " + what)
         eq(by["a"][1:], (ino("dots/a"), DT_REG), "'a', " + what)
         eq(by["sub"][1:], (ino("dots/sub"), DT_DIR), "'sub', " + what)
-        if not FUSE:
-            eq(by[".."][1], ino("."), "'..' d_ino (the parent's), " + what)
-        elif bufsize == 40:
-            print("    note: '..' d_ino %d; the directory %d, its parent %d" %
-                  (by[".."][1], ino("dots"), ino(".")))
-            skip_part("'..' d_ino is the parent's", "fuse_ll.c add_dots() "
-                      "has no parent to give: the plugin API cannot name "
-                      "a directory's parent (docs/abi2-coverage.md)")
+        eq(by[".."][1], ino("."), "'..' d_ino (the parent's), " + what)
+    # and after the directory moved to another parent (FUSE: fuse_ll.c
+    # learns the new parent at the rename)
+    os.mkdir("other")
+    os.rename("dots", "other/dots")
+    by = {e[0]: e for e in getdents("other/dots", 65536)}
+    eq(by[".."][1], ino("other"), "'..' d_ino after a rename")
 
 
 @case
@@ -1213,10 +1212,12 @@ def trusted_security_xattrs():
     same_as_baseline(os.setxattr, "trusted", "security.zmfs", b"mine",
                      base=BASELINE)
     err(errno.ENODATA, os.getxattr, "trusted", "trusted.secret")
+    # listxattr hides trusted.* from an unprivileged caller (zuf.ko:
+    # zuf_filter_list; FUSE: fuse_ll.c xattr_filter, by uid 0)
     names = os.listxattr("trusted")
-    if "trusted.secret" in names:
-        raise Skip("listxattr shows trusted.* to an unprivileged caller "
-                   "(docs/zuf.md: filtering not implemented)")
+    check("security.zmfs" in names, "listxattr: no security.zmfs: %r" % names)
+    check("trusted.secret" not in names,
+          "listxattr shows trusted.* to an unprivileged caller: %r" % names)
 
 
 def run_list(cases, d):

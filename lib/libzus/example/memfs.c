@@ -107,6 +107,14 @@ struct memfs_inode {
 	};
 };
 
+#ifdef MEMFS_OPEN_HANDLES
+/* What the per-open ops of memfs-oh saw (trusted.memfs_oh.stats). */
+struct memfs_oh_stats {
+	uint64_t open, create, opendir, flush, release, releasedir, fsyncdir;
+	uint64_t bad;			/* ops with a wrong handle */
+};
+#endif
+
 struct memfs_sb {
 	pthread_rwlock_t lock;		/* protects everything below */
 	struct memfs_inode **hash;
@@ -119,6 +127,8 @@ struct memfs_sb {
 	pthread_mutex_t hlock;		/* the open handles (own lock) */
 	struct memfs_handle *handles;	/* fh = index + 1 */
 	size_t nr_handles, live_handles;
+	struct memfs_oh_stats stats;	/* under hlock */
+	zus_ino_t inval_at_umount;	/* test hook: notify in umount */
 #endif
 };
 
@@ -128,14 +138,21 @@ static int xattr_set_locked(struct memfs_sb *m, struct memfs_inode *i,
 
 /* memfs-oh (MEMFS_OPEN_HANDLES): ops on an open file check its handle. */
 #ifdef MEMFS_OPEN_HANDLES
+enum fh_use { FH_USE, FH_RELEASE, FH_RELEASEDIR };
 static int fh_check(const struct zus_ctx *ctx, zus_ino_t ino, uint64_t fh,
-		    bool release);
+		    enum fh_use use);
 #define FH_CHECK(ctx, ino) \
 	do { \
 		if (((ctx)->flags & ZUS_CTX_FH) && \
-		    fh_check((ctx), (ino), (ctx)->fh, false)) \
+		    fh_check((ctx), (ino), (ctx)->fh, FH_USE)) \
 			return -EBADF; \
 	} while (0)
+static int oh_getxattr(const struct zus_ctx *ctx, const char *name,
+		       void *buf, size_t size, ssize_t *ret);
+static int oh_stats_text(struct memfs_sb *m, char *text, size_t size);
+static int oh_setxattr(const struct zus_ctx *ctx, const char *name,
+		       const void *value, size_t size, int *ret);
+static void oh_bad(struct memfs_sb *m, const char *op, zus_ino_t ino);
 #else
 #define FH_CHECK(ctx, ino) do { } while (0)
 #endif
@@ -621,6 +638,19 @@ static void memfs_umount(struct zus_sb *sb)
 {
 	struct memfs_sb *m = MSB(sb);
 
+#ifdef MEMFS_OPEN_HANDLES
+	if (m->inval_at_umount)		/* test hook: what does the host say? */
+		host->log(ZUS_LOG_NOTICE, "memfs-oh: notify_inval_inode in umount: %d",
+			  host->notify_inval_inode(sb, m->inval_at_umount,
+						   -1, 0));
+	{
+		char text[256];
+
+		oh_stats_text(m, text, sizeof(text));
+		host->log(ZUS_LOG_NOTICE, "memfs-oh: umount: %s", text);
+	}
+#endif
+
 	for (size_t b = 0; b < m->hash_size; b++)
 		while (m->hash[b])
 			inode_free(m, m->hash[b]);
@@ -663,6 +693,10 @@ static int memfs_lookup(const struct zus_ctx *ctx, zus_ino_t dirino, const char 
 	struct memfs_dirent *d;
 	int err = -ENOENT;
 
+#ifdef MEMFS_OPEN_HANDLES
+	if (ctx->flags & ZUS_CTX_FH)	/* a lookup is about no open */
+		oh_bad(m, "lookup", dirino);
+#endif
 	/* The lookup count changes: exclusive. */
 	pthread_rwlock_wrlock(&m->lock);
 	dir = get_dir(m, dirino, &err);
@@ -1172,6 +1206,16 @@ struct memfs_handle {
 	unsigned int flags;
 };
 
+/* A wrong handle, or a handle where none belongs: counted, logged. */
+static void oh_bad(struct memfs_sb *m, const char *op, zus_ino_t ino)
+{
+	pthread_mutex_lock(&m->hlock);
+	m->stats.bad++;
+	pthread_mutex_unlock(&m->hlock);
+	host->log(ZUS_LOG_ERR, "memfs-oh: %s of inode %llu with a wrong handle",
+		  op, (unsigned long long)ino);
+}
+
 static int fh_new(struct memfs_sb *m, zus_ino_t ino, bool dir,
 		  unsigned int flags, struct zus_open_out *out)
 {
@@ -1202,24 +1246,43 @@ out:
 	return err;
 }
 
-/* The op is about ino; if it carries a handle, it must be ino's. */
+/*
+ * The op is about ino; if it carries a handle, it must be ino's; a
+ * release or releasedir frees it (and must be of a file, a directory).
+ */
 static int fh_check(const struct zus_ctx *ctx, zus_ino_t ino, uint64_t fh,
-		    bool release)
+		    enum fh_use use)
 {
 	struct memfs_sb *m = MSB(ctx->sb);
-	int err = 0;
+	bool ok;
 
 	pthread_mutex_lock(&m->hlock);
-	if (!fh || fh > m->nr_handles || m->handles[fh - 1].ino != ino) {
-		host->log(ZUS_LOG_ERR, "memfs: handle %llu is not an open of inode %llu",
-			  (unsigned long long)fh, (unsigned long long)ino);
-		err = -EBADF;
-	} else if (release) {
+	ok = fh && fh <= m->nr_handles && m->handles[fh - 1].ino == ino &&
+	     (use == FH_USE ||
+	      m->handles[fh - 1].dir == (use == FH_RELEASEDIR));
+	if (ok && use != FH_USE) {
 		m->handles[fh - 1].ino = 0;
 		m->live_handles--;
+		if (use == FH_RELEASE)
+			m->stats.release++;
+		else
+			m->stats.releasedir++;
 	}
+	if (!ok)
+		m->stats.bad++;
 	pthread_mutex_unlock(&m->hlock);
-	return err;
+	if (ok)
+		return 0;
+	host->log(ZUS_LOG_ERR, "memfs: handle %llu is not an open of inode %llu",
+		  (unsigned long long)fh, (unsigned long long)ino);
+	return -EBADF;
+}
+
+static void oh_count(struct memfs_sb *m, uint64_t *counter)
+{
+	pthread_mutex_lock(&m->hlock);
+	(*counter)++;
+	pthread_mutex_unlock(&m->hlock);
 }
 
 /* open and opendir: a handle for an inode of the right kind */
@@ -1229,7 +1292,10 @@ static int open_common(const struct zus_ctx *ctx, zus_ino_t ino, bool dir,
 	struct memfs_sb *m = MSB(ctx->sb);
 	struct memfs_inode *i;
 	bool isdir;
+	int err;
 
+	if (ctx->flags & ZUS_CTX_FH)
+		oh_bad(m, dir ? "opendir" : "open", ino);
 	pthread_rwlock_rdlock(&m->lock);
 	i = iget(m, ino);
 	isdir = i && S_ISDIR(i->mode);
@@ -1238,7 +1304,10 @@ static int open_common(const struct zus_ctx *ctx, zus_ino_t ino, bool dir,
 		return -ENOENT;
 	if (isdir != dir)
 		return dir ? -ENOTDIR : -EISDIR;
-	return fh_new(m, ino, dir, flags, out);
+	err = fh_new(m, ino, dir, flags, out);
+	if (!err)
+		oh_count(m, dir ? &m->stats.opendir : &m->stats.open);
+	return err;
 }
 
 static int memfs_open(const struct zus_ctx *ctx, zus_ino_t ino,
@@ -1257,12 +1326,20 @@ static void memfs_release(const struct zus_ctx *ctx, zus_ino_t ino,
 			  unsigned int flags)
 {
 	(void)flags;
-	fh_check(ctx, ino, ctx->fh, true);
+	fh_check(ctx, ino, ctx->fh, FH_RELEASE);
+}
+
+static void memfs_releasedir(const struct zus_ctx *ctx, zus_ino_t ino,
+			     unsigned int flags)
+{
+	(void)flags;
+	fh_check(ctx, ino, ctx->fh, FH_RELEASEDIR);
 }
 
 static int memfs_flush(const struct zus_ctx *ctx, zus_ino_t ino)
 {
 	FH_CHECK(ctx, ino);
+	oh_count(MSB(ctx->sb), &MSB(ctx->sb)->stats.flush);
 	return 0;
 }
 
@@ -1271,6 +1348,7 @@ static int memfs_fsyncdir(const struct zus_ctx *ctx, zus_ino_t ino,
 {
 	(void)datasync;
 	FH_CHECK(ctx, ino);
+	oh_count(MSB(ctx->sb), &MSB(ctx->sb)->stats.fsyncdir);
 	return 0;		/* nothing to make durable */
 }
 
@@ -1279,8 +1357,11 @@ static int memfs_create(const struct zus_ctx *ctx, zus_ino_t dir,
 			const struct zus_new_inode *ni, unsigned int flags,
 			struct zus_attr *attr, struct zus_open_out *out)
 {
-	int err = create_common(ctx->sb, dir, name, namelen, ni, NULL, attr);
+	int err;
 
+	if (ctx->flags & ZUS_CTX_FH)
+		oh_bad(MSB(ctx->sb), "create", dir);
+	err = create_common(ctx->sb, dir, name, namelen, ni, NULL, attr);
 	if (err)
 		return err;
 	err = fh_new(MSB(ctx->sb), attr->ino, false, flags, out);
@@ -1288,8 +1369,10 @@ static int memfs_create(const struct zus_ctx *ctx, zus_ino_t dir,
 		/* not opened: the create is undone (the lookup given back) */
 		remove_common(ctx->sb, dir, name, namelen, false);
 		memfs_forget(ctx, attr->ino, 1);
+		return err;
 	}
-	return err;
+	oh_count(MSB(ctx->sb), &MSB(ctx->sb)->stats.create);
+	return 0;
 }
 #endif /* MEMFS_OPEN_HANDLES */
 
@@ -1522,7 +1605,7 @@ static ssize_t memfs_copy_range(const struct zus_ctx *ctx, zus_ino_t ino_in,
 
 	FH_CHECK(ctx, ino_out);
 #ifdef MEMFS_OPEN_HANDLES
-	if (fh_in && fh_check(ctx, ino_in, fh_in, false))
+	if (fh_in && fh_check(ctx, ino_in, fh_in, FH_USE))
 		return -EBADF;
 #endif
 	pthread_rwlock_wrlock(&m->lock);
@@ -1612,6 +1695,10 @@ static ssize_t memfs_getxattr(const struct zus_ctx *ctx, zus_ino_t ino,
 	struct memfs_xattr *x;
 	ssize_t ret;
 
+#ifdef MEMFS_OPEN_HANDLES
+	if (oh_getxattr(ctx, name, buf, size, &ret))
+		return ret;
+#endif
 	pthread_rwlock_rdlock(&m->lock);
 	i = iget(m, ino);
 	x = i ? xattr_find(i, name) : NULL;
@@ -1680,6 +1767,10 @@ static int memfs_setxattr(const struct zus_ctx *ctx, zus_ino_t ino,
 	void *v;
 	int err;
 
+#ifdef MEMFS_OPEN_HANDLES
+	if (oh_setxattr(ctx, name, value, size, &err))
+		return err;
+#endif
 	v = malloc(size ? size : 1);
 	if (!v)
 		return -ENOMEM;
@@ -1763,6 +1854,150 @@ out:
 	return err;
 }
 
+/* ---- test hooks (the memfs-oh build) -----------------------------------
+ *
+ * Two xattr names on any inode, never stored, for the VM tests:
+ *   trusted.memfs_oh.stats  (get) what the per-open ops saw, as
+ *       "open=N create=N opendir=N flush=N release=N releasedir=N
+ *        fsyncdir=N bad=N live=N" (fixed-width numbers);
+ *   trusted.memfs_oh.ctl    (set) a command, to change the file system
+ *       behind the kernel and to send notifications (the result of
+ *       host->notify_* is the setxattr's):
+ *         data INO TEXT            INO's contents become TEXT
+ *         mode INO OCTAL           INO's permission bits
+ *         rename DIR OLD NEW       an entry of DIR renamed
+ *         inval-inode INO OFF LEN  host->notify_inval_inode
+ *         inval-entry DIR NAME     host->notify_inval_entry
+ *         inval-at-umount INO      notify_inval_inode(INO, -1, 0) in
+ *                                  umount, its result logged
+ *       The changes notify nothing themselves.
+ */
+#ifdef MEMFS_OPEN_HANDLES
+#define OH_PREFIX	"trusted.memfs_oh."
+
+/* The counters as text (trusted.memfs_oh.stats, umount's log line). */
+static int oh_stats_text(struct memfs_sb *m, char *text, size_t size)
+{
+	int n;
+
+	pthread_mutex_lock(&m->hlock);
+	n = snprintf(text, size,
+		     "open=%010llu create=%010llu opendir=%010llu flush=%010llu release=%010llu releasedir=%010llu fsyncdir=%010llu bad=%010llu live=%010zu",
+		     (unsigned long long)m->stats.open,
+		     (unsigned long long)m->stats.create,
+		     (unsigned long long)m->stats.opendir,
+		     (unsigned long long)m->stats.flush,
+		     (unsigned long long)m->stats.release,
+		     (unsigned long long)m->stats.releasedir,
+		     (unsigned long long)m->stats.fsyncdir,
+		     (unsigned long long)m->stats.bad, m->live_handles);
+	pthread_mutex_unlock(&m->hlock);
+	return n;
+}
+
+static int oh_getxattr(const struct zus_ctx *ctx, const char *name,
+		       void *buf, size_t size, ssize_t *ret)
+{
+	char text[256];
+	int n;
+
+	if (strncmp(name, OH_PREFIX, strlen(OH_PREFIX)))
+		return 0;
+	if (strcmp(name, OH_PREFIX "stats")) {
+		*ret = -ENODATA;
+		return 1;
+	}
+	n = oh_stats_text(MSB(ctx->sb), text, sizeof(text));
+	if (!size)
+		*ret = n;
+	else if (size < (size_t)n)
+		*ret = -ERANGE;
+	else {
+		memcpy(buf, text, (size_t)n);
+		*ret = n;
+	}
+	return 1;
+}
+
+/* "data INO TEXT": INO's contents replaced, as a write would. */
+static int oh_data(const struct zus_ctx *ctx, zus_ino_t ino, const char *text)
+{
+	struct memfs_sb *m = MSB(ctx->sb);
+	struct zus_ctx c = *ctx;
+	struct memfs_inode *i;
+	ssize_t n;
+	int err;
+
+	c.flags &= ~ZUS_CTX_FH;
+	pthread_rwlock_wrlock(&m->lock);
+	i = iget(m, ino);
+	err = !i ? -ENOENT : !S_ISREG(i->mode) ? -EINVAL : set_size(m, i, 0);
+	pthread_rwlock_unlock(&m->lock);
+	if (err || !*text)
+		return err;
+	n = memfs_write(&c, ino, text, strlen(text), 0, 0);
+	return n < 0 ? (int)n : 0;
+}
+
+static int oh_mode(struct memfs_sb *m, zus_ino_t ino, unsigned int mode)
+{
+	struct memfs_inode *i;
+
+	pthread_rwlock_wrlock(&m->lock);
+	i = iget(m, ino);
+	if (i) {
+		i->mode = (i->mode & S_IFMT) | (mode & 07777);
+		now(&i->ctime);
+	}
+	pthread_rwlock_unlock(&m->lock);
+	return i ? 0 : -ENOENT;
+}
+
+static int oh_setxattr(const struct zus_ctx *ctx, const char *name,
+		       const void *value, size_t size, int *ret)
+{
+	struct memfs_sb *m = MSB(ctx->sb);
+	unsigned long long ino;
+	long long off, len;
+	unsigned int mode;
+	char a[256], b[256], *cmd;
+	int pos = 0;
+
+	if (strncmp(name, OH_PREFIX, strlen(OH_PREFIX)))
+		return 0;
+	*ret = -EINVAL;
+	if (strcmp(name, OH_PREFIX "ctl"))
+		return 1;
+	cmd = malloc(size + 1);
+	if (!cmd) {
+		*ret = -ENOMEM;
+		return 1;
+	}
+	memcpy(cmd, value, size);
+	cmd[size] = '\0';
+	if (sscanf(cmd, "data %llu %n", &ino, &pos) == 1 && pos)
+		*ret = oh_data(ctx, ino, cmd + pos);
+	else if (sscanf(cmd, "mode %llu %o", &ino, &mode) == 2)
+		*ret = oh_mode(m, ino, mode);
+	else if (sscanf(cmd, "rename %llu %255s %255s", &ino, a, b) == 3)
+		*ret = memfs_rename(ctx, ino, a, strlen(a), ino, b, strlen(b),
+				    ZUS_RENAME_NOREPLACE);
+	else if (sscanf(cmd, "inval-inode %llu %lld %lld", &ino, &off,
+			&len) == 3)
+		*ret = host->notify_inval_inode(ctx->sb, ino, off, len);
+	else if (sscanf(cmd, "inval-entry %llu %255s", &ino, a) == 2)
+		*ret = host->notify_inval_entry(ctx->sb, ino, a, strlen(a));
+	else if (sscanf(cmd, "inval-at-umount %llu", &ino) == 1) {
+		m->inval_at_umount = ino;
+		*ret = 0;
+	}
+	free(cmd);
+	if (*ret > 0 || *ret < -511)	/* not an errno: say so */
+		*ret = -EPROTO;
+	return 1;
+}
+#endif /* MEMFS_OPEN_HANDLES */
+
 /* ---- the ops table and the entry point -------------------------------- */
 
 static const struct zus_fs_ops memfs_ops = {
@@ -1802,7 +2037,7 @@ static const struct zus_fs_ops memfs_ops = {
 	.flush		= memfs_flush,
 	.release	= memfs_release,
 	.opendir	= memfs_opendir,
-	.releasedir	= memfs_release,
+	.releasedir	= memfs_releasedir,
 	.fsyncdir	= memfs_fsyncdir,
 #endif
 };

@@ -393,9 +393,12 @@ struct zus_host {
 	 * cached attributes, pages and dentries are dropped. Need
 	 * ZUS_CAP_NOTIFY (else -ENOSYS). They may be called from any thread,
 	 * inside an op too: the host queues them and the kernel applies them
-	 * shortly after, in order per superblock; a 0 return means "queued".
-	 * Returns -ENOSYS (not agreed), -EINVAL, -ENOMEM, -ESHUTDOWN (the
-	 * mount is going away).
+	 * shortly after, in order per superblock; a 0 return means "queued"
+	 * (or: the kernel had nothing of it cached). The same on every
+	 * transport: -ENOSYS (not agreed); -EINVAL (ino or dir 0, off < 0
+	 * with len != 0, len < 0, a bad name); -EAGAIN (the mount's queue is
+	 * full: send it again later); -ENOMEM; -ESHUTDOWN (the mount is
+	 * going away: from the start of its umount on, inside umount too).
 	 *
 	 * notify_inval_inode: off < 0: only the attributes; else the
 	 *   attributes and the data in [off, off + len) (len 0: to the end).

@@ -153,6 +153,9 @@ struct zus_opdef {
 	(O_ACCMODE | O_APPEND | O_NONBLOCK | O_DSYNC | O_DIRECT | \
 	 O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | \
 	 O_SYNC | O_PATH | O_TMPFILE | FASYNC)
+/* ... and what the kernel may send: those and its own bits, taken off */
+#define ZUS_OPEN_FLAGS_IN	(ZUS_OPEN_FLAGS_OK | ZUS_OPEN_KERNEL_BITS)
+#define open_flags(f)		((f) & ~(uint32_t)ZUS_OPEN_KERNEL_BITS)
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -457,8 +460,6 @@ static int zufs_inval_inode(struct zus_sb_inst *si, zus_ino_t ino,
 
 	if (!notify_send || !(si->agreed & ZUFS_CAP_NOTIFY))
 		return -ENOSYS;
-	if (off < 0 && len)
-		return -EINVAL;
 	memset(&m, 0, sizeof(m));
 	m.h.type = ZUFS_NOTIFY_INVAL_INODE;
 	m.h.len = sizeof(m);
@@ -973,10 +974,10 @@ static int open_common(struct zus_req *r, zus_open_fn fn)
 	struct zus_open_out o;
 	int ret;
 
-	if (in->pad || (in->flags & ~(uint32_t)ZUS_OPEN_FLAGS_OK))
+	if (in->pad || (in->flags & ~(uint32_t)ZUS_OPEN_FLAGS_IN))
 		return -EINVAL;
 	memset(&o, 0, sizeof(o));
-	ret = fn(&r->ctx, r->h.ino, in->flags, &o);
+	ret = fn(&r->ctx, r->h.ino, open_flags(in->flags), &o);
 	if (ret)
 		return ret > 0 || !zus_errno_ok(ret) ? bad_errno(r, ret) : ret;
 	r->out.open.fh = o.fh;
@@ -1039,13 +1040,13 @@ static int op_create(struct zus_req *r)
 	int ret;
 
 	if (new_inode_in(r, &in->ni, &ni) || (ni.mode & S_IFMT) != S_IFREG ||
-	    (in->flags & ~(uint32_t)ZUS_OPEN_FLAGS_OK) ||
+	    (in->flags & ~(uint32_t)ZUS_OPEN_FLAGS_IN) ||
 	    init_xattrs_in(r, &ni))
 		return -EINVAL;
 	memset(&a, 0, sizeof(a));
 	memset(&o, 0, sizeof(o));
 	ret = r->ops->create(&r->ctx, r->h.ino, r->name[0], r->namelen[0],
-			     &ni, in->flags, &a, &o);
+			     &ni, open_flags(in->flags), &a, &o);
 	if (ret)
 		return zus_errno_ok(ret) && ret < 0 ? ret : bad_errno(r, ret);
 	ret = put_attr(r, &a, 0, S_IFREG, &out->attr);
@@ -1059,7 +1060,7 @@ static int op_create(struct zus_req *r)
 
 			c.fh = o.fh;
 			c.flags |= ZUS_CTX_FH;
-			r->ops->release(&c, a.ino, in->flags);
+			r->ops->release(&c, a.ino, open_flags(in->flags));
 		}
 		if (a.ino && ZUS_HAS_OP(r->ops, forget))
 			r->ops->forget(&r->ctx, a.ino, 1);
@@ -1080,10 +1081,10 @@ static int op_release(struct zus_req *r)
 {
 	const struct zufs_release_in *in = &r->in.release;
 
-	if (in->pad || (in->flags & ~(uint32_t)ZUS_OPEN_FLAGS_OK))
+	if (in->pad || (in->flags & ~(uint32_t)ZUS_OPEN_FLAGS_IN))
 		return -EINVAL;
 	ctx_fh(r, in->fh);
-	r->ops->release(&r->ctx, r->h.ino, in->flags);
+	r->ops->release(&r->ctx, r->h.ino, open_flags(in->flags));
 	return 0;
 }
 

@@ -18,7 +18,11 @@
  * What the kernel does for zufs and a FUSE server does itself, done here:
  *   - owner of a new inode: the caller's fsuid/fsgid, or the directory's
  *     group (and S_ISGID for a subdirectory) in a setgid directory;
- *   - "." and ".." in readdir (cookies 1 and 2);
+ *   - "." and ".." in readdir (cookies 1 and 2), ".." with the parent's
+ *     inode number: each directory the kernel holds is kept with the
+ *     parent its entry reply named ("Directories and their parents");
+ *   - listxattr filtered as zuf.ko does it (trusted.* for root only, the
+ *     ACL names only with ACLs);
  *   - the root's lookup count (pinned: a FORGET of the root is dropped);
  *   - with POSIX ACLs: the mode/ACL coherence and default ACL inheritance.
  *
@@ -55,6 +59,7 @@
 #define ZF_TIMEOUT_DEFAULT	86400.0	/* the plugin is the only writer */
 #define ZF_TIMEOUT_NOTIFY	1.0	/* a back end that changes by itself */
 #define ZF_NOTIFY_MAX		4096	/* queued notifications per mount */
+#define ZF_DIRS_MIN		256	/* buckets of the directory table */
 #define ZF_GROUPS_MAX		256
 
 /* The transport's capabilities: everything but O_TMPFILE (libfuse 3.14
@@ -71,6 +76,13 @@ struct zf_notif {
 	int64_t off, len;
 	size_t namelen;
 	char name[];
+};
+
+/* A directory the kernel holds (lookup count > 0), and its parent. */
+struct zf_dir {
+	struct zf_dir *next;		/* hash chain */
+	zus_ino_t ino, parent;
+	uint64_t nlookup;		/* the kernel's, for this directory */
 };
 
 struct zus_fuse {
@@ -94,6 +106,10 @@ struct zus_fuse {
 	bool dont_mask;			/* FUSE_CAP_DONT_MASK: umask is ours */
 	pthread_key_t buf_key;
 	bool buf_key_ok;
+
+	pthread_mutex_t dlock;		/* the directory table */
+	struct zf_dir **dirs;		/* by inode number */
+	size_t dirs_size, nr_dirs;
 
 	pthread_mutex_t nlock;
 	pthread_cond_t ncond;
@@ -212,6 +228,148 @@ static void to_stat(const struct zus_fuse *zf, const struct zus_attr *a,
 	st->st_ctim = a->ctime;
 }
 
+/* ---- directories and their parents -------------------------------------- */
+
+/*
+ * ".." in a readdir names the directory's parent, which no op of the
+ * plugin API tells. Every entry reply of a directory does: the directory
+ * it was found or made in. So each directory the kernel holds is kept
+ * here with that parent and the kernel's lookup count of it (each entry
+ * reply adds one, FORGET takes them back, at zero it goes); after a
+ * rename into another directory the name is looked up again to learn
+ * which directory moved (then forgotten: the kernel did not ask). The
+ * root's parent is the root.
+ */
+static size_t dir_hash(const struct zus_fuse *zf, zus_ino_t ino)
+{
+	return (size_t)((ino * 0x9E3779B97F4A7C15ULL) >> 32) &
+	       (zf->dirs_size - 1);
+}
+
+/* Under dlock, with a table: where ino's entry is (or would go). */
+static struct zf_dir **dir_slot(struct zus_fuse *zf, zus_ino_t ino)
+{
+	struct zf_dir **pp = &zf->dirs[dir_hash(zf, ino)];
+
+	while (*pp && (*pp)->ino != ino)
+		pp = &(*pp)->next;
+	return pp;
+}
+
+/* Under dlock: twice the buckets (no memory: the chains grow longer). */
+static void dir_grow(struct zus_fuse *zf)
+{
+	size_t osize = zf->dirs_size;
+	size_t nsize = osize ? osize * 2 : ZF_DIRS_MIN;
+	struct zf_dir **old = zf->dirs, **nd = calloc(nsize, sizeof(*nd));
+
+	if (!nd)
+		return;
+	zf->dirs = nd;
+	zf->dirs_size = nsize;
+	for (size_t b = 0; b < osize; b++) {
+		struct zf_dir *d, *n;
+
+		for (d = old[b]; d; d = n) {
+			size_t h = dir_hash(zf, d->ino);
+
+			n = d->next;
+			d->next = nd[h];
+			nd[h] = d;
+		}
+	}
+	free(old);
+}
+
+/* An entry reply gives the kernel a lookup of directory ino, in parent. */
+static void dir_learn(struct zus_fuse *zf, zus_ino_t ino, zus_ino_t parent)
+{
+	struct zf_dir **pp, *d = NULL;
+
+	pthread_mutex_lock(&zf->dlock);
+	if (zf->nr_dirs >= zf->dirs_size)
+		dir_grow(zf);
+	if (zf->dirs) {
+		pp = dir_slot(zf, ino);
+		d = *pp;
+		if (!d && (d = calloc(1, sizeof(*d)))) {
+			d->ino = ino;
+			*pp = d;
+			zf->nr_dirs++;
+		}
+	}
+	if (d) {
+		d->parent = parent;
+		d->nlookup++;
+	}
+	pthread_mutex_unlock(&zf->dlock);
+}
+
+/* The kernel dropped n lookups of ino (of any type). */
+static void dir_forget(struct zus_fuse *zf, zus_ino_t ino, uint64_t n)
+{
+	struct zf_dir **pp, *d;
+
+	pthread_mutex_lock(&zf->dlock);
+	if (zf->dirs) {
+		pp = dir_slot(zf, ino);
+		d = *pp;
+		if (d && d->nlookup <= n) {
+			*pp = d->next;
+			zf->nr_dirs--;
+			free(d);
+		} else if (d) {
+			d->nlookup -= n;
+		}
+	}
+	pthread_mutex_unlock(&zf->dlock);
+}
+
+/* Directory ino is in parent now (a rename). */
+static void dir_moved(struct zus_fuse *zf, zus_ino_t ino, zus_ino_t parent)
+{
+	struct zf_dir *d;
+
+	pthread_mutex_lock(&zf->dlock);
+	if (zf->dirs && (d = *dir_slot(zf, ino)))
+		d->parent = parent;
+	pthread_mutex_unlock(&zf->dlock);
+}
+
+/* What ".." of dir names: its parent (unknown, which the kernel holding
+ * dir rules out: dir itself). */
+static zus_ino_t dir_parent(struct zus_fuse *zf, zus_ino_t dir)
+{
+	zus_ino_t parent = dir;
+	struct zf_dir *d;
+
+	if (dir == zf->root)
+		return dir;
+	pthread_mutex_lock(&zf->dlock);
+	if (zf->dirs && (d = *dir_slot(zf, dir)))
+		parent = d->parent;
+	pthread_mutex_unlock(&zf->dlock);
+	if (parent == dir)
+		zus_dbg("fuse: no parent known for directory %llu",
+			(unsigned long long)dir);
+	return parent;
+}
+
+static void dirs_free(struct zus_fuse *zf)
+{
+	for (size_t b = 0; b < zf->dirs_size; b++) {
+		struct zf_dir *d, *n;
+
+		for (d = zf->dirs[b]; d; d = n) {
+			n = d->next;
+			free(d);
+		}
+	}
+	free(zf->dirs);
+	zf->dirs = NULL;
+	zf->dirs_size = zf->nr_dirs = 0;
+}
+
 static void forget1(struct zus_fuse *zf, const struct zus_ctx *ctx,
 		    zus_ino_t ino)
 {
@@ -269,8 +427,13 @@ static void reply_entry(struct zus_fuse *zf, fuse_req_t req,
 		return;
 	}
 	entry_param(zf, a, &e);
-	if (fuse_reply_entry(req, &e))	/* interrupted: the kernel has none */
+	if (S_ISDIR(a->mode))
+		dir_learn(zf, a->ino, dir);
+	if (fuse_reply_entry(req, &e)) {  /* interrupted: the kernel has none */
+		if (S_ISDIR(a->mode))
+			dir_forget(zf, a->ino, 1);
 		forget1(zf, ctx, a->ino);
+	}
 }
 
 static bool in_group(fuse_req_t req, uint32_t gid)
@@ -651,7 +814,10 @@ static void do_forget(struct zus_fuse *zf, fuse_req_t req, uint64_t node,
 	struct zus_ctx ctx;
 
 	/* The root is pinned by the superblock: never forgotten. */
-	if (!ino || !nlookup || ino == zf->root || !HAS(zf, forget))
+	if (!ino || !nlookup || ino == zf->root)
+		return;
+	dir_forget(zf, ino, nlookup);
+	if (!HAS(zf, forget))
 		return;
 	ctx_make(zf, req, NULL, false, &ctx);
 	zf->ops->forget(&ctx, ino, nlookup);
@@ -866,7 +1032,7 @@ static void ll_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
 	int ret;
 
 	if (!name_ok(name) || type == S_IFDIR || type == S_IFLNK) {
-		reply_err(req, -EINVAL);
+		reply_err(req, !name_ok(name) ? name_err(name) : -EINVAL);
 		return;
 	}
 	if (!HAS(zf, mknod)) {
@@ -1044,6 +1210,35 @@ static void ll_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	unlink_rmdir(req, parent, name, true);
 }
 
+/*
+ * After a rename into dir: if name is a directory, dir is its parent now,
+ * and what the kernel cached of its readdir (a zero-message opendir makes
+ * fuse.ko cache it: FOPEN_CACHE_DIR) still has the old "..": dropped
+ * before the rename is answered. That notification never blocks (no
+ * dirty pages: fuse_lowlevel.h), so it is safe inside the handler.
+ */
+static void rename_learn(struct zus_fuse *zf, const struct zus_ctx *ctx,
+			 zus_ino_t dir, const char *name)
+{
+	struct zus_attr a;
+	int err;
+
+	if (!HAS(zf, lookup))
+		return;
+	memset(&a, 0, sizeof(a));
+	if (zf->ops->lookup(ctx, dir, name, strlen(name), &a))
+		return;
+	if (!zus_attr_invalid(&a, 0, 0) && S_ISDIR(a.mode)) {
+		dir_moved(zf, a.ino, dir);
+		err = fuse_lowlevel_notify_inval_inode(zf->se,
+						       zf_ino(zf, a.ino), 0, 0);
+		if (err && err != -ENOENT)
+			zus_dbg("fuse: readdir cache of moved directory %llu: %s",
+				(unsigned long long)a.ino, strerror(-err));
+	}
+	forget1(zf, ctx, a.ino);	/* the kernel did not ask for it */
+}
+
 static void ll_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 		      fuse_ino_t newparent, const char *newname,
 		      unsigned int flags)
@@ -1068,15 +1263,23 @@ static void ll_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 	ctx_make(zf, req, NULL, false, &ctx);
 	ret = zf->ops->rename(&ctx, od, name, strlen(name), nd, newname,
 			      strlen(newname), flags);
-	reply_err(req, status0(zf, "rename", od, ret));
+	ret = status0(zf, "rename", od, ret);
+	if (!ret && od != nd) {		/* a directory may have moved */
+		rename_learn(zf, &ctx, nd, newname);
+		if (flags & ZUS_RENAME_EXCHANGE)
+			rename_learn(zf, &ctx, od, name);
+	}
+	reply_err(req, ret);
 }
 
 /* ---- open files ------------------------------------------------------------ */
 
+/* The open(2) flags a plugin sees (fuse.ko sends f_flags: zus_i.h). */
 static unsigned int open_flags(int flags)
 {
 	return (unsigned int)flags & ~(unsigned int)(O_CREAT | O_EXCL |
-						     O_NOCTTY | O_TRUNC);
+						     O_NOCTTY | O_TRUNC |
+						     ZUS_OPEN_KERNEL_BITS);
 }
 
 static void open_out_apply(struct zus_fuse *zf, const struct zus_open_out *o,
@@ -1100,9 +1303,9 @@ static void plugin_release(struct zus_fuse *zf, fuse_req_t req, zus_ino_t ino,
 	ctx_make(zf, req, fi, dir, &ctx);
 	if (dir ? HAS(zf, releasedir) : HAS(zf, release)) {
 		if (dir)
-			zf->ops->releasedir(&ctx, ino, (unsigned int)fi->flags);
+			zf->ops->releasedir(&ctx, ino, open_flags(fi->flags));
 		else
-			zf->ops->release(&ctx, ino, (unsigned int)fi->flags);
+			zf->ops->release(&ctx, ino, open_flags(fi->flags));
 	}
 }
 
@@ -1155,7 +1358,7 @@ static void ll_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	int ret;
 
 	if (!name_ok(name) || (mode & S_IFMT) != S_IFREG) {
-		reply_err(req, -EINVAL);
+		reply_err(req, !name_ok(name) ? name_err(name) : -EINVAL);
 		return;
 	}
 	ctx_make(zf, req, NULL, false, &ctx);
@@ -1253,7 +1456,7 @@ static void ll_opendir(fuse_req_t req, fuse_ino_t node,
 	}
 	ctx_make(zf, req, NULL, true, &ctx);
 	ret = status0(zf, "opendir", ino,
-		      zf->ops->opendir(&ctx, ino, (unsigned int)fi->flags,
+		      zf->ops->opendir(&ctx, ino, open_flags(fi->flags),
 				       &out));
 	if (ret == -ENOSYS)
 		ret = -EIO;
@@ -1353,10 +1556,12 @@ static size_t dirent_encode(struct zus_dir_ctx *dctx, const char *name,
 	return n > room ? 0 : n;
 }
 
-/* "." (cookie 1) and ".." (cookie 2): FUSE servers make them. */
+/* "." (cookie 1) and ".." (cookie 2, the parent's inode number): FUSE
+ * servers make them. */
 static size_t add_dots(struct zus_fuse *zf, fuse_req_t req, char *buf,
 		       size_t size, zus_ino_t dir, off_t off, bool plus)
 {
+	zus_ino_t up = off < 2 ? dir_parent(zf, dir) : dir;
 	size_t used = 0;
 
 	for (off_t i = off; i < 2; i++) {
@@ -1364,7 +1569,7 @@ static size_t add_dots(struct zus_fuse *zf, fuse_req_t req, char *buf,
 		struct fuse_entry_param e;
 		size_t n;
 
-		entry_param(zf, &(struct zus_attr){ .ino = dir,
+		entry_param(zf, &(struct zus_attr){ .ino = i == 0 ? dir : up,
 						    .mode = S_IFDIR }, &e);
 		e.ino = 0;		/* no lookup count for the dots */
 		if (plus)
@@ -1429,9 +1634,11 @@ static void do_readdir(fuse_req_t req, fuse_ino_t node, size_t size, off_t off,
 	if (plus) {
 		/* Now that the plugin's readdir is done (and its locks are
 		 * released), one lookup per entry: attributes + a lookup
-		 * count, or nodeid 0 (a plain entry) when it went away. */
+		 * count, or nodeid 0 (a plain entry) when it went away. A
+		 * lookup is about no open: its context has no handle. */
 		size_t used = add_dots(zf, req, buf, size, dir, off, true);
 
+		ctx_make(zf, req, NULL, false, &ctx);
 		for (size_t i = 0; i < rd.n; i++) {
 			struct zf_dent *d = &rd.ents[i];
 			struct fuse_entry_param e;
@@ -1452,6 +1659,8 @@ static void do_readdir(fuse_req_t req, fuse_ino_t node, size_t size, off_t off,
 			}
 			if (!lr) {
 				entry_param(zf, &a, &e);
+				if (S_ISDIR(a.mode))
+					dir_learn(zf, a.ino, dir);
 			} else {
 				memset(&e, 0, sizeof(e));
 				e.attr.st_ino = d->ino;
@@ -1461,6 +1670,8 @@ static void do_readdir(fuse_req_t req, fuse_ino_t node, size_t size, off_t off,
 						   d->name, &e,
 						   (off_t)d->cookie);
 			if (n > size - used) {	/* cannot happen: counted */
+				if (!lr && S_ISDIR(a.mode))
+					dir_forget(zf, a.ino, 1);
 				if (!lr)
 					forget1(zf, &ctx, a.ino);
 				break;
@@ -1752,9 +1963,10 @@ static bool xname_ok(const char *name)
 /*
  * The namespaces zuf.ko has handlers for; fuse.ko passes any name, so a
  * name outside them is refused here as the kernel refuses it on zufs.
- * system.posix_acl_*: only with ACLs (not offered on FUSE yet): fuse.ko
- * hands them to a server that did not ask for POSIX ACLs verbatim, and
- * memfs would keep an ACL that nothing enforces.
+ * system.posix_acl_*: only with ACLs (FUSE_CAP_POSIX_ACL agreed,
+ * init_acl): without, fuse.ko hands them verbatim to a server that did
+ * not ask for POSIX ACLs, and the plugin would keep an ACL that nothing
+ * enforces.
  */
 static int xname_ns(const struct zus_fuse *zf, const char *name)
 {
@@ -1767,67 +1979,133 @@ static int xname_ns(const struct zus_fuse *zf, const char *name)
 	return -EOPNOTSUPP;
 }
 
-/* getxattr and listxattr: a length, or a value of up to size bytes. */
-static void xattr_get(fuse_req_t req, fuse_ino_t node, const char *name,
-		      size_t size, bool list)
+/*
+ * The plugin's getxattr or listxattr into buf of size bytes (NULL, 0: the
+ * length), checked: its length or -errno.
+ */
+static ssize_t xattr_call(struct zus_fuse *zf, const struct zus_ctx *ctx,
+			  zus_ino_t ino, const char *name, char *buf,
+			  size_t size)
 {
-	struct zus_fuse *zf = zf_of(req);
-	zus_ino_t ino = zf_ino(zf, node);
-	const char *op = list ? "listxattr" : "getxattr";
-	struct zus_ctx ctx;
+	const char *op = name ? "getxattr" : "listxattr";
 	ssize_t ret;
-	char *buf = NULL;
 	int st;
 
-	if ((!list && !xname_ok(name)) || size > ZUS_XATTR_SIZE_MAX) {
-		reply_err(req, !list && strlen(name) > ZUS_XATTR_NAME_MAX ?
-				   -ERANGE : -EINVAL);
-		return;
-	}
-	if (!list && xname_ns(zf, name)) {
-		reply_err(req, -EOPNOTSUPP);
-		return;
-	}
-	if (size) {
-		buf = tbuf(zf, size);
-		if (!buf) {
-			reply_err(req, -ENOMEM);
-			return;
-		}
-	}
-	ctx_make(zf, req, NULL, false, &ctx);
-	if (list)
-		ret = zf->ops->listxattr(&ctx, ino, buf, size);
+	if (name)
+		ret = zf->ops->getxattr(ctx, ino, name, buf, size);
 	else
-		ret = zf->ops->getxattr(&ctx, ino, name, buf, size);
+		ret = zf->ops->listxattr(ctx, ino, buf, size);
 	st = status_count(zf, op, ino, ret);
 	if (st == 1 && (ret > ZUS_XATTR_SIZE_MAX ||
 			(size && (size_t)ret > size) ||
-			(list && size && ret && buf[ret - 1] != '\0'))) {
+			(!name && size && ret && buf[ret - 1] != '\0'))) {
 		plugin_err(zf, op, ino,
 			   "length %zd (buffer %zu), or a list not NUL terminated",
 			   ret, size);
 		st = -EIO;
 	}
-	if (st != 1) {
-		reply_err(req, st);
+	return st == 1 ? ret : st;
+}
+
+static void ll_getxattr(fuse_req_t req, fuse_ino_t node, const char *name,
+			size_t size)
+{
+	struct zus_fuse *zf = zf_of(req);
+	zus_ino_t ino = zf_ino(zf, node);
+	struct zus_ctx ctx;
+	char *buf = NULL;
+	ssize_t ret;
+
+	if (!xname_ok(name) || size > ZUS_XATTR_SIZE_MAX) {
+		reply_err(req, strlen(name) > ZUS_XATTR_NAME_MAX ? -ERANGE :
+								   -EINVAL);
 		return;
 	}
-	if (size)
+	if (xname_ns(zf, name)) {
+		reply_err(req, -EOPNOTSUPP);
+		return;
+	}
+	if (size && !(buf = tbuf(zf, size))) {
+		reply_err(req, -ENOMEM);
+		return;
+	}
+	ctx_make(zf, req, NULL, false, &ctx);
+	ret = xattr_call(zf, &ctx, ino, name, buf, size);
+	if (ret < 0)
+		reply_err(req, (int)ret);
+	else if (size)
 		fuse_reply_buf(req, buf, (size_t)ret);
 	else
 		fuse_reply_xattr(req, (size_t)ret);
 }
 
-static void ll_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
-			size_t size)
+/*
+ * Drop the names the caller may not see, as zuf.ko's zuf_filter_list:
+ * trusted.* but to a privileged caller, the ACL names without ACLs.
+ * FUSE says who the caller is, not what it may do: uid 0 stands for
+ * CAP_SYS_ADMIN here (a root without it still sees trusted.*, a user
+ * with it does not). Returns the new length.
+ */
+static size_t xattr_filter(const struct zus_fuse *zf, uint32_t uid,
+			   char *list, size_t len)
 {
-	xattr_get(req, ino, name, size, false);
+	size_t in = 0, out = 0;
+
+	while (in < len) {
+		const char *name = list + in;
+		size_t n = strnlen(name, len - in) + 1;
+
+		if ((uid == 0 || strncmp(name, "trusted.", 8)) &&
+		    (zf->acl || (strcmp(name, ZF_ACL_NAME_ACCESS) &&
+				 strcmp(name, ZF_ACL_NAME_DEFAULT)))) {
+			memmove(list + out, name, n);
+			out += n;
+		}
+		in += n;
+	}
+	return out;
 }
 
-static void ll_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
+/*
+ * The list is filtered, so it is fetched whole; a size query answers the
+ * plugin's length, which is enough (as on zufs).
+ */
+static void ll_listxattr(fuse_req_t req, fuse_ino_t node, size_t size)
 {
-	xattr_get(req, ino, NULL, size, true);
+	struct zus_fuse *zf = zf_of(req);
+	zus_ino_t ino = zf_ino(zf, node);
+	struct zus_ctx ctx;
+	ssize_t len;
+	char *buf;
+
+	if (size > ZUS_XATTR_SIZE_MAX) {
+		reply_err(req, -EINVAL);
+		return;
+	}
+	ctx_make(zf, req, NULL, false, &ctx);
+	len = xattr_call(zf, &ctx, ino, NULL, NULL, 0);
+	if (len <= 0 || !size) {
+		if (len < 0)
+			reply_err(req, (int)len);
+		else
+			fuse_reply_xattr(req, (size_t)len);
+		return;
+	}
+	buf = tbuf(zf, (size_t)len);
+	if (!buf) {
+		reply_err(req, -ENOMEM);
+		return;
+	}
+	/* -ERANGE if the list grew meanwhile: the caller asks again */
+	len = xattr_call(zf, &ctx, ino, NULL, buf, (size_t)len);
+	if (len > 0)
+		len = (ssize_t)xattr_filter(zf, ctx.uid, buf, (size_t)len);
+	if (len >= 0 && (size_t)len > size)
+		len = -ERANGE;
+	if (len < 0)
+		reply_err(req, (int)len);
+	else
+		fuse_reply_buf(req, buf, (size_t)len);
 }
 
 static void ll_setxattr(fuse_req_t req, fuse_ino_t node, const char *name,
@@ -1983,7 +2261,7 @@ static int notify_queue(struct zus_sb_inst *si, enum zf_notif_kind kind,
 	if (zf->nstop || !zf->nthread_ok)
 		ret = -ESHUTDOWN;
 	else if (zf->nqueued >= ZF_NOTIFY_MAX)
-		ret = -ENOMEM;
+		ret = -EAGAIN;		/* as zuf.ko's full queue */
 	if (!ret) {
 		*zf->ntail = n;
 		zf->ntail = &n->next;
@@ -2100,6 +2378,7 @@ int zus_fuse_new(struct zus_fuse **out, struct zus_server *srv,
 	zf->plugin_opendir = zf->plugin_open && HAS(zf, opendir);
 	pthread_mutex_init(&zf->nlock, NULL);
 	pthread_cond_init(&zf->ncond, NULL);
+	pthread_mutex_init(&zf->dlock, NULL);
 	zf->ntail = &zf->nhead;
 	err = -pthread_key_create(&zf->buf_key, free);
 	if (err)
@@ -2175,6 +2454,7 @@ fail:
 		pthread_key_delete(zf->buf_key);
 	pthread_cond_destroy(&zf->ncond);
 	pthread_mutex_destroy(&zf->nlock);
+	pthread_mutex_destroy(&zf->dlock);
 	free(zf);
 	return err;
 }
@@ -2273,5 +2553,7 @@ void zus_fuse_destroy(struct zus_fuse *zf)
 	}
 	pthread_cond_destroy(&zf->ncond);
 	pthread_mutex_destroy(&zf->nlock);
+	dirs_free(zf);
+	pthread_mutex_destroy(&zf->dlock);
 	free(zf);
 }

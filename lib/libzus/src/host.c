@@ -142,17 +142,25 @@ static struct zus_sb_inst *sb_inst(struct zus_sb *sb)
 	return (struct zus_sb_inst *)sb;
 }
 
+/*
+ * The checks every transport makes the same: the arguments (-EINVAL), the
+ * cap (-ENOSYS), a mount being unmounted (-ESHUTDOWN: its kernel side is
+ * gone or going; zuf.ko would say "not cached", fuse.ko nothing at all).
+ * What a transport adds: -EAGAIN (its queue is full), -ENOMEM.
+ */
 static int host_inval_inode(struct zus_sb *sb, zus_ino_t ino, int64_t off,
 			    int64_t len)
 {
 	struct zus_sb_inst *si;
 
-	if (!sb || !ino || len < 0)
+	if (!sb || !ino || len < 0 || (off < 0 && len))
 		return -EINVAL;
 	si = sb_inst(sb);
 	if (!(si->lp->conn.want & ZUS_CAP_NOTIFY) || !si->transport ||
 	    !si->transport->inval_inode)
 		return -ENOSYS;
+	if (__atomic_load_n(&si->dying, __ATOMIC_ACQUIRE))
+		return -ESHUTDOWN;
 	return si->transport->inval_inode(si, ino, off, len);
 }
 
@@ -167,6 +175,8 @@ static int host_inval_entry(struct zus_sb *sb, zus_ino_t dir,
 	if (!(si->lp->conn.want & ZUS_CAP_NOTIFY) || !si->transport ||
 	    !si->transport->inval_entry)
 		return -ENOSYS;
+	if (__atomic_load_n(&si->dying, __ATOMIC_ACQUIRE))
+		return -ESHUTDOWN;
 	return si->transport->inval_entry(si, dir, name, namelen);
 }
 

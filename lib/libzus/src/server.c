@@ -22,6 +22,8 @@ int zus_server_init(struct zus_server *srv)
 
 static void sb_destroy(struct zus_sb_inst *si)
 {
+	/* from here on host->notify_* say -ESHUTDOWN, on every transport */
+	__atomic_store_n(&si->dying, true, __ATOMIC_RELEASE);
 	if (si->ops->umount)
 		si->ops->umount(&si->sb);
 	free(si);

@@ -47,6 +47,23 @@ int zus_opt_split(const char *options, zus_opt_raw_fn fn, void *arg);
 #define ZUS_MAX_FILE_SIZE	((uint64_t)INT64_MAX)	/* MAX_LFS_FILESIZE */
 #define ZUS_NSEC_PER_SEC	1000000000L
 
+/*
+ * Bits a kernel keeps in a file's f_flags that are no open(2) flag of
+ * user space, and that zuf.ko and fuse.ko both pass in their OPEN and
+ * CREATE flags: O_LARGEFILE (set in every open on a 64-bit kernel; 0 in
+ * glibc's <fcntl.h> there), __FMODE_EXEC (an exec) and __FMODE_NONOTIFY
+ * (a fanotify open; 6.1's values). The transports take them off: a plugin
+ * sees the flags user space knows.
+ */
+#if defined(__aarch64__) || defined(__arm__)
+#define ZUS_KERNEL_O_LARGEFILE	0400000
+#elif defined(__powerpc__)
+#define ZUS_KERNEL_O_LARGEFILE	0200000
+#else
+#define ZUS_KERNEL_O_LARGEFILE	0100000
+#endif
+#define ZUS_OPEN_KERNEL_BITS	(ZUS_KERNEL_O_LARGEFILE | 040 | 0x4000000)
+
 /* An int/ssize_t result of a plugin: >= 0, or -1..-ZUS_MAX_ERRNO. */
 bool zus_errno_ok(int64_t ret);
 /* S_IFREG, S_IFDIR, S_IFLNK, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK */
@@ -173,6 +190,8 @@ struct zus_sb_inst {
 	zus_ino_t root;
 	const struct zus_transport *transport;
 	void *tpriv;			/* the transport's, per superblock */
+	bool dying;			/* being unmounted: the plugin's umount
+					 * runs or ran */
 	struct zus_evil evil;		/* test mode; all zero normally */
 };
 
