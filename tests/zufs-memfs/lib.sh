@@ -310,6 +310,11 @@ finish() {
 	if [ "$ZMFS_PLUGIN" = memfs-oh ] && [ -n "$ZUSD_LOG" ]; then
 		check "memfs-oh: no handle left at its umount" \
 			grep -q "memfs-oh: umount: .* bad=0* live=0*\$" "$ZUSD_LOG"
+		# the plugin's destroy ran once, after its umount
+		check "memfs-oh: destroy once, after the umount" awk '
+			/memfs-oh: umount:/ { u = 1 }
+			/memfs-oh: destroy$/ { d++; if (!u) early = 1 }
+			END { exit !(d == 1 && !early) }' "$ZUSD_LOG"
 	fi
 	# OH_UMOUNT_NOTIFY (notify.sh): memfs-oh notified in its umount
 	if [ -n "${OH_UMOUNT_NOTIFY:-}" ] && [ -n "$ZUSD_LOG" ]; then
