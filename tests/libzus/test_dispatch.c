@@ -24,7 +24,7 @@
 #include <linux/zufs.h>
 
 #include "zus_i.h"
-#include "umount_notify.h"
+#include "notify_hooks.h"
 
 #define CLIENT	7
 
@@ -2114,6 +2114,36 @@ static void notify_in_umount(struct fx *f, struct zus_loaded_plugin *lp)
 	assert_int_equal(sent.n, n);
 }
 
+/* Inside the plugin's mount (the INIT not answered yet) the host answers
+ * 0 and sends nothing: the kernel has nothing of the mount cached; once
+ * INIT is answered, notifications go out again. */
+static void notify_in_mount(struct fx *f, struct zus_loaded_plugin *lp)
+{
+	struct zufs_init_out out;
+	struct zus_sb_inst *si;
+	int answer = 0;
+	unsigned int n;
+
+	zus_zufs_set_notify(fake_send, &answer);
+	real_mount = lp->ops.mount;
+	lp->ops.mount = mount_notifying;
+	mount_inval_inode = mount_inval_entry = 1;
+	n = sent.n;
+	assert_int_equal(do_init(f, "memfs-oh", "none", "", &out), 0);
+	lp->ops.mount = real_mount;
+	assert_int_equal(mount_inval_inode, 0);
+	assert_int_equal(mount_inval_entry, 0);
+	assert_int_equal(sent.n, n);
+	pthread_rwlock_rdlock(&f->srv.sb_lock);
+	si = zus_server_sb_locked(&f->srv, out.sb_id);
+	pthread_rwlock_unlock(&f->srv.sb_lock);
+	assert_non_null(si);
+	assert_int_equal(zus_host.notify_inval_inode(&si->sb, out.root.ino, -1,
+						     0), 0);
+	assert_int_equal(sent.n, n + 1);
+	zus_zufs_set_notify(NULL, NULL);
+}
+
 /*
  * ABI 2: a plugin that wants ZUS_CAP_OPEN gets it agreed, its handles
  * come back in OPEN's reply, and every op on the open file carries the
@@ -2185,6 +2215,7 @@ static void open_handles(void **state)
 	assert_int_equal(d_release(f, file, fh2), 0);
 	create_with_xattrs(f, out.root.ino);
 	notify_in_umount(f, lp);
+	notify_in_mount(f, lp);
 }
 
 int main(void)

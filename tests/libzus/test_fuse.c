@@ -25,7 +25,7 @@
 
 #include <cmocka.h>
 
-#include "umount_notify.h"
+#include "notify_hooks.h"
 
 /* ---- libfuse's request side, faked ---------------------------------------- */
 
@@ -619,6 +619,35 @@ static void notifications(void **state)
 	f->lp->ops.umount = real_umount;
 	assert_int_equal(umount_inval_inode, -ESHUTDOWN);
 	assert_int_equal(umount_inval_entry, -ESHUTDOWN);
+
+	/* inside the plugin's mount: 0, nothing queued (as on zufs) */
+	{
+		struct zus_fuse_conf conf = { .timeout = -1 };
+
+		memset(&nt.entered, 0,
+		       sizeof(nt) - offsetof(typeof(nt), entered));
+		real_mount = f->lp->ops.mount;
+		f->lp->ops.mount = mount_notifying;
+		mount_inval_inode = mount_inval_entry = 1;
+		assert_int_equal(zus_fuse_new(&f->zf, &f->srv, f->lp, &conf,
+					      ""), 0);
+		assert_int_equal(zus_fuse_mount(f->zf, "/nowhere", "src", "",
+						0), 0);
+		f->lp->ops.mount = real_mount;
+		assert_int_equal(mount_inval_inode, 0);
+		assert_int_equal(mount_inval_entry, 0);
+		sb = &f->zf->si->sb;
+		/* in order: had mount's been queued, they came first */
+		assert_int_equal(h->notify_inval_entry(sb, f->zf->root,
+						       "after", 5), 0);
+		pthread_mutex_lock(&nt.lock);
+		while (nt.entries < 1)
+			pthread_cond_wait(&nt.cond, &nt.lock);
+		assert_int_equal(nt.inodes, 0);
+		assert_int_equal(nt.entries, 1);
+		assert_string_equal(nt.last_name, "after");
+		pthread_mutex_unlock(&nt.lock);
+	}
 }
 
 /* memfs-oh's test control (what the VM test zufs-memfs-notify drives):

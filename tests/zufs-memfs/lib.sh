@@ -309,7 +309,7 @@ finish() {
 	fi
 	if [ "$ZMFS_PLUGIN" = memfs-oh ] && [ -n "$ZUSD_LOG" ]; then
 		check "memfs-oh: no handle left at its umount" \
-			grep -q "memfs-oh: umount: .* bad=0* live=0*\$" "$ZUSD_LOG"
+			grep -q "memfs-oh: umount: .* bad=0* live=0* mount_flags=[0-9]*$" "$ZUSD_LOG"
 		# the plugin's destroy ran once, after its umount
 		check "memfs-oh: destroy once, after the umount" awk '
 			/memfs-oh: umount:/ { u = 1 }

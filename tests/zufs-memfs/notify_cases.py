@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: BSD-2-Clause
 """Notifications (host->notify_inval_inode / notify_inval_entry) of a
-plugin whose file system changes behind the kernel, on a memfs-oh mount.
+plugin whose file system changes behind the kernel, on a memfs-oh mount;
+and a plugin's flush that fails (close(2)'s error).
 
   notify_cases.py MNT DIR    every case in DIR (on the mount MNT), as root
 
@@ -147,6 +148,38 @@ def bad_notifications():
     eq(ctl("inval-entry 0 x"), errno.EINVAL, "dir 0")
     # one the kernel has nothing cached of is fine
     eq(ctl("inval-inode 999999 -1 0"), None, "an inode never looked up")
+
+
+@case
+def flush_error():
+    # Not a notification: the other memfs-oh hook a plugin needs tested on
+    # both transports. A plugin's flush error is close(2)'s, for that one
+    # descriptor (zuf.ko: FLUSH's reply; fuse.ko: FUSE_FLUSH's), once, and
+    # the file and its other descriptors are unharmed.
+    put("f", b"kept")
+    keep = os.open("f", os.O_RDONLY)
+    fd = os.open("f", os.O_RDWR)
+    do("flush-error %d %d" % (os.fstat(fd).st_ino, errno.EIO))
+    try:
+        os.close(fd)
+        got = None
+    except OSError as e:
+        got = e.errno
+    eq(got, errno.EIO, "close(2) of the descriptor whose flush fails")
+    os.close(keep)                       # the next flush: fine again
+    with open("f", "rb") as f:
+        eq(f.read(), b"kept", "the file after a failed flush")
+    do("flush-error %d %d" % (os.stat("f").st_ino, errno.ENOSPC))
+    fd = os.open("f", os.O_WRONLY | os.O_APPEND)
+    os.write(fd, b"!")
+    try:
+        os.close(fd)
+        got = None
+    except OSError as e:
+        got = e.errno
+    eq(got, errno.ENOSPC, "close(2) after a write, flush -ENOSPC")
+    with open("f", "rb") as f:
+        eq(f.read(), b"kept!", "the write before the failed flush")
 
 
 def main():

@@ -129,6 +129,9 @@ struct memfs_sb {
 	size_t nr_handles, live_handles;
 	struct memfs_oh_stats stats;	/* under hlock */
 	zus_ino_t inval_at_umount;	/* test hook: notify in umount */
+	zus_ino_t flush_err_ino;	/* test hook: the next flush of it */
+	int flush_err;			/* fails with this (under hlock) */
+	unsigned int mount_flags;	/* what mount() was given */
 #endif
 };
 
@@ -603,7 +606,10 @@ static int memfs_mount(const struct zus_ctx *ctx, const char *source,
 		m->max_pages = 1ULL << 18;
 	m->max_inodes = m->max_pages;
 	(void)source;
-	(void)flags;
+	(void)flags;			/* memfs: the VFS refuses writes */
+#ifdef MEMFS_OPEN_HANDLES
+	m->mount_flags = flags;
+#endif
 	err = host->opt_parse(options, memfs_opt, m);
 	if (err)
 		goto out_free;
@@ -1338,9 +1344,18 @@ static void memfs_releasedir(const struct zus_ctx *ctx, zus_ino_t ino,
 
 static int memfs_flush(const struct zus_ctx *ctx, zus_ino_t ino)
 {
+	struct memfs_sb *m = MSB(ctx->sb);
+	int err = 0;
+
 	FH_CHECK(ctx, ino);
-	oh_count(MSB(ctx->sb), &MSB(ctx->sb)->stats.flush);
-	return 0;
+	oh_count(m, &m->stats.flush);
+	pthread_mutex_lock(&m->hlock);	/* test hook: "flush-error" */
+	if (m->flush_err_ino == ino) {
+		err = -m->flush_err;
+		m->flush_err_ino = 0;
+	}
+	pthread_mutex_unlock(&m->hlock);
+	return err;
 }
 
 static int memfs_fsyncdir(const struct zus_ctx *ctx, zus_ino_t ino,
@@ -1859,7 +1874,8 @@ out:
  * Two xattr names on any inode, never stored, for the VM tests:
  *   trusted.memfs_oh.stats  (get) what the per-open ops saw, as
  *       "open=N create=N opendir=N flush=N release=N releasedir=N
- *        fsyncdir=N bad=N live=N" (fixed-width numbers);
+ *        fsyncdir=N bad=N live=N mount_flags=N" (fixed-width numbers;
+ *        mount_flags: the ZUS_MOUNT_* its mount got);
  *   trusted.memfs_oh.ctl    (set) a command, to change the file system
  *       behind the kernel and to send notifications (the result of
  *       host->notify_* is the setxattr's):
@@ -1870,6 +1886,8 @@ out:
  *         inval-entry DIR NAME     host->notify_inval_entry
  *         inval-at-umount INO      notify_inval_inode(INO, -1, 0) in
  *                                  umount, its result logged
+ *         flush-error INO ERRNO    the next flush of INO (close(2) of
+ *                                  one of its descriptors) fails -ERRNO
  *       The changes notify nothing themselves.
  */
 #ifdef MEMFS_OPEN_HANDLES
@@ -1882,7 +1900,7 @@ static int oh_stats_text(struct memfs_sb *m, char *text, size_t size)
 
 	pthread_mutex_lock(&m->hlock);
 	n = snprintf(text, size,
-		     "open=%010llu create=%010llu opendir=%010llu flush=%010llu release=%010llu releasedir=%010llu fsyncdir=%010llu bad=%010llu live=%010zu",
+		     "open=%010llu create=%010llu opendir=%010llu flush=%010llu release=%010llu releasedir=%010llu fsyncdir=%010llu bad=%010llu live=%010zu mount_flags=%010u",
 		     (unsigned long long)m->stats.open,
 		     (unsigned long long)m->stats.create,
 		     (unsigned long long)m->stats.opendir,
@@ -1890,7 +1908,8 @@ static int oh_stats_text(struct memfs_sb *m, char *text, size_t size)
 		     (unsigned long long)m->stats.release,
 		     (unsigned long long)m->stats.releasedir,
 		     (unsigned long long)m->stats.fsyncdir,
-		     (unsigned long long)m->stats.bad, m->live_handles);
+		     (unsigned long long)m->stats.bad, m->live_handles,
+		     m->mount_flags);
 	pthread_mutex_unlock(&m->hlock);
 	return n;
 }
@@ -1989,6 +2008,13 @@ static int oh_setxattr(const struct zus_ctx *ctx, const char *name,
 		*ret = host->notify_inval_entry(ctx->sb, ino, a, strlen(a));
 	else if (sscanf(cmd, "inval-at-umount %llu", &ino) == 1) {
 		m->inval_at_umount = ino;
+		*ret = 0;
+	} else if (sscanf(cmd, "flush-error %llu %d", &ino, &pos) == 2 &&
+		   pos > 0 && pos < 512) {
+		pthread_mutex_lock(&m->hlock);
+		m->flush_err_ino = ino;
+		m->flush_err = pos;
+		pthread_mutex_unlock(&m->hlock);
 		*ret = 0;
 	}
 	free(cmd);

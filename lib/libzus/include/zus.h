@@ -399,6 +399,8 @@ struct zus_host {
 	 * with len != 0, len < 0, a bad name); -EAGAIN (the mount's queue is
 	 * full: send it again later); -ENOMEM; -ESHUTDOWN (the mount is
 	 * going away: from the start of its umount on, inside umount too).
+	 * Inside the plugin's mount they return 0 and send nothing: the
+	 * kernel has nothing of the new mount cached yet.
 	 *
 	 * notify_inval_inode: off < 0: only the attributes; else the
 	 *   attributes and the data in [off, off + len) (len 0: to the end).

@@ -596,6 +596,7 @@ static int op_init(struct zus_req *r)
 	if (in->minor >= 2 && (lp->conn.want & ZUS_CAP_NOTIFY) && notify_send)
 		out->caps |= ZUFS_CAP_NOTIFY;
 	si->agreed = out->caps;
+	__atomic_store_n(&si->live, true, __ATOMIC_RELEASE);
 	out->sb_id = sb_id;
 	memcpy(out->fs_id, si->sb.fs_id, sizeof(out->fs_id));
 	out->time_gran = lp->conn.time_gran ? lp->conn.time_gran : 1;

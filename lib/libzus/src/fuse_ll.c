@@ -2245,8 +2245,8 @@ static int notify_queue(struct zus_sb_inst *si, enum zf_notif_kind kind,
 	struct zf_notif *n;
 	int ret = 0;
 
-	if (!zf)		/* inside mount: the kernel has no cache yet */
-		return 0;
+	if (!zf)		/* host.c answers inside mount (not live) */
+		return -ESHUTDOWN;
 	n = calloc(1, sizeof(*n) + namelen + 1);
 	if (!n)
 		return -ENOMEM;
@@ -2490,6 +2490,7 @@ int zus_fuse_mount(struct zus_fuse *zf, const char *mountpoint,
 		goto fail_sb;
 	zf->nthread_ok = true;
 	si->tpriv = zf;
+	__atomic_store_n(&si->live, true, __ATOMIC_RELEASE);
 	if (fuse_session_mount(zf->se, mountpoint)) {
 		zus_err("fuse: mounting on %s failed (libfuse said why above)",
 			mountpoint);

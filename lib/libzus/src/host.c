@@ -145,8 +145,10 @@ static struct zus_sb_inst *sb_inst(struct zus_sb *sb)
 /*
  * The checks every transport makes the same: the arguments (-EINVAL), the
  * cap (-ENOSYS), a mount being unmounted (-ESHUTDOWN: its kernel side is
- * gone or going; zuf.ko would say "not cached", fuse.ko nothing at all).
- * What a transport adds: -EAGAIN (its queue is full), -ENOMEM.
+ * gone or going; zuf.ko would say "not cached", fuse.ko nothing at all),
+ * and a mount not attached yet (inside the plugin's mount: the kernel has
+ * nothing of it cached, so there is nothing to invalidate: 0, sent
+ * nowhere). What a transport adds: -EAGAIN (its queue is full), -ENOMEM.
  */
 static int host_inval_inode(struct zus_sb *sb, zus_ino_t ino, int64_t off,
 			    int64_t len)
@@ -161,6 +163,8 @@ static int host_inval_inode(struct zus_sb *sb, zus_ino_t ino, int64_t off,
 		return -ENOSYS;
 	if (__atomic_load_n(&si->dying, __ATOMIC_ACQUIRE))
 		return -ESHUTDOWN;
+	if (!__atomic_load_n(&si->live, __ATOMIC_ACQUIRE))
+		return 0;
 	return si->transport->inval_inode(si, ino, off, len);
 }
 
@@ -177,6 +181,8 @@ static int host_inval_entry(struct zus_sb *sb, zus_ino_t dir,
 		return -ENOSYS;
 	if (__atomic_load_n(&si->dying, __ATOMIC_ACQUIRE))
 		return -ESHUTDOWN;
+	if (!__atomic_load_n(&si->live, __ATOMIC_ACQUIRE))
+		return 0;
 	return si->transport->inval_entry(si, dir, name, namelen);
 }
 

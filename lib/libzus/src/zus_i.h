@@ -190,6 +190,8 @@ struct zus_sb_inst {
 	zus_ino_t root;
 	const struct zus_transport *transport;
 	void *tpriv;			/* the transport's, per superblock */
+	bool live;			/* the transport has attached the
+					 * mount: notifications go out */
 	bool dying;			/* being unmounted: the plugin's umount
 					 * runs or ran */
 	struct zus_evil evil;		/* test mode; all zero normally */
