@@ -336,11 +336,31 @@ if [ -n "${ZUSD:-}" ] && [ -x "${ZUSD:-}" ] && [ -n "${ZMFS_DIR:-}" ] &&
 		for t in /proc/"$ZUSD_PID"/task/*; do
 			{ echo 1 >"$t/make-it-fail"; } 2>/dev/null
 		done
+		# Each operation is bounded: an error is fine, a wait for
+		# ever is not (it was: every libucchan worker had given up
+		# binding after failed copies, the service looked alive and
+		# its callers waited for a worker; the last worker now keeps
+		# trying). A stall dumps the tasks and fails.
+		stalled=0
 		for i in $(seq 60); do
-			echo "x $i" >"$MNT/z$((i % 10))" 2>/dev/null
-			cat "$MNT/z$((i % 10))" >/dev/null 2>&1
-			ls "$MNT" >/dev/null 2>&1
+			f=$MNT/z$((i % 10))
+			timeout -s KILL 120 sh -c 'echo "x $2" >"$1"' _ "$f" "$i" 2>/dev/null
+			[ $? = 137 ] && stalled=$((stalled + 1))
+			timeout -s KILL 120 cat "$f" >/dev/null 2>&1
+			[ $? = 137 ] && stalled=$((stalled + 1))
+			timeout -s KILL 120 ls "$MNT" >/dev/null 2>&1
+			[ $? = 137 ] && stalled=$((stalled + 1))
+			if [ "$stalled" -gt 0 ]; then
+				echo "operation $i stalled for 120 s: the tasks:"
+				echo t >/proc/sysrq-trigger
+				break
+			fi
 		done
+		if [ "$stalled" = 0 ]; then
+			pass "zufs: no operation stalled while zusd's threads failed"
+		else
+			fail "zufs: $stalled operation(s) stalled while zusd's threads failed"
+		fi
 		for t in /proc/"$ZUSD_PID"/task/*; do
 			{ echo 0 >"$t/make-it-fail"; } 2>/dev/null
 		done
@@ -348,10 +368,10 @@ if [ -n "${ZUSD:-}" ] && [ -x "${ZUSD:-}" ] && [ -n "${ZMFS_DIR:-}" ] &&
 		inject_off
 		if kill -0 "$ZUSD_PID" 2>/dev/null; then
 			# zusd survived: the mount must work again
-			if echo clean >"$MNT/after" && [ "$(cat "$MNT/after")" = clean ]; then
+			if timeout 120 sh -c 'echo clean >"$1" && [ "$(cat "$1")" = clean ]' _ "$MNT/after"; then
 				pass "zufs: mount works after the failures"
 			else
-				echo "note: the mount does not work after zusd's failures (zusd log below)"
+				fail "zufs: zusd survived the failures but its mount does not work (zusd log below)"
 				tail -5 "$ZUSD_LOG"
 			fi
 		else

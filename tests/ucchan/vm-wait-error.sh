@@ -10,6 +10,8 @@
 # memory were short (UCCHAN_TEST_BAD_WAIT=CPU:3): transient, so it keeps
 # trying (giving up would leave the service without workers, and callers
 # waiting for ever: seen under fault injection on the debug kernel).
+# Then a service with one worker only, whose binds fail with -EFAULT: the
+# last worker keeps binding again whatever the error.
 . "$(dirname "$0")/vm-lib.sh"
 
 cpu=$(($(nproc) - 1))
@@ -35,4 +37,22 @@ check "calls from CPU 0 are served" timeout 60 taskset -c 0 "$PING" badwait -c 5
 check "the server still runs" kill -0 "$SRV_PID"
 sed 's/^/#   /' "$log"
 check "the server stops cleanly" unserve "$SRV_PID"
+
+# The service's only worker (one CPU, one slot) fails its WAIT, and its
+# next 5 attempts to bind again fail with an error that is not for want
+# of memory (-EFAULT): the last worker does not give up (a service with
+# no worker left keeps its callers waiting for ever), it binds again.
+export UCCHAN_TEST_BAD_WAIT=$cpu:5:14
+serve lastone --cpus "$cpu" --slots 1 || finish
+unset UCCHAN_TEST_BAD_WAIT
+log=$WORK/lastone.log
+timeout 60 taskset -c "$cpu" "$PING" lastone -c 1 >/dev/null 2>&1
+check "last worker: the held call did not hang" test $? -ne 124
+check "last worker: calls are served again (it did not give up)" \
+	timeout 60 taskset -c 0 "$PING" lastone -c 20 -q
+check "last worker: it said it does not give up" \
+	grep -q "binding again: Bad address; retrying (the service's last worker" "$log"
+check "last worker: never 'stays unbound'" sh -c '! grep -q "stays unbound" "$1"' _ "$log"
+sed 's/^/#   /' "$log"
+check "last worker: the server stops cleanly" unserve "$SRV_PID"
 finish

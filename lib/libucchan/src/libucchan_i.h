@@ -66,8 +66,11 @@ struct ucchan_server {
 	bool ev_started;
 	int stop_fd;			/* eventfd that stops the event thread */
 	int stopping;			/* atomic: ucchan_server_stop() began */
+	int nr_alive;			/* atomic: worker threads serving or
+					 * binding again (not given up) */
 	int test_bad_wait_cpu;		/* test hook, see server.c; -1: off */
 	unsigned int test_bind_enomem;	/* test hook: failed binds to fake */
+	int test_bind_err;		/* test hook: their errno (ENOMEM) */
 };
 
 struct ucchan_client {

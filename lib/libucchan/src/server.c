@@ -20,14 +20,21 @@
  * request in between it stays unbound and the thread ends. Binding again
  * that fails for want of memory (-ENOMEM, -EAGAIN: transient, e.g. under
  * memory pressure) is retried with a growing pause (10 ms .. 1 s) until it
- * works or the server stops: giving up would leave the service without
- * workers, and its callers waiting for ever.
+ * works or the server stops; another error ends the worker.
  *
- * Test hook: with UCCHAN_TEST_BAD_WAIT=CPU[:N] in the environment when the
- * server starts, the worker of that CPU (slot 0) sends its first reply
- * with an unknown WAIT flag, which the kernel refuses with -EINVAL, and
- * its next N attempts to bind again fail as if memory were short
- * (-ENOMEM) (tests/ucchan/vm-wait-error.sh).
+ * The last worker never gives up: a service whose workers are all gone
+ * while its file is open looks alive to the kernel, which keeps its
+ * callers waiting for a worker to bind (for ever, without a timeout; seen
+ * under fault injection on the debug kernel, where every worker met a
+ * failed copy_from_user in turn). So the one worker left keeps binding
+ * again, whatever the error, with the same growing pause, logging every
+ * minute, until it works or the server stops.
+ *
+ * Test hook: with UCCHAN_TEST_BAD_WAIT=CPU[:N[:ERRNO]] in the environment
+ * when the server starts, the worker of that CPU (slot 0) sends its first
+ * reply with an unknown WAIT flag, which the kernel refuses with -EINVAL,
+ * and its next N attempts to bind again fail with -ERRNO (default ENOMEM,
+ * as if memory were short) (tests/ucchan/vm-wait-error.sh).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -255,6 +262,18 @@ static void ucchan_worker_unbind(struct ucchan_worker *w)
 }
 
 /*
+ * May this worker end (it gives up binding)? Not when it is the last one
+ * of the service: see the top of this file.
+ */
+static bool ucchan_worker_may_leave(struct ucchan_server *srv)
+{
+	if (__atomic_sub_fetch(&srv->nr_alive, 1, __ATOMIC_SEQ_CST) > 0)
+		return true;
+	__atomic_add_fetch(&srv->nr_alive, 1, __ATOMIC_SEQ_CST);
+	return false;
+}
+
+/*
  * WAIT failed with err, neither -EINTR nor -ESHUTDOWN. Log it, unbind the
  * slot and bind it again. True when the worker may go on.
  */
@@ -263,7 +282,8 @@ static bool ucchan_worker_recover(struct ucchan_worker *w, int err,
 {
 	struct ucchan_server *srv = w->srv;
 	struct timespec pause;
-	unsigned int pause_ms;
+	unsigned int pause_ms, tries = 0;
+	bool last = false;
 	int ret;
 
 	if (__atomic_load_n(&srv->stopping, __ATOMIC_ACQUIRE))
@@ -274,16 +294,27 @@ static bool ucchan_worker_recover(struct ucchan_worker *w, int err,
 		srv->name, w->cpu, w->slot, strerror(err));
 	ucchan_worker_unbind(w);
 	if (++*restarts > WORKER_MAX_RESTARTS) {
-		fprintf(stderr, "libucchan: service %s: worker of CPU %u slot "
-			"%u: %u failures in a row; it stays unbound\n",
-			srv->name, w->cpu, w->slot, WORKER_MAX_RESTARTS);
-		return false;
+		if (ucchan_worker_may_leave(srv)) {
+			fprintf(stderr, "libucchan: service %s: worker of CPU "
+				"%u slot %u: %u failures in a row; it stays "
+				"unbound\n", srv->name, w->cpu, w->slot,
+				WORKER_MAX_RESTARTS);
+			return false;
+		}
+		/* the last one: on, but not faster than once a second */
+		last = true;
+		*restarts = 0;
+		pause.tv_sec = 1;
+		pause.tv_nsec = 0;
+		nanosleep(&pause, NULL);
+		if (__atomic_load_n(&srv->stopping, __ATOMIC_ACQUIRE))
+			return false;
 	}
 	for (pause_ms = 10;; pause_ms = pause_ms < 500 ? pause_ms * 2 : 1000) {
 		if (srv->test_bad_wait_cpu == (int)w->cpu && !w->slot &&
 		    srv->test_bind_enomem) {	/* the test hook */
 			srv->test_bind_enomem--;
-			ret = -ENOMEM;
+			ret = -srv->test_bind_err;
 		} else {
 			ret = ucchan_worker_setup(w);
 		}
@@ -292,17 +323,23 @@ static bool ucchan_worker_recover(struct ucchan_worker *w, int err,
 		ucchan_worker_unbind(w);
 		if (__atomic_load_n(&srv->stopping, __ATOMIC_ACQUIRE))
 			return false;
-		if (ret != -ENOMEM && ret != -EAGAIN) {
-			fprintf(stderr, "libucchan: service %s: worker of CPU "
-				"%u slot %u: binding again: %s; it stays "
-				"unbound\n", srv->name, w->cpu, w->slot,
-				strerror(-ret));
-			return false;
+		if (ret != -ENOMEM && ret != -EAGAIN && !last) {
+			if (ucchan_worker_may_leave(srv)) {
+				fprintf(stderr, "libucchan: service %s: worker "
+					"of CPU %u slot %u: binding again: %s; "
+					"it stays unbound\n", srv->name,
+					w->cpu, w->slot, strerror(-ret));
+				return false;
+			}
+			last = true;
 		}
-		if (pause_ms == 10)
+		if (pause_ms == 10 || (last && tries % 60 == 0))
 			fprintf(stderr, "libucchan: service %s: worker of CPU "
-				"%u slot %u: binding again: %s; retrying\n",
-				srv->name, w->cpu, w->slot, strerror(-ret));
+				"%u slot %u: binding again: %s; retrying%s\n",
+				srv->name, w->cpu, w->slot, strerror(-ret),
+				last ? " (the service's last worker: it "
+				"does not give up)" : "");
+		tries++;
 		pause.tv_sec = pause_ms / 1000;
 		pause.tv_nsec = (long)(pause_ms % 1000) * 1000000L;
 		nanosleep(&pause, NULL);
@@ -384,8 +421,10 @@ static void *ucchan_worker_main(void *p)
 		pthread_cond_wait(&srv->cond, &srv->lock);
 	go = !srv->start_err;
 	pthread_mutex_unlock(&srv->lock);
-	if (go)
+	if (go) {
+		__atomic_add_fetch(&srv->nr_alive, 1, __ATOMIC_SEQ_CST);
 		ucchan_worker_loop(w);
+	}
 	if ((go || inited) && srv->ops.worker_exit)
 		srv->ops.worker_exit(w, srv->arg);
 	return NULL;
@@ -484,6 +523,10 @@ int ucchan_server_start(struct ucchan_server *srv)
 			srv->test_bad_wait_cpu = atoi(t);
 			t = strchr(t, ':');
 			srv->test_bind_enomem = t ? (unsigned int)atoi(t + 1) : 0;
+			t = t ? strchr(t + 1, ':') : NULL;
+			srv->test_bind_err = t ? atoi(t + 1) : ENOMEM;
+			if (srv->test_bind_err <= 0)
+				srv->test_bind_err = ENOMEM;
 		}
 	}
 	/* library threads take no signals: they go to the program's threads */
