@@ -19,8 +19,10 @@
  * same slot. After WORKER_MAX_RESTARTS failures in a row without a
  * request in between it stays unbound and the thread ends. Binding again
  * that fails for want of memory (-ENOMEM, -EAGAIN: transient, e.g. under
- * memory pressure) is retried with a growing pause (10 ms .. 1 s) until it
- * works or the server stops; another error ends the worker.
+ * memory pressure) or because the slot's old file is not released yet
+ * (-EBUSY) is retried with a growing pause (10 ms .. 1 s) until it works
+ * or the server stops; another error ends the worker. Unbinding retries a
+ * munmap() that fails for want of memory: the mapping holds the file.
  *
  * The last worker never gives up: a service whose workers are all gone
  * while its file is open looks alive to the kernel, which keeps its
@@ -250,11 +252,30 @@ static int ucchan_worker_setup(struct ucchan_worker *w)
 	return 0;
 }
 
-/* Unmap and close the worker file: the kernel unbinds its slot. */
+/*
+ * Unmap and close the worker file: the kernel unbinds its slot when the
+ * file's last reference goes, and the mapping holds one. munmap() can fail
+ * for want of memory (the kernel allocates to split or update its map of
+ * the address space): the slot would then stay bound to a file no thread
+ * waits on, and its CPU's callers would wait for ever (seen under fault
+ * injection). So a failure for want of memory is retried until it works.
+ */
 static void ucchan_worker_unbind(struct ucchan_worker *w)
 {
-	if (w->map.base)
-		munmap(w->map.base, w->map.size);
+	struct timespec pause = { 0, 1000000L };
+
+	while (w->map.base && munmap(w->map.base, w->map.size)) {
+		if (errno != ENOMEM && errno != EAGAIN) {
+			fprintf(stderr, "libucchan: service %s: worker of CPU "
+				"%u slot %u: munmap of its mapping: %s\n",
+				w->srv->name, w->cpu, w->slot,
+				strerror(errno));
+			break;
+		}
+		nanosleep(&pause, NULL);
+		if (pause.tv_nsec < 100000000L)
+			pause.tv_nsec *= 2;
+	}
 	w->map.base = NULL;
 	if (w->fd >= 0)
 		close(w->fd);
@@ -323,7 +344,9 @@ static bool ucchan_worker_recover(struct ucchan_worker *w, int err,
 		ucchan_worker_unbind(w);
 		if (__atomic_load_n(&srv->stopping, __ATOMIC_ACQUIRE))
 			return false;
-		if (ret != -ENOMEM && ret != -EAGAIN && !last) {
+		/* -EBUSY: the slot's old file is not released yet */
+		if (ret != -ENOMEM && ret != -EAGAIN && ret != -EBUSY &&
+		    !last) {
 			if (ucchan_worker_may_leave(srv)) {
 				fprintf(stderr, "libucchan: service %s: worker "
 					"of CPU %u slot %u: binding again: %s; "
