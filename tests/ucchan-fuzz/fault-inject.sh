@@ -351,8 +351,11 @@ if [ -n "${ZUSD:-}" ] && [ -x "${ZUSD:-}" ] && [ -n "${ZMFS_DIR:-}" ] &&
 			timeout -s KILL 120 ls "$MNT" >/dev/null 2>&1
 			[ $? = 137 ] && stalled=$((stalled + 1))
 			if [ "$stalled" -gt 0 ]; then
-				echo "operation $i stalled for 120 s: the tasks:"
-				echo t >/proc/sysrq-trigger
+				echo "operation $i stalled for 120 s: the blocked tasks:"
+				dmesg -n 8
+				echo w >/proc/sysrq-trigger
+				sleep 2
+				dmesg -n 4
 				break
 			fi
 		done
@@ -366,6 +369,8 @@ if [ -n "${ZUSD:-}" ] && [ -x "${ZUSD:-}" ] && [ -n "${ZMFS_DIR:-}" ] &&
 		done
 		echo "zufs workload: $(injected_total) failures injected ($(injected))"
 		inject_off
+		echo "libucchan's lines in zusd's log ($(grep -c libucchan "$ZUSD_LOG") in all), the last 12:"
+		grep libucchan "$ZUSD_LOG" | tail -12 | sed 's/^/    /'
 		if kill -0 "$ZUSD_PID" 2>/dev/null; then
 			# zusd survived: the mount must work again
 			if timeout 120 sh -c 'echo clean >"$1" && [ "$(cat "$1")" = clean ]' _ "$MNT/after"; then
@@ -378,10 +383,13 @@ if [ -n "${ZUSD:-}" ] && [ -x "${ZUSD:-}" ] && [ -n "${ZMFS_DIR:-}" ] &&
 			echo "note: zusd exited under failures; its log:"
 			tail -5 "$ZUSD_LOG"
 		fi
-		if umount_memfs; then
+		cd / || :
+		if timeout -s KILL 300 umount "$MNT"; then
+			rmdir "$MNT"
+			MNT=
 			pass "zufs: umount after the failures"
 		else
-			fail "zufs: umount after the failures"
+			fail "zufs: umount after the failures (within 300 s)"
 			umount -l "$MNT" 2>/dev/null
 		fi
 	else
