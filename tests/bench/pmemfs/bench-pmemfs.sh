@@ -32,7 +32,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../../.." && pwd)
 build=$(cd "${1:-${ZUFS_BUILD_DIR:-$PWD}}" && pwd)
-rounds=${2:-3}
+rounds=${2:-${BENCH_PMEMFS_ROUNDS:-3}}
 
 main() {
 	for f in kernel/ucchan/ucchan.ko kernel/zuf/zuf.ko lib/libzus/zusd \

@@ -61,13 +61,20 @@ failed() {
 # namespace MODE: reconfigure the one pmem namespace (fsdax or devdax),
 # set DEV to its device node (/dev/pmemN or /dev/daxN.M).
 namespace() {
-	local mode=$1 key node
+	local mode=$1 key node try
 	[ "$NSMODE" = "$mode" ] && return 0
-	if ! ndctl create-namespace --force --reconfig=namespace0.0 \
-		--mode="$mode" --map=mem >/tmp/pmb-ns.json 2>/tmp/pmb-ns.err; then
-		cat /tmp/pmb-ns.err
-		return 1
-	fi
+	# A reconfiguration that fails is retried (logged): the namespace's
+	# old device may still be going away. No --mode=raw fallback: a raw
+	# namespace has no struct pages, so it gives neither ext4 -o dax nor
+	# /dev/daxN.M, and a run on it would not measure what it says.
+	for try in 1 2 3; do
+		ndctl create-namespace --force --reconfig=namespace0.0 \
+			--mode="$mode" --map=mem >/tmp/pmb-ns.json 2>/tmp/pmb-ns.err &&
+			break
+		log "ndctl --mode=$mode failed (try $try): $(tr '\n' ' ' </tmp/pmb-ns.err)" >&4
+		[ "$try" = 3 ] && return 1
+		sleep 2
+	done
 	case $mode in
 	fsdax) key=blockdev ;;
 	devdax) key=chardev ;;
@@ -84,6 +91,7 @@ print(d.get(sys.argv[2]) or d.get("daxregion", {}).get("devices", [{}])[0].get(s
 	done
 	[ -e "$DEV" ] || { echo "no $DEV after ndctl"; return 1; }
 	NSMODE=$mode
+	log "namespace0.0: $mode, $DEV" >&4
 }
 
 start_zusd() {	# start_zusd SERVICE PLUGIN [OPTIONS]
@@ -235,18 +243,31 @@ run_round() {	# run_round ROUND FS
 	teardown_fs || failed "round $r: $fs: umount"
 }
 
-# zusd's debug log: one line per request ("zusd: debug: WRITE sb 1 ino 5:
-# 0"); count them by type over an untimed, fixed-size run of each case.
+# zusd's debug log (-v -v: one -v is level info, which logs no request):
+# one line per request, written by zus_dispatch() after the handler
+# ("zusd: debug: WRITE sb 1 ino 5: 0", lib/libzus/src/dispatch.c); count
+# them by type over an untimed, fixed-size run of each case.
 mix_since() {	# mix_since LINE: requests logged after line LINE, by type
 	tail -n +"$(($1 + 1))" "$ZLOG" |
 		awk '$1 == "zusd:" && $2 == "debug:" && $4 == "sb" { n[$3]++ }
 		END { for (k in n) printf " %s=%d", k, n[k] }'
 }
 
+mix_line() {	# mix_line CASE OPS LINE: one line of $MIX; none logged is a failure
+	local m
+	m=$(mix_since "$3")
+	if [ -z "$m" ]; then
+		echo "op mix: $1: zusd logged no request (log level?):"
+		tail -5 "$ZLOG"
+		return 1
+	fi
+	echo "case=$1 ops=$2$m" | tee -a "$MIX"
+}
+
 op_mix() {
 	local c name rw bs fsync sz sync n l0
-	log "op mix: pmemfs, zusd --verbose"
-	setup_fs pmemfs --verbose >/tmp/pmb-setup.out 2>&1 ||
+	log "op mix: pmemfs, zusd -v -v"
+	setup_fs pmemfs -v -v >/tmp/pmb-setup.out 2>&1 ||
 		{ cat /tmp/pmb-setup.out; return 1; }
 	prefill || return 1
 	for c in "${FIO_CASES[@]}"; do
@@ -255,14 +276,14 @@ op_mix() {
 		[ "$bs" = 1m ] && n=32
 		l0=$(wc -l <"$ZLOG")
 		fio_job 1 "$rw" "$bs" "$fsync" --number_ios="$n" >/dev/null || return 1
-		echo "case=$name ops=$n$(mix_since "$l0")" | tee -a "$MIX"
+		mix_line "$name" "$n" "$l0" || return 1
 	done
 	for c in "${META_CASES[@]}"; do
 		read -r name sz sync <<<"$c"
 		n=100
 		l0=$(wc -l <"$ZLOG")
 		fs_mark_job "$name" "$sz" "$sync" 1 "$n" >/dev/null || return 1
-		echo "case=$name ops=$n$(mix_since "$l0")" | tee -a "$MIX"
+		mix_line "$name" "$n" "$l0" || return 1
 	done
 	teardown_fs
 }
@@ -275,6 +296,7 @@ cleanup() {
 trap cleanup EXIT
 
 main() {
+	exec 4>&1	# the log, also from inside redirected set-ups
 	: >"$MIX"
 	echo "# bench-pmemfs $(date -u '+%F %H:%M UTC'): $(uname -r), $(nproc) vCPUs, $rounds rounds, fio runtime ${runtime} s, ${size} per fio file, fs_mark ${files} files per thread" >"$RAW"
 	log "$(head -1 "$RAW")"
