@@ -13,8 +13,13 @@
 #   round=R fs=FS case=CASE jobs=J ops_s=X ops=N calls=K
 # (ops_s: operations per second, all jobs together; ops: operations done;
 # calls: ucchan calls of the zusd service during the run, "-" for ext4).
-# The op-mix pass (pmemfs, zusd --verbose) writes BUILD_DIR/bench-pmemfs.mix:
+# The op-mix pass (pmemfs, zusd -v -v) writes BUILD_DIR/bench-pmemfs.mix:
 #   case=CASE ops=N REQUEST=COUNT ...
+# The events pass (BENCH_PMEMFS_EVENTS: zufs-fsbench options, "0": none)
+# counts kernel events per operation (tests/bench/lib/events.py) on every
+# file system: zufs-fsbench -f (4 KiB pread, pwrite, pwrite + fsync, ...;
+# it marks each timed loop itself, which fio cannot) with one client on
+# CPU 0 and two on CPUs 0 and 1 (label FS-2c); BUILD_DIR/bench-pmemfs.events.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 B=$1
@@ -23,6 +28,9 @@ runtime=${BENCH_PMEMFS_RUNTIME:-5}
 files=${BENCH_PMEMFS_FILES:-500}
 size=${BENCH_PMEMFS_SIZE:-32m}
 fslist=${BENCH_PMEMFS_FS:-ext4-dax pmemfs memfs}
+evargs=${BENCH_PMEMFS_EVENTS:--n 500 -d 20 -s 20}
+EVENTS_PY=$here/../lib/events.py
+FSBENCH=$B/tests/bench/zufs/zufs-fsbench
 ZUSD=$B/lib/libzus/zusd
 PMEMFS=$B/services/pmemfs/plugin/pmemfs.so
 MKFS=$B/services/pmemfs/tools/mkfs.pmemfs
@@ -288,6 +296,54 @@ op_mix() {
 	teardown_fs
 }
 
+# two_clients LABEL [zufs-fsbench options]: two zufs-fsbench on CPUs 0 and
+# 1 in $MNT, each op's timed loop started together (-B)
+two_clients() {
+	local label=$1 bar=/tmp/pmb-bar.$RANDOM r0 r1 p
+	shift
+	rm -f "$bar"
+	"$FSBENCH" -l "$label" -c 0 -B "$bar:2" "$@" "$MNT" >/tmp/pmb-2c.0 2>&1 &
+	p=$!
+	"$FSBENCH" -l "$label" -c 1 -B "$bar:2" "$@" "$MNT" >/tmp/pmb-2c.1 2>&1
+	r1=$?
+	wait "$p"
+	r0=$?
+	cat /tmp/pmb-2c.0 /tmp/pmb-2c.1
+	rm -f "$bar" /tmp/pmb-2c.0 /tmp/pmb-2c.1
+	[ "$r0" = 0 ] && [ "$r1" = 0 ]
+}
+
+events_pass() {	# events_pass FS: one client, then two
+	local fs=$1 cmd
+	# shellcheck disable=SC2206 # options, split on purpose
+	local ev=($evargs)
+	log "events: $fs, zufs-fsbench -f ${ev[*]} (traced, untimed)"
+	setup_fs "$fs" >/tmp/pmb-setup.out 2>&1 ||
+		{ cat /tmp/pmb-setup.out; return 1; }
+	for cmd in one two; do
+		if [ $cmd = one ]; then
+			set -- "$FSBENCH" -l "$fs" -c 0 -f "${ev[@]}" "$MNT"
+		else
+			set -- bash -c 'two_clients "$@"' two_clients "$fs-2c" -f "${ev[@]}"
+		fi
+		python3 "$EVENTS_PY" run --server '^zusd$' --out "$EVOUT" -- "$@" \
+			>/tmp/pmb-ev.out 2>&1 || { cat /tmp/pmb-ev.out; return 1; }
+		grep '^events ' /tmp/pmb-ev.out | sed 's/ sys_c=.* op=/ ... op=/'
+	done
+	teardown_fs
+}
+
+events_all() {
+	local fs
+	EVOUT=$B/bench-pmemfs.events
+	: >"$EVOUT"
+	export -f two_clients
+	export FSBENCH MNT
+	for fs in $fslist; do
+		events_pass "$fs" || failed "events: $fs"
+	done
+}
+
 # shellcheck disable=SC2317 # the EXIT trap
 cleanup() {
 	set +e
@@ -300,7 +356,7 @@ main() {
 	: >"$MIX"
 	echo "# bench-pmemfs $(date -u '+%F %H:%M UTC'): $(uname -r), $(nproc) vCPUs, $rounds rounds, fio runtime ${runtime} s, ${size} per fio file, fs_mark ${files} files per thread" >"$RAW"
 	log "$(head -1 "$RAW")"
-	log "$(fio --version), $(ndctl --version | sed 's/^/ndctl /')"
+	log "$(fio --version), $(ndctl --version | sed 's/^/ndctl /'), clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
 	for r in $(seq "$rounds"); do
 		for fs in $fslist; do
 			run_round "$r" "$fs"
@@ -309,6 +365,8 @@ main() {
 	case " $fslist " in
 	*" pmemfs "*) op_mix || failed "op mix" ;;
 	esac
+	rm -f "$B/bench-pmemfs.events"
+	[ "$evargs" = 0 ] || events_all
 	log "done, exit $rc"
 	return $rc
 }
