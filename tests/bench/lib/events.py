@@ -319,7 +319,7 @@ def result_lines(wins, missing, lost):
                                     fmt(v / n))
                       for (r, nr), v in sorted(w.nr.items(),
                                                key=lambda kv: ("cso".index(kv[0][0]), -kv[1]))
-                      if v > 0)
+                      if v / n >= 0.005)
         out.append("events-sys label=%s n=%d %s op=%s" % (w.label, w.n, sy, w.op))
     return out
 
@@ -463,6 +463,9 @@ def cmd_table(a):
 
 
 def cmd_plot(a):
+    # matplotlib wants a writable config dir; the guest's $HOME is read-only
+    if not os.access(os.path.expanduser("~"), os.W_OK):
+        os.environ.setdefault("MPLCONFIGDIR", "/tmp/matplotlib-events")
     try:
         import matplotlib
         matplotlib.use("Agg")
