@@ -432,13 +432,15 @@ def cmd_table(a):
     for op, rs in groups:
         first = "fs" if op is not None else "case"
         if op is not None:
-            print("\n**%s** (per operation; n = iterations counted)\n" % op)
+            print("\n**%s** (per operation; n = iterations counted)\n" %
+                  op.replace("|", ", "))
         proj = " proj. µs |" if a.project else ""
         print("| %s | n | %s |%s" % (first, " | ".join(h for _, h in COLS), proj))
         print("|---|---:|%s|%s" % ("|".join("---:" for _ in COLS),
                                    "---:|" if a.project else ""))
         for r in rs:
             name = r["label"] if op is not None else r["op"]
+            name = name.replace("|", ", ")	# a Markdown cell
             pv = projected(r) if a.project else None
             print("| %s | %s | %s |%s" % (
                 name, r["n"], " | ".join(r.get(k, "-") for k, _ in COLS),
@@ -458,7 +460,8 @@ def cmd_table(a):
                 cells.append(", ".join(
                     "%s %s" % (k[2:], v) for k, v in r.items()
                     if k.startswith(role + ":") and float(v) >= 0.05) or "-")
-            print("| %s | %s | %s |" % (r["op"], r["label"], " | ".join(cells)))
+            print("| %s | %s | %s |" % (r["op"].replace("|", ", "),
+                                        r["label"], " | ".join(cells)))
     return 0
 
 
