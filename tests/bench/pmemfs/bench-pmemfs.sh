@@ -31,7 +31,8 @@
 # Files in BUILD_DIR: bench-pmemfs.txt (the table), bench-pmemfs.log (the
 # VM's output), bench-pmemfs.raw (one line per measured run),
 # bench-pmemfs.mix (requests by type, pmemfs), bench-pmemfs.events (kernel
-# events per operation).
+# events per operation), bench-pmemfs-events.png (a chart of them, with
+# python3-matplotlib).
 # Exit status: 0 when every case ran, 1 otherwise.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -52,7 +53,7 @@ main() {
 
 	cd "$build"
 	rm -f bench-pmemfs.raw bench-pmemfs.mix bench-pmemfs.txt \
-		bench-pmemfs.events
+		bench-pmemfs.events bench-pmemfs-events.png
 	start=$(date +%s)
 	rc=0
 	"$src/tests/vm/vm-run" --quiet-boot --build-dir "$build" \

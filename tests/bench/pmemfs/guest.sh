@@ -19,7 +19,8 @@
 # counts kernel events per operation (tests/bench/lib/events.py) on every
 # file system: zufs-fsbench -f (4 KiB pread, pwrite, pwrite + fsync, ...;
 # it marks each timed loop itself, which fio cannot) with one client on
-# CPU 0 and two on CPUs 0 and 1 (label FS-2c); BUILD_DIR/bench-pmemfs.events.
+# CPU 0 and two on CPUs 0 and 1 (label FS-2c); BUILD_DIR/bench-pmemfs.events
+# (and bench-pmemfs-events.png with python3-matplotlib).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 B=$1
@@ -298,6 +299,7 @@ op_mix() {
 
 # two_clients LABEL [zufs-fsbench options]: two zufs-fsbench on CPUs 0 and
 # 1 in $MNT, each op's timed loop started together (-B)
+# shellcheck disable=SC2317 # run through bash -c (exported)
 two_clients() {
 	local label=$1 bar=/tmp/pmb-bar.$RANDOM r0 r1 p
 	shift
@@ -342,6 +344,8 @@ events_all() {
 	for fs in $fslist; do
 		events_pass "$fs" || failed "events: $fs"
 	done
+	# a chart when python3-matplotlib is installed (says so otherwise)
+	python3 "$EVENTS_PY" plot "$EVOUT" --png "$B/bench-pmemfs-events.png" || true
 }
 
 # shellcheck disable=SC2317 # the EXIT trap
