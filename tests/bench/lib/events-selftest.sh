@@ -3,7 +3,7 @@
 #
 # events.py's trace parser on a hand-written trace (events-selftest.trace:
 # one loop of 2 iterations, a FUSE-like pread): the counts per iteration,
-# the client's marker writes left out.
+# the client's marker writes left out; system calls by type.
 #
 #   events-selftest.sh EVENTS_PY TRACE
 set -u
@@ -18,5 +18,14 @@ else
 	echo "FAIL: want: $want"
 	exit 1
 fi
-echo "$out" | python3 "$py" table /dev/stdin >/dev/null || { echo "FAIL: table"; exit 1; }
+want='events-sys label=fuse n=2 c:pread64=0.50 s:writev=0.50 op=pread_4k'
+if [ "$(echo "$out" | sed -n 2p)" = "$want" ]; then
+	echo "ok: system calls by type (the end marker's write left out)"
+else
+	echo "FAIL: want: $want"
+	exit 1
+fi
+tab=$(echo "$out" | python3 "$py" table /dev/stdin) || { echo "FAIL: table"; exit 1; }
+echo "$tab" | grep -q '^| pread_4k | fuse | pread64 0.50 | writev 0.50 | - |$' ||
+	{ echo "FAIL: table of system calls: $tab"; exit 1; }
 echo "ok: table"

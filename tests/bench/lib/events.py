@@ -14,6 +14,8 @@ each measured loop, what the whole system did while the loop ran.
       off). After CMD exits it reads the trace, and prints (and appends to
       FILE) one line per loop:
         events label=L n=N sys=.. sys_c=.. ... op=OP
+      and one line of the system calls by type and role:
+        events-sys label=L n=N c:pread64=1.00 s:ioctl=1.00 ... op=OP
       plus one "events-fired" line: how often each tracepoint fired in the
       measured windows (0 = it did not fire, "missing" = not available).
       Exit status: CMD's (1 if the trace overran: counts would be low).
@@ -22,14 +24,15 @@ each measured loop, what the whole system did while the loop ran.
   events.py table [--project] FILE...
       Markdown tables of the "events" lines (one per op when there are
       several labels, else one), values per iteration; --project adds a
-      projected bare-metal latency: the counts times COSTS (a projection).
+      projected bare-metal latency: the counts times COSTS (a projection);
+      then, from the "events-sys" lines, the system calls by type.
   events.py plot FILE... --png OUT
       A bar chart of the main counts per op and label (needs matplotlib;
       says so and exits 0 without it).
 
 Roles: "c" (client) = the threads that wrote the markers; "s" (server) =
 other tasks whose comm matches --server (e.g. '^zusd$'); everything else
-is counted only in the totals. Per loop (values are per iteration):
+is counted only in the totals (and as "o" in events-sys). Per loop (values are per iteration):
   sys       system calls (raw_syscalls:sys_enter), sys_c / sys_s by role
   csw       context switches (sched:sched_switch), all CPUs
   as_sw     address-space switches: CR3 loads at a switch (tlb:tlb_flush
@@ -73,6 +76,27 @@ EVENTS = [
 IO_SYSCALLS = {0: "read", 1: "write", 17: "pread64", 18: "pwrite64",
                19: "readv", 20: "writev", 217: "getdents64",
                295: "preadv", 296: "pwritev"}
+# x86_64 system call names for the events-sys lines (others by number)
+SYSCALL_NAMES = {
+    0: "read", 1: "write", 2: "open", 3: "close", 4: "stat", 5: "fstat",
+    6: "lstat", 7: "poll", 8: "lseek", 9: "mmap", 10: "mprotect",
+    11: "munmap", 12: "brk", 13: "rt_sigaction", 14: "rt_sigprocmask",
+    15: "rt_sigreturn", 16: "ioctl", 17: "pread64", 18: "pwrite64",
+    19: "readv", 20: "writev", 21: "access", 22: "pipe", 23: "select",
+    24: "sched_yield", 28: "madvise", 32: "dup", 33: "dup2", 35: "nanosleep",
+    39: "getpid", 56: "clone", 57: "fork", 59: "execve", 60: "exit",
+    61: "wait4", 62: "kill", 72: "fcntl", 74: "fsync", 75: "fdatasync",
+    78: "getdents", 79: "getcwd", 80: "chdir", 82: "rename", 83: "mkdir",
+    84: "rmdir", 87: "unlink", 89: "readlink", 96: "gettimeofday",
+    102: "getuid", 104: "getgid", 107: "geteuid", 108: "getegid",
+    110: "getppid", 137: "statfs", 138: "fstatfs", 186: "gettid",
+    201: "time", 202: "futex", 217: "getdents64", 228: "clock_gettime",
+    230: "clock_nanosleep", 231: "exit_group", 232: "epoll_wait",
+    257: "openat", 262: "newfstatat", 263: "unlinkat", 270: "pselect6",
+    271: "ppoll", 281: "epoll_pwait", 285: "fallocate", 293: "pipe2",
+    295: "preadv", 296: "pwritev", 318: "getrandom", 332: "statx",
+    334: "rseq", 435: "clone3",
+}
 KEYS = ["sys", "sys_c", "sys_s", "csw", "as_sw", "as_fl", "wake", "xwake",
         "ipi_rs", "ipi_cf", "tlb_rx", "tlb_tx", "tlb_lo",
         "pf", "pf_c", "pf_s", "pf_k", "io_c", "io_s", "tick"]
@@ -145,6 +169,7 @@ class Window:
         self.n = 0
         self.open = 0
         self.c = dict.fromkeys(KEYS, 0)
+        self.nr = {}		# (role, syscall number) -> count
 
 
 def parse(lines, server_re, fired):
@@ -193,6 +218,7 @@ def parse(lines, server_re, fired):
                 if last_enter.pop(tid, False):	# the end marker's write
                     win.c["sys"] -= 1
                     win.c["sys_c"] -= 1
+                    win.nr[("c", 1)] -= 1
                 win.n += int(mk.group("n"))
                 win.open -= 1
                 if win.open <= 0:
@@ -213,6 +239,10 @@ def parse(lines, server_re, fired):
             c["sys"] += 1
             if r != "o":
                 c["sys_" + r] += 1
+            mm = re.match(r"NR (\d+) ", rest)
+            if mm:
+                k = (r, int(mm.group(1)))
+                win.nr[k] = win.nr.get(k, 0) + 1
             if r == "c" and rest.startswith("NR 1 "):
                 last_enter[tid] = True
         elif ev == "sys_exit":
@@ -285,6 +315,12 @@ def result_lines(wins, missing, lost):
         kv = " ".join("%s=%s" % (k, fmt(w.c[k] / n)) for k in KEYS)
         extra = (" lost=%d" % lost) if lost else ""
         out.append("events label=%s n=%d %s%s op=%s" % (w.label, w.n, kv, extra, w.op))
+        sy = " ".join("%s:%s=%s" % (r, SYSCALL_NAMES.get(nr, "nr%d" % nr),
+                                    fmt(v / n))
+                      for (r, nr), v in sorted(w.nr.items(),
+                                               key=lambda kv: ("cso".index(kv[0][0]), -kv[1]))
+                      if v / n >= 0.005)
+        out.append("events-sys label=%s n=%d %s op=%s" % (w.label, w.n, sy, w.op))
     return out
 
 
@@ -333,17 +369,24 @@ def cmd_parse(a):
     return 0
 
 
-def read_results(files):
-    rows = []
+def read_lines(files):
+    """Every line of FILES (read once: a FILE may be /dev/stdin)."""
+    lines = []
     for fn in files:
         with open(fn) as f:
-            for line in f:
-                if not line.startswith("events "):
-                    continue
-                head, _, op = line.rstrip("\n").partition(" op=")
-                d = dict(kv.split("=", 1) for kv in head.split()[1:])
-                d["op"] = op
-                rows.append(d)
+            lines.extend(f)
+    return lines
+
+
+def read_results(files, kind="events", lines=None):
+    rows = []
+    for line in (read_lines(files) if lines is None else lines):
+        if not line.startswith(kind + " "):
+            continue
+        head, _, op = line.rstrip("\n").partition(" op=")
+        d = dict(kv.split("=", 1) for kv in head.split()[1:])
+        d["op"] = op
+        rows.append(d)
     return rows
 
 
@@ -377,7 +420,8 @@ def projected(r):
 
 
 def cmd_table(a):
-    rows = read_results(a.files)
+    lines = read_lines(a.files)
+    rows = read_results(a.files, lines=lines)
     if not rows:
         print("events.py table: no 'events' lines", file=sys.stderr)
         return 1
@@ -388,23 +432,43 @@ def cmd_table(a):
     for op, rs in groups:
         first = "fs" if op is not None else "case"
         if op is not None:
-            print("\n**%s** (per operation; n = iterations counted)\n" % op)
+            print("\n**%s** (per operation; n = iterations counted)\n" %
+                  op.replace("|", ", "))
         proj = " proj. µs |" if a.project else ""
         print("| %s | n | %s |%s" % (first, " | ".join(h for _, h in COLS), proj))
         print("|---|---:|%s|%s" % ("|".join("---:" for _ in COLS),
                                    "---:|" if a.project else ""))
         for r in rs:
             name = r["label"] if op is not None else r["op"]
+            name = name.replace("|", ", ")	# a Markdown cell
             pv = projected(r) if a.project else None
             print("| %s | %s | %s |%s" % (
                 name, r["n"], " | ".join(r.get(k, "-") for k, _ in COLS),
                 (" %.1f |" % pv if pv is not None else " - |") if a.project else ""))
         if any("lost" in r for r in rs):
             print("\n(lost events: some counts are low)")
+    sysrows = read_results(a.files, "events-sys", lines)
+    if sysrows:
+        print("\n**system calls by type** (per operation; c: client, s: server,"
+              " o: other tasks; < 0.05 left out)\n")
+        print("| op | %s | client | server | other |" %
+              ("fs" if len(labels) > 1 else "case"))
+        print("|---|---|---|---|---|")
+        for r in sysrows:
+            cells = []
+            for role in "cso":
+                cells.append(", ".join(
+                    "%s %s" % (k[2:], v) for k, v in r.items()
+                    if k.startswith(role + ":") and float(v) >= 0.05) or "-")
+            print("| %s | %s | %s |" % (r["op"].replace("|", ", "),
+                                        r["label"], " | ".join(cells)))
     return 0
 
 
 def cmd_plot(a):
+    # matplotlib wants a writable config dir; the guest's $HOME is read-only
+    if not os.access(os.path.expanduser("~"), os.W_OK):
+        os.environ.setdefault("MPLCONFIGDIR", "/tmp/matplotlib-events")
     try:
         import matplotlib
         matplotlib.use("Agg")

@@ -14,25 +14,31 @@
 # sequential read and write, each with 1 job and 2 jobs on their own CPUs
 # and files; fs_mark: empty-file creates and 4 KiB file + fsync creates,
 # 1 and 2 threads in their own directories). After the rounds, a pass with
-# zusd --verbose counts pmemfs's requests per operation by type (untimed).
+# zusd -v -v counts pmemfs's requests per operation by type (untimed), and
+# a traced pass counts the kernel events per operation on every file
+# system (zufs-fsbench under tests/bench/lib/events.py; untimed).
 # Then report.py prints the table (medians over the rounds, ratios against
 # ext4-dax of the same run, ucchan calls per operation, 2-job scaling).
 #
 #   tests/bench/pmemfs/bench-pmemfs.sh [BUILD_DIR [ROUNDS]]
 #   ninja -C BUILD_DIR bench-pmemfs
 #
-# Defaults: 3 rounds; BENCH_PMEMFS_RUNTIME=5 seconds per fio case,
-# BENCH_PMEMFS_FILES=500 files per fs_mark thread, BENCH_PMEMFS_SIZE=32m
-# per fio file. BENCH_PMEMFS_FS="ext4-dax pmemfs memfs" picks file systems.
+# Defaults: 3 rounds (or BENCH_PMEMFS_ROUNDS); BENCH_PMEMFS_RUNTIME=5
+# seconds per fio case, BENCH_PMEMFS_FILES=500 files per fs_mark thread,
+# BENCH_PMEMFS_SIZE=32m per fio file. BENCH_PMEMFS_FS="ext4-dax pmemfs
+# memfs" picks file systems. BENCH_PMEMFS_EVENTS="-n 500 -d 20 -s 20":
+# the traced pass's zufs-fsbench options ("0": no traced pass).
 # Files in BUILD_DIR: bench-pmemfs.txt (the table), bench-pmemfs.log (the
 # VM's output), bench-pmemfs.raw (one line per measured run),
-# bench-pmemfs.mix (requests by type, pmemfs).
+# bench-pmemfs.mix (requests by type, pmemfs), bench-pmemfs.events (kernel
+# events per operation), bench-pmemfs-events.png (a chart of them, with
+# python3-matplotlib).
 # Exit status: 0 when every case ran, 1 otherwise.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../../.." && pwd)
 build=$(cd "${1:-${ZUFS_BUILD_DIR:-$PWD}}" && pwd)
-rounds=${2:-3}
+rounds=${2:-${BENCH_PMEMFS_ROUNDS:-3}}
 
 main() {
 	for f in kernel/ucchan/ucchan.ko kernel/zuf/zuf.ko lib/libzus/zusd \
@@ -46,7 +52,8 @@ main() {
 	done
 
 	cd "$build"
-	rm -f bench-pmemfs.raw bench-pmemfs.mix bench-pmemfs.txt
+	rm -f bench-pmemfs.raw bench-pmemfs.mix bench-pmemfs.txt \
+		bench-pmemfs.events bench-pmemfs-events.png
 	start=$(date +%s)
 	rc=0
 	"$src/tests/vm/vm-run" --quiet-boot --build-dir "$build" \
@@ -56,6 +63,7 @@ main() {
 		--env "BENCH_PMEMFS_FILES=${BENCH_PMEMFS_FILES:-500}" \
 		--env "BENCH_PMEMFS_SIZE=${BENCH_PMEMFS_SIZE:-32m}" \
 		--env "BENCH_PMEMFS_FS=${BENCH_PMEMFS_FS:-ext4-dax pmemfs memfs}" \
+		--env "BENCH_PMEMFS_EVENTS=${BENCH_PMEMFS_EVENTS:--n 500 -d 20 -s 20}" \
 		-- "$here/guest.sh" "$build" "$rounds" 2>&1 |
 		tee bench-pmemfs.log || rc=1
 	wall=$(( $(date +%s) - start ))
@@ -69,6 +77,13 @@ main() {
 		echo "wall time of the VM run (boot included): ${wall} s; $(uptime | sed 's/.*load/load/')"
 		echo
 		python3 "$here/report.py" table bench-pmemfs.raw bench-pmemfs.mix
+		if [ -s bench-pmemfs.events ]; then
+			echo
+			echo "## kernel events per operation, system-wide (zufs-fsbench -f" \
+				"${BENCH_PMEMFS_EVENTS:--n 500 -d 20 -s 20}, traced pass, untimed;" \
+				"server = zusd; tests/bench/lib/events.py)"
+			python3 "$src/tests/bench/lib/events.py" table --project bench-pmemfs.events
+		fi
 	} >bench-pmemfs.txt || rc=1
 	echo
 	cat bench-pmemfs.txt

@@ -13,8 +13,14 @@
 #   round=R fs=FS case=CASE jobs=J ops_s=X ops=N calls=K
 # (ops_s: operations per second, all jobs together; ops: operations done;
 # calls: ucchan calls of the zusd service during the run, "-" for ext4).
-# The op-mix pass (pmemfs, zusd --verbose) writes BUILD_DIR/bench-pmemfs.mix:
+# The op-mix pass (pmemfs, zusd -v -v) writes BUILD_DIR/bench-pmemfs.mix:
 #   case=CASE ops=N REQUEST=COUNT ...
+# The events pass (BENCH_PMEMFS_EVENTS: zufs-fsbench options, "0": none)
+# counts kernel events per operation (tests/bench/lib/events.py) on every
+# file system: zufs-fsbench -f (4 KiB pread, pwrite, pwrite + fsync, ...;
+# it marks each timed loop itself, which fio cannot) with one client on
+# CPU 0 and two on CPUs 0 and 1 (label FS-2c); BUILD_DIR/bench-pmemfs.events
+# (and bench-pmemfs-events.png with python3-matplotlib).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 B=$1
@@ -23,6 +29,9 @@ runtime=${BENCH_PMEMFS_RUNTIME:-5}
 files=${BENCH_PMEMFS_FILES:-500}
 size=${BENCH_PMEMFS_SIZE:-32m}
 fslist=${BENCH_PMEMFS_FS:-ext4-dax pmemfs memfs}
+evargs=${BENCH_PMEMFS_EVENTS:--n 500 -d 20 -s 20}
+EVENTS_PY=$here/../lib/events.py
+FSBENCH=$B/tests/bench/zufs/zufs-fsbench
 ZUSD=$B/lib/libzus/zusd
 PMEMFS=$B/services/pmemfs/plugin/pmemfs.so
 MKFS=$B/services/pmemfs/tools/mkfs.pmemfs
@@ -61,13 +70,20 @@ failed() {
 # namespace MODE: reconfigure the one pmem namespace (fsdax or devdax),
 # set DEV to its device node (/dev/pmemN or /dev/daxN.M).
 namespace() {
-	local mode=$1 key node
+	local mode=$1 key node try
 	[ "$NSMODE" = "$mode" ] && return 0
-	if ! ndctl create-namespace --force --reconfig=namespace0.0 \
-		--mode="$mode" --map=mem >/tmp/pmb-ns.json 2>/tmp/pmb-ns.err; then
-		cat /tmp/pmb-ns.err
-		return 1
-	fi
+	# A reconfiguration that fails is retried (logged): the namespace's
+	# old device may still be going away. No --mode=raw fallback: a raw
+	# namespace has no struct pages, so it gives neither ext4 -o dax nor
+	# /dev/daxN.M, and a run on it would not measure what it says.
+	for try in 1 2 3; do
+		ndctl create-namespace --force --reconfig=namespace0.0 \
+			--mode="$mode" --map=mem >/tmp/pmb-ns.json 2>/tmp/pmb-ns.err &&
+			break
+		log "ndctl --mode=$mode failed (try $try): $(tr '\n' ' ' </tmp/pmb-ns.err)" >&4
+		[ "$try" = 3 ] && return 1
+		sleep 2
+	done
 	case $mode in
 	fsdax) key=blockdev ;;
 	devdax) key=chardev ;;
@@ -84,6 +100,7 @@ print(d.get(sys.argv[2]) or d.get("daxregion", {}).get("devices", [{}])[0].get(s
 	done
 	[ -e "$DEV" ] || { echo "no $DEV after ndctl"; return 1; }
 	NSMODE=$mode
+	log "namespace0.0: $mode, $DEV" >&4
 }
 
 start_zusd() {	# start_zusd SERVICE PLUGIN [OPTIONS]
@@ -235,18 +252,31 @@ run_round() {	# run_round ROUND FS
 	teardown_fs || failed "round $r: $fs: umount"
 }
 
-# zusd's debug log: one line per request ("zusd: debug: WRITE sb 1 ino 5:
-# 0"); count them by type over an untimed, fixed-size run of each case.
+# zusd's debug log (-v -v: one -v is level info, which logs no request):
+# one line per request, written by zus_dispatch() after the handler
+# ("zusd: debug: WRITE sb 1 ino 5: 0", lib/libzus/src/dispatch.c); count
+# them by type over an untimed, fixed-size run of each case.
 mix_since() {	# mix_since LINE: requests logged after line LINE, by type
 	tail -n +"$(($1 + 1))" "$ZLOG" |
 		awk '$1 == "zusd:" && $2 == "debug:" && $4 == "sb" { n[$3]++ }
 		END { for (k in n) printf " %s=%d", k, n[k] }'
 }
 
+mix_line() {	# mix_line CASE OPS LINE: one line of $MIX; none logged is a failure
+	local m
+	m=$(mix_since "$3")
+	if [ -z "$m" ]; then
+		echo "op mix: $1: zusd logged no request (log level?):"
+		tail -5 "$ZLOG"
+		return 1
+	fi
+	echo "case=$1 ops=$2$m" | tee -a "$MIX"
+}
+
 op_mix() {
 	local c name rw bs fsync sz sync n l0
-	log "op mix: pmemfs, zusd --verbose"
-	setup_fs pmemfs --verbose >/tmp/pmb-setup.out 2>&1 ||
+	log "op mix: pmemfs, zusd -v -v"
+	setup_fs pmemfs -v -v >/tmp/pmb-setup.out 2>&1 ||
 		{ cat /tmp/pmb-setup.out; return 1; }
 	prefill || return 1
 	for c in "${FIO_CASES[@]}"; do
@@ -255,16 +285,67 @@ op_mix() {
 		[ "$bs" = 1m ] && n=32
 		l0=$(wc -l <"$ZLOG")
 		fio_job 1 "$rw" "$bs" "$fsync" --number_ios="$n" >/dev/null || return 1
-		echo "case=$name ops=$n$(mix_since "$l0")" | tee -a "$MIX"
+		mix_line "$name" "$n" "$l0" || return 1
 	done
 	for c in "${META_CASES[@]}"; do
 		read -r name sz sync <<<"$c"
 		n=100
 		l0=$(wc -l <"$ZLOG")
 		fs_mark_job "$name" "$sz" "$sync" 1 "$n" >/dev/null || return 1
-		echo "case=$name ops=$n$(mix_since "$l0")" | tee -a "$MIX"
+		mix_line "$name" "$n" "$l0" || return 1
 	done
 	teardown_fs
+}
+
+# two_clients LABEL [zufs-fsbench options]: two zufs-fsbench on CPUs 0 and
+# 1 in $MNT, each op's timed loop started together (-B)
+# shellcheck disable=SC2317 # run through bash -c (exported)
+two_clients() {
+	local label=$1 bar=/tmp/pmb-bar.$RANDOM r0 r1 p
+	shift
+	rm -f "$bar"
+	"$FSBENCH" -l "$label" -c 0 -B "$bar:2" "$@" "$MNT" >/tmp/pmb-2c.0 2>&1 &
+	p=$!
+	"$FSBENCH" -l "$label" -c 1 -B "$bar:2" "$@" "$MNT" >/tmp/pmb-2c.1 2>&1
+	r1=$?
+	wait "$p"
+	r0=$?
+	cat /tmp/pmb-2c.0 /tmp/pmb-2c.1
+	rm -f "$bar" /tmp/pmb-2c.0 /tmp/pmb-2c.1
+	[ "$r0" = 0 ] && [ "$r1" = 0 ]
+}
+
+events_pass() {	# events_pass FS: one client, then two
+	local fs=$1 cmd
+	# shellcheck disable=SC2206 # options, split on purpose
+	local ev=($evargs)
+	log "events: $fs, zufs-fsbench -f ${ev[*]} (traced, untimed)"
+	setup_fs "$fs" >/tmp/pmb-setup.out 2>&1 ||
+		{ cat /tmp/pmb-setup.out; return 1; }
+	for cmd in one two; do
+		if [ $cmd = one ]; then
+			set -- "$FSBENCH" -l "$fs" -c 0 -f "${ev[@]}" "$MNT"
+		else
+			set -- bash -c 'two_clients "$@"' two_clients "$fs-2c" -f "${ev[@]}"
+		fi
+		python3 "$EVENTS_PY" run --server '^zusd$' --out "$EVOUT" -- "$@" \
+			>/tmp/pmb-ev.out 2>&1 || { cat /tmp/pmb-ev.out; return 1; }
+		grep '^events ' /tmp/pmb-ev.out | sed 's/ sys_c=.* op=/ ... op=/'
+	done
+	teardown_fs
+}
+
+events_all() {
+	local fs
+	EVOUT=$B/bench-pmemfs.events
+	: >"$EVOUT"
+	export -f two_clients
+	export FSBENCH MNT
+	for fs in $fslist; do
+		events_pass "$fs" || failed "events: $fs"
+	done
+	# a chart when python3-matplotlib is installed (says so otherwise)
+	python3 "$EVENTS_PY" plot "$EVOUT" --png "$B/bench-pmemfs-events.png" || true
 }
 
 # shellcheck disable=SC2317 # the EXIT trap
@@ -275,10 +356,11 @@ cleanup() {
 trap cleanup EXIT
 
 main() {
+	exec 4>&1	# the log, also from inside redirected set-ups
 	: >"$MIX"
 	echo "# bench-pmemfs $(date -u '+%F %H:%M UTC'): $(uname -r), $(nproc) vCPUs, $rounds rounds, fio runtime ${runtime} s, ${size} per fio file, fs_mark ${files} files per thread" >"$RAW"
 	log "$(head -1 "$RAW")"
-	log "$(fio --version), $(ndctl --version | sed 's/^/ndctl /')"
+	log "$(fio --version), $(ndctl --version | sed 's/^/ndctl /'), clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
 	for r in $(seq "$rounds"); do
 		for fs in $fslist; do
 			run_round "$r" "$fs"
@@ -287,6 +369,8 @@ main() {
 	case " $fslist " in
 	*" pmemfs "*) op_mix || failed "op mix" ;;
 	esac
+	rm -f "$B/bench-pmemfs.events"
+	[ "$evargs" = 0 ] || events_all
 	log "done, exit $rc"
 	return $rc
 }

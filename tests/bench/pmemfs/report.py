@@ -136,7 +136,7 @@ def table(raw, mix):
         pass
     if mixes:
         print()
-        print("## pmemfs requests per operation, by type (zusd --verbose, "
+        print("## pmemfs requests per operation, by type (zusd -v -v, "
               "untimed: fixed-size runs, 1 job; fio's own open/close included)")
         print()
         print("| case | ops | requests/op | by type (per op) |")

@@ -13,14 +13,14 @@ out=$dir.out
 trap 'rm -rf "$dir" "$out"' EXIT
 fails=0
 
-"$bench" -n 20 -d 3 -s 3 -w 2 -c -1 -x -l smoke "$dir" >"$out"
+"$bench" -n 20 -d 3 -s 3 -w 2 -c -1 -x -f -l smoke "$dir" >"$out"
 rc=$?
 if [ $rc != 0 ]; then
 	echo "FAIL: zufs-fsbench exited with $rc"
 	fails=1
 fi
 cat "$out"
-for op in stat pread_4k pwrite_4k create_unlink create close unlink \
+for op in stat pread_4k pwrite_4k pwrite_4k_fsync create_unlink create close unlink \
 	  readdir_1000 seqread_1m; do
 	if grep -Eq "^zufs-fsbench label=smoke op=$op n=[0-9]+ median_ns=[0-9]+ p99_ns=[0-9]+ min_ns=[0-9]+ max_ns=[0-9]+( total_ns=[0-9]+)?\$" "$out"; then
 		echo "ok: $op"

@@ -4,15 +4,19 @@
  * zufs, FUSE and tmpfs (tests/bench/zufs/bench-zufs.sh runs it in the VM).
  *
  *   zufs-fsbench [-n N] [-d N] [-s N] [-b BYTES] [-w N] [-c CPU] [-l LABEL] [-x]
- *                [-C STATS] [-B FILE:N] DIR
+ *                [-f] [-C STATS] [-B FILE:N] DIR
  *
  * In a fresh directory DIR/zfsb.<pid> it sets up a 1 MiB file (written and
  * read back to check the data) and a directory of 1000 empty files, then
- * times, one call sequence at a time (clock_gettime around each):
+ * times, one call sequence at a time (the TSC read around each, converted
+ * to ns per timed loop against CLOCK_MONOTONIC: in a QEMU guest the
+ * clocksource is the HPET and each clock_gettime() would be a system call
+ * plus a device read inside every timed operation):
  *
  *   stat           stat() of the 1 MiB file by path
  *   pread_4k       pread() of 4 KiB, cycling over the file's 256 pages
  *   pwrite_4k      pwrite() of 4 KiB, same offsets (overwrites)
+ *   (-f) pwrite_4k_fsync  pwrite() of 4 KiB as above + fsync()
  *   create_unlink  open(O_CREAT|O_EXCL|O_WRONLY) + close() + unlink()
  *   readdir_1000   open(O_DIRECTORY) + getdents64() to the end + close()
  *                  of the 1000-entry directory (1002 entries with . and ..)
@@ -71,7 +75,7 @@
 struct opts {
 	long n, n_dir, n_seq, warmup, chunk;
 	int cpu;
-	bool split;
+	bool split, fsync;
 	const char *label;
 	const char *stats;	/* -C: ucchan stats file of the service */
 	const char *barrier;	/* -B FILE:N */
@@ -95,6 +99,16 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* The per-operation clock (see the top): no system call. */
+static inline uint64_t ticks(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	return __builtin_ia32_rdtsc();
+#else
+	return now_ns();
+#endif
 }
 
 static int fail(const char *what, const char *path)
@@ -266,9 +280,10 @@ struct ctx {
 	int rfd, wfd;
 	long i;
 	long chunk;
-	uint64_t *split[3];	/* -x: create, close, unlink of create_unlink */
+	uint64_t *split[3];	/* -x: create, close, unlink of create_unlink (ticks) */
 	long split_base;	/* c->i of the first timed iteration */
 	bool timed;
+	double ns_per_tick;	/* of the last timed loop */
 };
 
 static int op_stat(struct ctx *c)
@@ -309,22 +324,31 @@ static int op_pwrite(struct ctx *c)
 	return 0;
 }
 
+static int op_pwrite_fsync(struct ctx *c)
+{
+	int err = op_pwrite(c);
+
+	if (!err && fsync(c->wfd))
+		err = fail("fsync", data_path);
+	return err;
+}
+
 static int op_create_unlink(struct ctx *c)
 {
 	uint64_t t0 = 0, t1 = 0, t2 = 0;
 	int fd;
 
 	if (c->split[0])
-		t0 = now_ns();
+		t0 = ticks();
 	fd = open(cu_path, O_CREAT | O_EXCL | O_WRONLY, 0644);
 	if (fd < 0)
 		return fail("create", cu_path);
 	if (c->split[0])
-		t1 = now_ns();
+		t1 = ticks();
 	if (close(fd))
 		return fail("close", cu_path);
 	if (c->split[0])
-		t2 = now_ns();
+		t2 = ticks();
 	if (unlink(cu_path))
 		return fail("unlink", cu_path);
 	if (c->split[0] && c->timed) {
@@ -332,7 +356,7 @@ static int op_create_unlink(struct ctx *c)
 
 		c->split[0][k] = t1 - t0;
 		c->split[1][k] = t2 - t1;
-		c->split[2][k] = now_ns() - t2;
+		c->split[2][k] = ticks() - t2;
 	}
 	return 0;
 }
@@ -452,7 +476,8 @@ static int run(const struct opts *o, const char *name,
 	       int (*fn)(struct ctx *), struct ctx *c, long n, uint64_t *v)
 {
 	struct ustats s0, s1, d = { 0 };
-	uint64_t start, total;
+	uint64_t start, total, tstart, tend;
+	double ns_per_tick;
 	int err;
 
 	c->timed = false;
@@ -473,16 +498,23 @@ static int run(const struct opts *o, const char *name,
 	}
 	bench_events_begin(o->label, name);
 	start = now_ns();
+	tstart = ticks();
 	for (long k = 0; k < n; k++, c->i++) {
-		uint64_t t0 = now_ns();
+		uint64_t t0 = ticks();
 
 		err = fn(c);
-		v[k] = now_ns() - t0;
+		v[k] = ticks() - t0;
 		if (err)
 			return err;
 	}
+	tend = ticks();
 	total = now_ns() - start;
 	bench_events_end(o->label, name, n, barrier_last());
+	/* ticks -> ns by this loop's own wall time */
+	ns_per_tick = tend > tstart ? (double)total / (double)(tend - tstart) : 1.0;
+	c->ns_per_tick = ns_per_tick;
+	for (long k = 0; k < n; k++)
+		v[k] = (uint64_t)((double)v[k] * ns_per_tick + 0.5);
 	if (o->stats) {
 		err = read_stats(o->stats, &s1);
 		if (err)
@@ -500,7 +532,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: zufs-fsbench [options] DIR\n"
-		"  -n N      iterations of stat, pread_4k, pwrite_4k, create_unlink (2000)\n"
+		"  -n N      iterations of stat, pread_4k, pwrite_4k, (-f) pwrite_4k_fsync,\n"
+		"            create_unlink (2000)\n"
 		"  -d N      iterations of readdir_1000 (100)\n"
 		"  -s N      iterations of seqread_1m (100)\n"
 		"  -b BYTES  read size of seqread_1m, 4096..1048576 (131072)\n"
@@ -508,6 +541,7 @@ static void usage(FILE *f)
 		"  -c CPU    pin to this CPU, -1: do not pin (0)\n"
 		"  -l LABEL  label of the output lines (DIR)\n"
 		"  -x        also report the parts of create_unlink: create, close, unlink\n"
+		"  -f        also pwrite_4k_fsync: pwrite_4k + fsync()\n"
 		"  -C FILE   ucchan stats file (debugfs ucchan/<service>/stats): also\n"
 		"            report the service's calls (etc.) per timed iteration\n"
 		"  -B FILE:N N processes start each timed loop together (shared FILE)\n");
@@ -537,7 +571,7 @@ int main(int argc, char **argv)
 	long most;
 	int opt, err;
 
-	while ((opt = getopt(argc, argv, "n:d:s:b:w:c:l:xC:B:h")) != -1) {
+	while ((opt = getopt(argc, argv, "n:d:s:b:w:c:l:xfC:B:h")) != -1) {
 		switch (opt) {
 		case 'n': o.n = num(optarg, 1, 10000000); break;
 		case 'd': o.n_dir = num(optarg, 1, 10000000); break;
@@ -547,6 +581,7 @@ int main(int argc, char **argv)
 		case 'c': o.cpu = num(optarg, -1, CPU_SETSIZE - 1); break;
 		case 'l': o.label = optarg; break;
 		case 'x': o.split = true; break;
+		case 'f': o.fsync = true; break;
 		case 'C': o.stats = optarg; break;
 		case 'B': o.barrier = optarg; break;
 		case 'h': usage(stdout); return 0;
@@ -602,9 +637,15 @@ int main(int argc, char **argv)
 		err = run(&o, "pread_4k", op_pread, &c, o.n, v);
 	if (!err)
 		err = run(&o, "pwrite_4k", op_pwrite, &c, o.n, v);
+	if (!err && o.fsync)
+		err = run(&o, "pwrite_4k_fsync", op_pwrite_fsync, &c, o.n, v);
 	if (!err)
 		err = run(&o, "create_unlink", op_create_unlink, &c, o.n, v);
 	if (!err && o.split) {
+		for (int k = 0; k < 3; k++)
+			for (long i = 0; i < o.n; i++)
+				c.split[k][i] = (uint64_t)((double)c.split[k][i] *
+							   c.ns_per_tick + 0.5);
 		report(&o, "create", c.split[0], o.n, NULL, 0);
 		report(&o, "close", c.split[1], o.n, NULL, 0);
 		report(&o, "unlink", c.split[2], o.n, NULL, 0);
