@@ -266,7 +266,7 @@ oh_stat() {	# oh_stat NAME: one counter, as a number
 }
 
 # oh_reached OP...: memfs-oh's per-open ops OP (open create opendir
-# flush release releasedir fsyncdir) each ran at least once.
+# flush release releasedir fsyncdir, and fsync) each ran at least once.
 oh_reached() {
 	local op missing=
 	oh_stats >"$CHECK_OUT.oh" 2>&1

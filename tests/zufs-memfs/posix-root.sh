@@ -9,5 +9,5 @@ mkdir "$MNT/root"
 shown "POSIX cases as root" env ZMFS_SIZE_BLOCKS=65536 \
 	python3 "$ZMFS_DIR/posix_cases.py" cases "$MNT/root"
 [ "$ZMFS_PLUGIN" != memfs-oh ] ||
-	oh_reached open create opendir flush release releasedir fsyncdir
+	oh_reached open create opendir flush release releasedir fsyncdir fsync
 finish

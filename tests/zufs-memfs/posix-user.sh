@@ -19,5 +19,5 @@ check "prepare root's objects" python3 "$ZMFS_DIR/posix_cases.py" prepare "$MNT/
 shown "uid 65534 on root's objects" as_nobody \
 	python3 "$ZMFS_DIR/posix_cases.py" other "$MNT/x"
 [ "$ZMFS_PLUGIN" != memfs-oh ] ||
-	oh_reached open create opendir flush release releasedir fsyncdir
+	oh_reached open create opendir flush release releasedir fsyncdir fsync
 finish

@@ -111,6 +111,7 @@ struct memfs_inode {
 /* What the per-open ops of memfs-oh saw (trusted.memfs_oh.stats). */
 struct memfs_oh_stats {
 	uint64_t open, create, opendir, flush, release, releasedir, fsyncdir;
+	uint64_t fsync;
 	uint64_t bad;			/* ops with a wrong handle */
 };
 #endif
@@ -1358,6 +1359,17 @@ static int memfs_flush(const struct zus_ctx *ctx, zus_ino_t ino)
 	return err;
 }
 
+/* memfs-oh only: the fsync op run in the VM (pmemfs needs none); its
+ * handle is checked like every op's on an open file */
+static int memfs_fsync(const struct zus_ctx *ctx, zus_ino_t ino,
+		       int datasync)
+{
+	(void)datasync;
+	FH_CHECK(ctx, ino);
+	oh_count(MSB(ctx->sb), &MSB(ctx->sb)->stats.fsync);
+	return 0;		/* nothing to make durable */
+}
+
 static int memfs_fsyncdir(const struct zus_ctx *ctx, zus_ino_t ino,
 			  int datasync)
 {
@@ -1874,7 +1886,8 @@ out:
  * Two xattr names on any inode, never stored, for the VM tests:
  *   trusted.memfs_oh.stats  (get) what the per-open ops saw, as
  *       "open=N create=N opendir=N flush=N release=N releasedir=N
- *        fsyncdir=N bad=N live=N mount_flags=N" (fixed-width numbers;
+ *        fsyncdir=N fsync=N bad=N live=N mount_flags=N" (fixed-width
+ *        numbers;
  *        mount_flags: the ZUS_MOUNT_* its mount got);
  *   trusted.memfs_oh.ctl    (set) a command, to change the file system
  *       behind the kernel and to send notifications (the result of
@@ -1900,7 +1913,7 @@ static int oh_stats_text(struct memfs_sb *m, char *text, size_t size)
 
 	pthread_mutex_lock(&m->hlock);
 	n = snprintf(text, size,
-		     "open=%010llu create=%010llu opendir=%010llu flush=%010llu release=%010llu releasedir=%010llu fsyncdir=%010llu bad=%010llu live=%010zu mount_flags=%010u",
+		     "open=%010llu create=%010llu opendir=%010llu flush=%010llu release=%010llu releasedir=%010llu fsyncdir=%010llu fsync=%010llu bad=%010llu live=%010zu mount_flags=%010u",
 		     (unsigned long long)m->stats.open,
 		     (unsigned long long)m->stats.create,
 		     (unsigned long long)m->stats.opendir,
@@ -1908,6 +1921,7 @@ static int oh_stats_text(struct memfs_sb *m, char *text, size_t size)
 		     (unsigned long long)m->stats.release,
 		     (unsigned long long)m->stats.releasedir,
 		     (unsigned long long)m->stats.fsyncdir,
+		     (unsigned long long)m->stats.fsync,
 		     (unsigned long long)m->stats.bad, m->live_handles,
 		     m->mount_flags);
 	pthread_mutex_unlock(&m->hlock);
@@ -2076,6 +2090,7 @@ static const struct zus_fs_ops memfs_ops = {
 	.opendir	= memfs_opendir,
 	.releasedir	= memfs_releasedir,
 	.fsyncdir	= memfs_fsyncdir,
+	.fsync		= memfs_fsync,
 #endif
 };
 

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * data.c - pmemfs.so: readdir, read, write, fallocate, lseek, fsync,
+ * data.c - pmemfs.so: readdir, read, write, fallocate, lseek,
  * copy_range.
  *
  * read and write hand the core the application's buffer (zufs: the
  * worker's ucchan window): the core copies between it and the media, so
  * a read is one copy and a write one non-temporal store, durable when it
- * returns. fsync therefore has nothing left to write: it is a fence.
+ * returns. fsync therefore has nothing left to write (no fsync op: entry.c).
  */
 #include <errno.h>
 
@@ -82,13 +82,6 @@ int64_t pmp_lseek(const struct zus_ctx *ctx, zus_ino_t ino, uint64_t off,
 	if (whence != ZUS_SEEK_DATA && whence != ZUS_SEEK_HOLE)
 		return -EINVAL;
 	return pmp_ret(pmfs_lseek(PFS(ctx), ino, off, whence));
-}
-
-int pmp_fsync(const struct zus_ctx *ctx, zus_ino_t ino, int datasync)
-{
-	if (PSB(ctx)->ro)
-		return 0;
-	return pmp_ret(pmfs_fsync(PFS(ctx), ino, datasync));
 }
 
 ssize_t pmp_copy_range(const struct zus_ctx *ctx, zus_ino_t ino_in,

@@ -9,6 +9,13 @@
  * No per-open handles (ZUS_CAP_OPEN): the kernel's lookup count keeps an
  * open-unlinked or O_TMPFILE inode alive until its last close, and every
  * op is durable when it returns, so close has nothing to do.
+ *
+ * No fsync either, for the same reason: fsync(2) and fdatasync(2) would
+ * be a round trip for nothing (a WRITE followed by an FSYNC cost two calls
+ * per 4 KiB write+fsync in bench-pmemfs). The kernel gets -ENOSYS once
+ * and then answers fsync(2) itself, after writing back the dirty pages
+ * of shared mappings through WRITE (zuf.ko: zuf_no_op; fuse.ko: no_fsync).
+ * syncfs(2) is rare: sync_fs stays, a fence.
  */
 #include "pmemfs_plugin.h"
 
@@ -37,7 +44,6 @@ static const struct zus_fs_ops pmp_ops = {
 	.write		= pmp_write,
 	.fallocate	= pmp_fallocate,
 	.lseek		= pmp_lseek,
-	.fsync		= pmp_fsync,
 	.copy_range	= pmp_copy_range,
 	.getxattr	= pmp_getxattr,
 	.setxattr	= pmp_setxattr,

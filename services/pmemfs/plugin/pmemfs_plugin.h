@@ -8,7 +8,7 @@
  *            statfs, sync_fs
  *   inode.c  lookup/forget (= pmfs_iget/iput references), attributes,
  *            the create family, links, rename, tmpfile
- *   data.c   readdir, read, write, fallocate, lseek, fsync, copy_range
+ *   data.c   readdir, read, write, fallocate, lseek, copy_range
  *   xattr.c  extended attributes (and so POSIX ACLs)
  *   entry.c  the ops table and zus_plugin_entry(), the only export
  *
@@ -127,7 +127,6 @@ int pmp_fallocate(const struct zus_ctx *ctx, zus_ino_t ino,
 		  unsigned int mode, uint64_t off, uint64_t len);
 int64_t pmp_lseek(const struct zus_ctx *ctx, zus_ino_t ino, uint64_t off,
 		  int whence);
-int pmp_fsync(const struct zus_ctx *ctx, zus_ino_t ino, int datasync);
 ssize_t pmp_copy_range(const struct zus_ctx *ctx, zus_ino_t ino_in,
 		       uint64_t fh_in, uint64_t off_in, zus_ino_t ino_out,
 		       uint64_t off_out, size_t len);
