@@ -37,6 +37,7 @@
 #include <sys/wait.h>
 
 #include "echo_i.h"
+#include "bench-clock.h"
 #include "bench-events.h"
 
 #define MIB		(1UL << 20)
@@ -88,21 +89,6 @@ struct result {
 /* A round trip to time; returns 0 or -errno. */
 typedef int (*rt_fn)(void *ctx);
 
-/*
- * The per-round-trip clock. In a QEMU guest the clocksource is the HPET:
- * clock_gettime() is then a system call plus a device read, several µs
- * that would be added to every round trip measured. The TSC is read
- * without either; each run converts ticks to ns by its own wall time.
- */
-static inline uint64_t ticks(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	return __builtin_ia32_rdtsc();
-#else
-	return echo_now_ns();
-#endif
-}
-
 static struct result measure(rt_fn fn, void *ctx)
 {
 	double med[MAX_RUNS], p99[MAX_RUNS], ns_per_tick;
@@ -118,20 +104,20 @@ static struct result measure(rt_fn fn, void *ctx)
 		if (cur_case[0])
 			bench_events_begin("ucchan-bench", cur_case);
 		start = echo_now_ns();
-		tstart = ticks();
+		tstart = bench_ticks();
 		for (i = 0; i < iters; i++) {
-			uint64_t t0 = ticks();
+			uint64_t t0 = bench_ticks();
 
 			if (fn(ctx))
 				return r;
-			lat[i] = ticks() - t0;
+			lat[i] = bench_ticks() - t0;
 			if (i >= 20 && !(i & 31) &&
 			    echo_now_ns() - start > max_ms * 1000000ull) {
 				i++;
 				break;
 			}
 		}
-		t1 = ticks();
+		t1 = bench_ticks();
 		end = echo_now_ns();
 		if (cur_case[0])
 			bench_events_end("ucchan-bench", cur_case, i, true);

@@ -65,6 +65,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench-clock.h"
 #include "bench-events.h"
 
 #define FILE_SIZE	(1024 * 1024)
@@ -92,24 +93,6 @@ static unsigned int bar_n = 1, bar_gen;
 static char work[PATH_MAX / 2], data_path[PATH_MAX], dir_path[PATH_MAX],
 	    cu_path[PATH_MAX];
 static char *iobuf;
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-/* The per-operation clock (see the top): no system call. */
-static inline uint64_t ticks(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	return __builtin_ia32_rdtsc();
-#else
-	return now_ns();
-#endif
-}
 
 static int fail(const char *what, const char *path)
 {
@@ -339,16 +322,16 @@ static int op_create_unlink(struct ctx *c)
 	int fd;
 
 	if (c->split[0])
-		t0 = ticks();
+		t0 = bench_ticks();
 	fd = open(cu_path, O_CREAT | O_EXCL | O_WRONLY, 0644);
 	if (fd < 0)
 		return fail("create", cu_path);
 	if (c->split[0])
-		t1 = ticks();
+		t1 = bench_ticks();
 	if (close(fd))
 		return fail("close", cu_path);
 	if (c->split[0])
-		t2 = ticks();
+		t2 = bench_ticks();
 	if (unlink(cu_path))
 		return fail("unlink", cu_path);
 	if (c->split[0] && c->timed) {
@@ -356,7 +339,7 @@ static int op_create_unlink(struct ctx *c)
 
 		c->split[0][k] = t1 - t0;
 		c->split[1][k] = t2 - t1;
-		c->split[2][k] = ticks() - t2;
+		c->split[2][k] = bench_ticks() - t2;
 	}
 	return 0;
 }
@@ -497,18 +480,18 @@ static int run(const struct opts *o, const char *name,
 			return err;
 	}
 	bench_events_begin(o->label, name);
-	start = now_ns();
-	tstart = ticks();
+	start = bench_now_ns();
+	tstart = bench_ticks();
 	for (long k = 0; k < n; k++, c->i++) {
-		uint64_t t0 = ticks();
+		uint64_t t0 = bench_ticks();
 
 		err = fn(c);
-		v[k] = ticks() - t0;
+		v[k] = bench_ticks() - t0;
 		if (err)
 			return err;
 	}
-	tend = ticks();
-	total = now_ns() - start;
+	tend = bench_ticks();
+	total = bench_now_ns() - start;
 	bench_events_end(o->label, name, n, barrier_last());
 	/* ticks -> ns by this loop's own wall time */
 	ns_per_tick = tend > tstart ? (double)total / (double)(tend - tstart) : 1.0;
