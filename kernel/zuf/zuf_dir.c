@@ -29,8 +29,9 @@
  * copied into fresh pages and back). One page first, so a small directory
  * costs what it did; once a reply filled it and the caller still has room,
  * one 64 KiB compound allocation (read in place) for the calls that
- * follow: a directory of 1000 entries takes 2 calls instead of 9. When
- * that allocation fails the page goes on.
+ * follow: `ls` of 1000 entries takes 3 calls (4 KiB, 64 KiB, then the one
+ * that finds the end) instead of 9. When that allocation fails the page
+ * goes on.
  */
 #define ZUF_READDIR_BIG_ORDER	get_order(SZ_64K)
 
