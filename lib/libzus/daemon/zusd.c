@@ -52,7 +52,12 @@ struct zusd_busy {
 	unsigned int cpu, slot;
 	uint32_t opcode;
 	uint64_t sb_id, ino;
-	struct timespec since;
+	struct timespec since;		/* CLOCK_MONOTONIC_COARSE: read in
+					 * user space on every kernel (the
+					 * precise clock is a system call
+					 * where the clocksource is not
+					 * vDSO-readable, e.g. HPET in QEMU),
+					 * and seconds are what is reported */
 	int busy;			/* atomic: the fields above are valid */
 };
 
@@ -337,7 +342,7 @@ static int32_t zusd_handle(struct ucchan_req *req, size_t *reply_len, void *arg)
 		b->opcode = h->opcode;
 		b->sb_id = h->sb_id;
 		b->ino = h->ino;
-		clock_gettime(CLOCK_MONOTONIC, &b->since);
+		clock_gettime(CLOCK_MONOTONIC_COARSE, &b->since);
 		__atomic_store_n(&b->busy, 1, __ATOMIC_RELEASE);
 	}
 	status = zus_dispatch(&d->srv, &c);
@@ -475,7 +480,7 @@ static unsigned int report_stuck(struct zusd *d)
 	struct zusd_busy *b;
 	unsigned int n = 0;
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);	/* as b->since */
 	pthread_mutex_lock(&d->busy_lock);
 	for (b = d->busy; b; b = b->next) {
 		if (!__atomic_load_n(&b->busy, __ATOMIC_ACQUIRE))
