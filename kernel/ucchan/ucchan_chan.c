@@ -67,7 +67,8 @@ static struct ucchan_chan *ucchan_chan_alloc(struct ucchan_service *svc,
 	chan = kzalloc(sizeof(*chan), GFP_KERNEL);
 	if (!chan)
 		return NULL;
-	chan->area_pages = 1 + 2 * inline_pages;
+	chan->area_pages = 1 + 2 * inline_pages +
+			   (svc->copy_size >> PAGE_SHIFT);
 	chan->area = vzalloc(chan->area_pages << PAGE_SHIFT);
 	chan->scratch = alloc_page(GFP_KERNEL | __GFP_ZERO);
 	if (!chan->area || !chan->scratch) {
@@ -80,6 +81,7 @@ static struct ucchan_chan *ucchan_chan_alloc(struct ucchan_service *svc,
 	kref_init(&chan->ref);
 	chan->req = chan->area + PAGE_SIZE;
 	chan->reply = chan->req + svc->max_inline;
+	chan->copy = chan->reply + svc->max_inline;
 	chan->win_pages = svc->window_size >> PAGE_SHIFT;
 	chan->mmap_size = (chan->area_pages << PAGE_SHIFT) + svc->window_size;
 	chan->svc = svc;
@@ -106,7 +108,8 @@ int ucchan_worker_bind(struct ucchan_file *uf,
 	if (copy_from_user(&b, uarg, sizeof(b)))
 		return -EFAULT;
 	if (b.flags || b.mmap_size || b.req_offset || b.reply_offset ||
-	    b.window_offset || b.window_size || b.max_inline || b.pad ||
+	    b.window_offset || b.window_size || b.max_inline ||
+	    b.copy_size || b.copy_offset ||
 	    memchr_inv(b.reserved, 0, sizeof(b.reserved)))
 		return -EINVAL;
 
@@ -145,6 +148,8 @@ int ucchan_worker_bind(struct ucchan_file *uf,
 	b.window_offset = chan->area_pages << PAGE_SHIFT;
 	b.window_size = svc->window_size;
 	b.max_inline = svc->max_inline;
+	b.copy_size = svc->copy_size;
+	b.copy_offset = b.copy_size ? b.reply_offset + svc->max_inline : 0;
 	ret = -EFAULT;
 	if (copy_to_user(uarg, &b, sizeof(b)))
 		goto err_chan;
@@ -661,7 +666,7 @@ static int ucchan_copy_reply(struct ucchan_chan *chan, struct ucchan_callst *cs,
 	pagefault_enable();
 	if (!left)
 		return 0;
-	*stash = kvmalloc(n, GFP_KERNEL);
+	*stash = ucchan_alloc_held(n);
 	if (!*stash)
 		return -ENOMEM;
 	memcpy(*stash, chan->reply, n);
@@ -730,7 +735,23 @@ int ucchan_call_common(struct ucchan_conn *conn,
 		cl.pinned = true;
 	}
 	cl.cpu = raw_smp_processor_id();
-	ret = ucchan_get_chan(svc, &cl, &chan, &target);
+	for (;;) {
+		ret = ucchan_get_chan(svc, &cl, &chan, &target);
+		if (ret)
+			break;
+		if (!cs->copy_used || ucchan_copy_in(chan, cs) != -EAGAIN)
+			break;
+		/*
+		 * A copy into the copy area would fault: not with the slot
+		 * held. Offer it again, read the bytes with faults allowed
+		 * and take a channel again (the next copy in cannot fault).
+		 */
+		ucchan_chan_idle(chan);
+		ucchan_chan_put(chan);
+		ret = ucchan_copy_stage(cs);
+		if (ret)
+			break;
+	}
 	if (ret) {
 		ucchan_callst_free(cs);
 		goto out;
@@ -750,6 +771,8 @@ int ucchan_call_common(struct ucchan_conn *conn,
 	ucchan_fill_hdr(chan, conn, cs, target != cl.cpu);
 	if (cs->bounce_bytes)
 		trace_ucchan_bounce(svc, cs->call_id, cs->bounce_bytes);
+	if (cs->copy_bytes)
+		trace_ucchan_copy(svc, cs->call_id, cs->copy_bytes);
 	trace_ucchan_call_issue(svc, cs->call_id, conn->client_id, cl.cpu,
 				target, cs->req_len, cs->nr_bufs,
 				cs->map_bytes);
@@ -762,6 +785,7 @@ int ucchan_call_common(struct ucchan_conn *conn,
 	}
 	this_cpu_add(svc->stats->bytes_mapped, cs->map_bytes);
 	this_cpu_add(svc->stats->bytes_bounced, cs->bounce_bytes);
+	this_cpu_add(svc->stats->bytes_copied, cs->copy_bytes);
 
 	spin_lock(&chan->lock);
 	if (chan->worker_gone) {
@@ -786,6 +810,8 @@ int ucchan_call_common(struct ucchan_conn *conn,
 		*status = cs->status;
 		*reply_len = cs->reply_len;
 		ret = ucchan_copy_reply(chan, cs, src, &stash, &stash_len);
+		if (!ret && cs->copy_used)
+			ret = ucchan_copy_out(chan, cs, src);
 	}
 	chan->cs = NULL;
 	ucchan_chan_idle(chan);

@@ -53,6 +53,7 @@
 #define UCCHAN_DEF_SLOTS	2
 #define UCCHAN_DEF_INLINE	4096
 #define UCCHAN_DEF_WINDOW	((u64)SZ_64M + 2 * PAGE_SIZE)
+#define UCCHAN_DEF_COPY		SZ_64K
 #define UCCHAN_EV_QLEN		64
 #define UCCHAN_MAX_REGBUFS	64	/* per connection */
 
@@ -97,6 +98,7 @@ struct ucchan_service {
 
 	u32 slots_per_cpu;
 	u32 max_inline;
+	u32 copy_size;			/* per-worker copy area bytes */
 	u64 window_size;
 
 	atomic_t nr_workers;
@@ -158,6 +160,7 @@ enum ucchan_mbuf_kind {
 	UCCHAN_MBUF_BOUNCED,		/* private pages, copied in/out */
 	UCCHAN_MBUF_REG,		/* in a registered buffer: no pages */
 	UCCHAN_MBUF_SCRATCH,		/* revoked: every page is chan->scratch */
+	UCCHAN_MBUF_COPY,		/* copied through the copy area */
 };
 
 struct ucchan_mbuf {
@@ -169,8 +172,18 @@ struct ucchan_mbuf {
 	size_t len;
 	struct page **pages;
 	struct page *bounce[2];		/* stand-ins of partial first/last */
-	struct iov_iter *iter;		/* BOUNCED copy-back target (caller's) */
+	struct iov_iter *iter;		/* BOUNCED, COPY: the caller's memory */
 	struct ucchan_regbuf *reg;	/* REG: the buffer, referenced */
+	/*
+	 * COPY: where in the copy area (bytes); the user call's memory as an
+	 * iterator (->iter points to it); the caller's bytes (or, after the
+	 * reply, the server's) when a copy with page faults disabled missed.
+	 */
+	size_t copy_off;
+	struct iov_iter uiter;
+	void *staged;
+	size_t out_len;			/* bytes staged to go back, or 0 */
+	bool copy_in;			/* the server gets the caller's bytes */
 };
 
 /* user requests up to this size are staged inside struct ucchan_callst */
@@ -194,11 +207,13 @@ struct ucchan_callst {
 	u32 nr_bufs;
 	u64 map_bytes;
 	u64 bounce_bytes;
+	u64 copy_bytes;
 	s32 status;
 	u32 reply_len;
 	int error;			/* set by the worker side: -EPROTO */
 	bool user;			/* a user call (UCCHAN_IOC_CALL) */
 	unsigned long win_used;		/* window pages of the call */
+	unsigned long copy_used;	/* copy area pages of the call */
 	unsigned long charged;		/* pages charged to ->user_charged */
 	struct user_struct *user_charged; /* RLIMIT_MEMLOCK account */
 	struct ucchan_service *svc;
@@ -225,10 +240,11 @@ struct ucchan_chan {
 	u32 cpu;
 	u32 slot;
 
-	/* [hdr page][request area][reply area], vmalloc'ed, zeroed */
+	/* [hdr page][request area][reply area][copy area], vmalloc'ed, zeroed */
 	void *area;
 	void *req;
 	void *reply;
+	void *copy;
 	unsigned long area_pages;
 	unsigned long win_pages;
 	u64 mmap_size;
@@ -348,6 +364,11 @@ int ucchan_bufs_finish(struct ucchan_callst *cs, const struct ucchan_call_src *s
 		       bool copy_back);
 void ucchan_call_revoke(struct ucchan_chan *chan, struct ucchan_callst *cs);
 void ucchan_callst_free(struct ucchan_callst *cs);
+void *ucchan_alloc_held(size_t len);
+int ucchan_copy_in(struct ucchan_chan *chan, struct ucchan_callst *cs);
+int ucchan_copy_stage(struct ucchan_callst *cs);
+int ucchan_copy_out(struct ucchan_chan *chan, struct ucchan_callst *cs,
+		    const struct ucchan_call_src *src);
 extern struct kmem_cache *ucchan_callst_cache;
 void ucchan_zap_tracked(struct mutex *lock, struct vm_area_struct **vmap,
 			struct mm_struct **mmp, unsigned long off,
@@ -380,6 +401,7 @@ struct ucchan_stats {
 	u64 bytes_mapped;
 	u64 bytes_bounced;
 	u64 aborts;
+	u64 bytes_copied;
 };
 
 int ucchan_debugfs_init(void);

@@ -74,11 +74,13 @@ static int ucchan_ioc_version(void __user *uarg)
 	v.max_bufs = UCCHAN_MAX_BUFS;
 	v.features = UCCHAN_FEAT_MAPPED_BUFS | UCCHAN_FEAT_REG_BUFS |
 		     UCCHAN_FEAT_TIMEOUT | UCCHAN_FEAT_EVENTS |
-		     UCCHAN_FEAT_CREATOR | UCCHAN_FEAT_NOTIFY;
+		     UCCHAN_FEAT_CREATOR | UCCHAN_FEAT_NOTIFY |
+		     UCCHAN_FEAT_COPY_BUFS;
 	v.max_slots = UCCHAN_MAX_SLOTS;
 	v.max_inline = UCCHAN_MAX_INLINE;
 	v.nr_cpu_ids = nr_cpu_ids;
 	v.max_window = UCCHAN_MAX_WINDOW;
+	v.max_copy = UCCHAN_MAX_COPY;
 	if (copy_to_user(uarg, &v, sizeof(v)))
 		return -EFAULT;
 	return 0;

@@ -10,6 +10,14 @@
  * VM_PFNMAP vma) while chan->map_ok, a whole buffer at its first fault;
  * the worker's reply clears map_ok and zaps the window before any page
  * is released.
+ *
+ * Buffers that fit in the worker's copy area are not mapped at all: the
+ * caller copies them in once it holds the channel and out once the worker
+ * replied (ucchan_copy_in(), ucchan_copy_out()), with page faults
+ * disabled, as a fault there could call this service again on this CPU
+ * with the slot held; a copy that would fault is redone through a private
+ * staging buffer with no channel held. The copy area stays mapped in the
+ * server: a small call costs no fault, no PTE and no TLB flush.
  */
 #include <linux/mm.h>
 #include <linux/highmem.h>
@@ -49,8 +57,8 @@ static struct page *ucchan_win_page(struct ucchan_chan *chan,
 		struct ucchan_mbuf *b = &cs->bufs[i];
 		unsigned long j;
 
-		if (b->kind == UCCHAN_MBUF_REG || wp < b->win_first ||
-		    wp >= b->win_first + b->nr_pages)
+		if (b->kind == UCCHAN_MBUF_REG || b->kind == UCCHAN_MBUF_COPY ||
+		    wp < b->win_first || wp >= b->win_first + b->nr_pages)
 			continue;
 		j = wp - b->win_first;
 		*flags = b->flags;
@@ -118,8 +126,8 @@ static struct ucchan_mbuf *ucchan_win_buf(struct ucchan_chan *chan,
 	for (i = 0; i < cs->nr_bufs; i++) {
 		struct ucchan_mbuf *b = &cs->bufs[i];
 
-		if (b->kind != UCCHAN_MBUF_REG && wp >= b->win_first &&
-		    wp < b->win_first + b->nr_pages)
+		if (b->kind != UCCHAN_MBUF_REG && b->kind != UCCHAN_MBUF_COPY &&
+		    wp >= b->win_first && wp < b->win_first + b->nr_pages)
 			return b;
 	}
 	return NULL;
@@ -253,7 +261,7 @@ int ucchan_worker_mmap(struct ucchan_chan *chan, struct vm_area_struct *vma)
 /* The worker took a call: its buffers may be faulted in. */
 void ucchan_window_open(struct ucchan_chan *chan)
 {
-	if (!chan->cs->nr_bufs)
+	if (!chan->cs->win_used)
 		return;
 	mutex_lock(&chan->map_mutex);
 	chan->map_ok = true;
@@ -308,7 +316,7 @@ void ucchan_window_close(struct ucchan_chan *chan)
 {
 	bool faulted;
 
-	if (!chan->cs->nr_bufs)
+	if (!chan->cs->win_used)
 		return;
 	mutex_lock(&chan->map_mutex);
 	chan->map_ok = false;
@@ -530,13 +538,15 @@ static int ucchan_buf_ref_bvec(struct ucchan_callst *cs, struct ucchan_mbuf *b,
 }
 
 /*
- * Copy @len bytes between the bounce pages of @b (byte i of the buffer at
- * byte i of the pages) and the memory @iter describes, without advancing
- * @iter. User memory may fault: never called while a channel is held.
+ * Copy @len bytes between kernel memory (@pages, byte i of the buffer at
+ * byte i of the pages; or, if @lin, the @len bytes at @lin) and the memory
+ * @iter describes, in either direction whatever @iter's, without advancing
+ * @iter. User memory may fault: with a channel held, only ever called with
+ * page faults disabled (a copy that would fault fails with -EFAULT).
  */
-static int ucchan_bounce_copy(struct ucchan_mbuf *b,
-			      const struct iov_iter *iter, bool to_caller,
-			      size_t len)
+static int ucchan_iter_copy(struct page **pages, void *lin,
+			    const struct iov_iter *iter, bool to_caller,
+			    size_t len)
 {
 	size_t done = 0, skip = iter->iov_offset, seg_len, n, c;
 	unsigned long seg = 0;
@@ -575,12 +585,18 @@ static int ucchan_bounce_copy(struct ucchan_mbuf *b,
 			size_t bo = offset_in_page(done);
 			void *p;
 
-			c = min_t(size_t, n, PAGE_SIZE - bo);
-			p = kmap_local_page(b->pages[done / PAGE_SIZE]) + bo;
+			if (lin) {
+				c = n;
+				p = lin + done;
+			} else {
+				c = min_t(size_t, n, PAGE_SIZE - bo);
+				p = kmap_local_page(pages[done / PAGE_SIZE]) + bo;
+			}
 			if (uaddr) {
 				if (to_caller ? copy_to_user(uaddr, p, c) :
 				    copy_from_user(p, uaddr, c)) {
-					kunmap_local(p);
+					if (!lin)
+						kunmap_local(p);
 					return -EFAULT;
 				}
 				uaddr += c;
@@ -598,7 +614,8 @@ static int ucchan_bounce_copy(struct ucchan_mbuf *b,
 					kaddr += c;
 				}
 			}
-			kunmap_local(p);
+			if (!lin)
+				kunmap_local(p);
 			done += c;
 			skip += c;
 			n -= c;
@@ -636,7 +653,8 @@ static int ucchan_buf_bounce_all(struct ucchan_callst *cs,
 		}
 	}
 	if (kb->flags & UCCHAN_BUF_READ) {
-		ret = ucchan_bounce_copy(b, kb->iter, false, kb->len);
+		ret = ucchan_iter_copy(b->pages, NULL, kb->iter, false,
+				       kb->len);
 		if (ret) {
 			ucchan_buf_release(cs, b, 0, NULL);
 			return ret;
@@ -646,8 +664,53 @@ static int ucchan_buf_bounce_all(struct ucchan_callst *cs,
 	return 0;
 }
 
+/* Offset in its page of the first byte @iter describes. */
+static unsigned int ucchan_iter_page_off(const struct iov_iter *iter)
+{
+	if (iter_is_ubuf(iter))
+		return offset_in_page(iter->ubuf + iter->iov_offset);
+	if (iter_is_iovec(iter))
+		return offset_in_page(ucchan_iter_iov(iter)->iov_base +
+				      iter->iov_offset);
+	if (iov_iter_is_bvec(iter))
+		return offset_in_page(iter->bvec->bv_offset + iter->iov_offset);
+	if (iov_iter_is_kvec(iter))
+		return offset_in_page(iter->kvec->iov_base + iter->iov_offset);
+	return 0;
+}
+
+/*
+ * Give a buffer of @len bytes starting @off bytes into a page the copy
+ * area's next pages, as many as it would take in the window, if they are
+ * still free; false when not (it is mapped instead). With @copy_in the
+ * server is shown the caller's bytes (always for a user call: the copy
+ * back writes all of a server-writable buffer, which must then hold the
+ * caller's bytes where the server wrote none, as a mapped buffer does).
+ */
+static bool ucchan_buf_copy(struct ucchan_callst *cs, struct ucchan_mbuf *b,
+			    struct iov_iter *iter, unsigned int off, size_t len,
+			    unsigned int flags, bool copy_in)
+{
+	unsigned long nr = DIV_ROUND_UP(off + len, PAGE_SIZE);
+
+	if (nr > (cs->svc->copy_size >> PAGE_SHIFT) - cs->copy_used)
+		return false;
+	b->kind = UCCHAN_MBUF_COPY;
+	b->flags = flags;
+	b->nr_pages = nr;
+	b->first_off = off;
+	b->len = len;
+	b->iter = iter;
+	b->copy_off = (cs->copy_used << PAGE_SHIFT) + off;
+	b->copy_in = copy_in;
+	cs->copy_used += nr;
+	cs->copy_bytes += len;
+	return true;
+}
+
 static int ucchan_buf_kernel(struct ucchan_callst *cs, struct ucchan_mbuf *b,
-			     struct ucchan_kbuf *kb, unsigned long avail)
+			     struct ucchan_kbuf *kb, unsigned long avail,
+			     bool counted)
 {
 	struct iov_iter *iter = kb->iter;
 	unsigned long addr;
@@ -658,6 +721,15 @@ static int ucchan_buf_kernel(struct ucchan_callst *cs, struct ucchan_mbuf *b,
 	    kb->flags & ~(UCCHAN_BUF_READ | UCCHAN_BUF_WRITE) ||
 	    !(kb->flags & (UCCHAN_BUF_READ | UCCHAN_BUF_WRITE)))
 		return -EINVAL;
+
+	/*
+	 * A write-only buffer whose produced bytes the client counts
+	 * (->written()) needs no copy in: only those bytes go back.
+	 */
+	if (ucchan_buf_copy(cs, b, iter, ucchan_iter_page_off(iter), kb->len,
+			    kb->flags,
+			    (kb->flags & UCCHAN_BUF_READ) || !counted))
+		return 0;
 
 	if (iter_is_ubuf(iter) || iter_is_iovec(iter)) {
 		if (iter_is_ubuf(iter)) {
@@ -732,7 +804,8 @@ static void ucchan_buf_release(struct ucchan_callst *cs, struct ucchan_mbuf *b,
 		break;
 	case UCCHAN_MBUF_BOUNCED:
 		if (copy_len && b->iter &&
-		    ucchan_bounce_copy(b, b->iter, true, copy_len) && err)
+		    ucchan_iter_copy(b->pages, NULL, b->iter, true, copy_len) &&
+		    err)
 			*err = -EFAULT;
 		/* NULL: not allocated, or a revoked buffer's bounced edge */
 		for (i = 0; i < b->nr_pages && b->pages; i++)
@@ -746,16 +819,30 @@ static void ucchan_buf_release(struct ucchan_callst *cs, struct ucchan_mbuf *b,
 		break;
 	case UCCHAN_MBUF_SCRATCH:
 		break;
+	case UCCHAN_MBUF_COPY:
+		/* staged by ucchan_copy_out(): the copy that would fault */
+		if (copy_len && b->out_len && b->iter &&
+		    ucchan_iter_copy(NULL, b->staged, b->iter, true,
+				     b->out_len) && err)
+			*err = -EFAULT;
+		kvfree(b->staged);
+		b->staged = NULL;
+		break;
 	}
 	kvfree(b->pages);
 	b->pages = NULL;
 	b->iter = NULL;
 }
 
-/* Offset of the window in a worker mapping of @svc. */
-static u64 ucchan_window_offset(const struct ucchan_service *svc)
+/* Offsets of the copy area and of the window in a worker mapping. */
+static u64 ucchan_copy_offset(const struct ucchan_service *svc)
 {
 	return (1 + 2 * (u64)(svc->max_inline >> PAGE_SHIFT)) << PAGE_SHIFT;
+}
+
+static u64 ucchan_window_offset(const struct ucchan_service *svc)
+{
+	return ucchan_copy_offset(svc) + svc->copy_size;
 }
 
 /*
@@ -767,6 +854,8 @@ int ucchan_bufs_prepare(struct ucchan_callst *cs, struct ucchan_conn *conn,
 			const struct ucchan_call_src *src)
 {
 	u64 win = ucchan_window_offset(conn->svc);
+	u64 copy = ucchan_copy_offset(conn->svc);
+	bool counted = src->kcall && src->kcall->written;
 	unsigned long cursor = 0;
 	unsigned long win_pages = conn->svc->window_size >> PAGE_SHIFT;
 	unsigned int i;
@@ -789,19 +878,34 @@ int ucchan_bufs_prepare(struct ucchan_callst *cs, struct ucchan_conn *conn,
 			cs->nr_bufs = i + 1;
 			continue;
 		}
-		if (src->user)
-			ret = ucchan_buf_pin_user(cs, b, src->uiov[i].addr,
-						  src->uiov[i].len,
-						  src->uiov[i].flags, avail);
-		else
-			ret = ucchan_buf_kernel(cs, b, &src->kbufs[i], avail);
+		ret = 0;
+		if (src->user) {
+			const struct ucchan_iov *u = &src->uiov[i];
+
+			iov_iter_ubuf(&b->uiter, (u->flags & UCCHAN_BUF_WRITE) ?
+				      ITER_DEST : ITER_SOURCE,
+				      u64_to_user_ptr(u->addr), u->len);
+			if (!ucchan_buf_copy(cs, b, &b->uiter,
+					     offset_in_page(u->addr), u->len,
+					     u->flags, true))
+				ret = ucchan_buf_pin_user(cs, b, u->addr,
+							  u->len, u->flags,
+							  avail);
+		} else {
+			ret = ucchan_buf_kernel(cs, b, &src->kbufs[i], avail,
+						counted);
+		}
 		if (ret)
 			goto err;
 		cs->nr_bufs = i + 1;
-		b->win_first = cursor;
-		cursor += b->nr_pages;
-		cs->desc[i].offset = win + (b->win_first << PAGE_SHIFT) +
-				     b->first_off;
+		if (b->kind == UCCHAN_MBUF_COPY) {
+			cs->desc[i].offset = copy + b->copy_off;
+		} else {
+			b->win_first = cursor;
+			cursor += b->nr_pages;
+			cs->desc[i].offset = win + (b->win_first << PAGE_SHIFT) +
+					     b->first_off;
+		}
 		cs->desc[i].len = b->len;
 		cs->desc[i].flags = b->flags;
 		cs->desc[i].pad = 0;
@@ -836,6 +940,7 @@ int ucchan_bufs_finish(struct ucchan_callst *cs, const struct ucchan_call_src *s
 	}
 	cs->nr_bufs = 0;
 	cs->win_used = 0;
+	cs->copy_used = 0;
 	ucchan_uncharge(cs);
 	return err;
 }
@@ -911,7 +1016,8 @@ void ucchan_call_revoke(struct ucchan_chan *chan, struct ucchan_callst *cs)
 		/* the bounce pages stand in at the edges (NULL in sh[i]) */
 		b->kind = sh[i] ? UCCHAN_MBUF_BOUNCED : UCCHAN_MBUF_SCRATCH;
 	}
-	chan->faulted = true;	/* the reply zaps the copies again */
+	if (cs->win_used)
+		chan->faulted = true;	/* the reply zaps the copies again */
 	mutex_unlock(&chan->map_mutex);
 
 	/* no PTE of the worker maps the caller's pages after this */
@@ -939,10 +1045,113 @@ void ucchan_call_revoke(struct ucchan_chan *chan, struct ucchan_callst *cs)
 	ucchan_uncharge(cs);
 }
 
+/*
+ * Memory for a caller that holds a channel: no file system reclaim, which
+ * could call a file system served through this same service.
+ */
+void *ucchan_alloc_held(size_t len)
+{
+	unsigned int nofs = memalloc_nofs_save();
+	void *p = kvmalloc(len, GFP_KERNEL);
+
+	memalloc_nofs_restore(nofs);
+	return p;
+}
+
 /* Free a call: its buffers (no copy back), its staged request. */
 void ucchan_callst_free(struct ucchan_callst *cs)
 {
 	ucchan_bufs_finish(cs, NULL, false);
 	kvfree(cs->req_big);
 	kmem_cache_free(ucchan_callst_cache, cs);
+}
+
+/*
+ * The caller holds the channel: copy the copied buffers' bytes into the
+ * copy area, with page faults disabled. -EAGAIN when a copy would fault:
+ * the caller gives the channel back, stages them (ucchan_copy_stage())
+ * and takes a channel again.
+ */
+int ucchan_copy_in(struct ucchan_chan *chan, struct ucchan_callst *cs)
+{
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < cs->nr_bufs && !ret; i++) {
+		struct ucchan_mbuf *b = &cs->bufs[i];
+		void *dst = chan->copy + b->copy_off;
+
+		if (b->kind != UCCHAN_MBUF_COPY || !b->copy_in)
+			continue;
+		if (b->staged) {
+			memcpy(dst, b->staged, b->len);
+			continue;
+		}
+		pagefault_disable();
+		if (ucchan_iter_copy(NULL, dst, b->iter, false, b->len))
+			ret = -EAGAIN;
+		pagefault_enable();
+	}
+	return ret;
+}
+
+/* No channel held: read the caller's bytes of the copied buffers. */
+int ucchan_copy_stage(struct ucchan_callst *cs)
+{
+	unsigned int i;
+
+	for (i = 0; i < cs->nr_bufs; i++) {
+		struct ucchan_mbuf *b = &cs->bufs[i];
+
+		if (b->kind != UCCHAN_MBUF_COPY || !b->copy_in || b->staged)
+			continue;
+		b->staged = kvmalloc(b->len, GFP_KERNEL);
+		if (!b->staged)
+			return -ENOMEM;
+		if (ucchan_iter_copy(NULL, b->staged, b->iter, false, b->len))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+/*
+ * The worker replied and the caller still holds the channel: copy what
+ * the server wrote into server-writable copied buffers back to the
+ * caller (a kernel client's ->written() bytes, else all), with page
+ * faults disabled; what would fault is staged for ucchan_bufs_finish(),
+ * which runs with no channel held. 0 or -ENOMEM.
+ */
+int ucchan_copy_out(struct ucchan_chan *chan, struct ucchan_callst *cs,
+		    const struct ucchan_call_src *src)
+{
+	const struct ucchan_kcall *kc = src->kcall;
+	unsigned int i;
+
+	for (i = 0; i < cs->nr_bufs; i++) {
+		struct ucchan_mbuf *b = &cs->bufs[i];
+		void *from = chan->copy + b->copy_off;
+		size_t n = b->len;
+		int ret;
+
+		if (b->kind != UCCHAN_MBUF_COPY ||
+		    !(b->flags & UCCHAN_BUF_WRITE))
+			continue;
+		if (kc && kc->written)
+			n = min(kc->written(kc, i), b->len);
+		if (!n)
+			continue;
+		pagefault_disable();
+		ret = ucchan_iter_copy(NULL, from, b->iter, true, n);
+		pagefault_enable();
+		if (!ret)
+			continue;
+		if (!b->staged) {
+			b->staged = ucchan_alloc_held(b->len);
+			if (!b->staged)
+				return -ENOMEM;
+		}
+		memcpy(b->staged, from, n);
+		b->out_len = n;
+	}
+	return 0;
 }

@@ -81,8 +81,8 @@ void ucchan_service_put(struct ucchan_service *svc)
 
 static int ucchan_create_args(struct ucchan_service_create *c)
 {
-	if (c->flags || c->service_id || c->pad ||
-	    memchr_inv(c->reserved, 0, sizeof(c->reserved)))
+	if (c->flags & ~UCCHAN_SVC_NOCOPY || c->service_id || c->pad ||
+	    c->pad2 || memchr_inv(c->reserved, 0, sizeof(c->reserved)))
 		return -EINVAL;
 	if (c->mode & ~0777)
 		return -EINVAL;
@@ -102,6 +102,14 @@ static int ucchan_create_args(struct ucchan_service_create *c)
 		return -EINVAL;
 	if (c->regbuf_size > UCCHAN_MAX_WINDOW ||
 	    !PAGE_ALIGNED(c->regbuf_size))
+		return -EINVAL;
+	if (c->flags & UCCHAN_SVC_NOCOPY) {
+		if (c->copy_size)
+			return -EINVAL;
+	} else if (!c->copy_size) {
+		c->copy_size = UCCHAN_DEF_COPY;
+	}
+	if (c->copy_size > UCCHAN_MAX_COPY || !PAGE_ALIGNED(c->copy_size))
 		return -EINVAL;
 	if (strnlen(c->name, UCCHAN_NAME_MAX) == UCCHAN_NAME_MAX)
 		return -EINVAL;
@@ -146,6 +154,7 @@ static struct ucchan_service *ucchan_service_alloc(struct ucchan_service_create 
 	svc->slots_per_cpu = c->slots_per_cpu;
 	svc->max_inline = c->max_inline;
 	svc->window_size = c->window_size;
+	svc->copy_size = c->copy_size;
 	atomic_set(&svc->nr_workers, 0);
 	init_waitqueue_head(&svc->bind_wq);
 	init_waitqueue_head(&svc->ev_wq);

@@ -130,23 +130,32 @@ TRACE_EVENT(ucchan_call_busy,
 		      __entry->service, __entry->service_id, __entry->cpu)
 );
 
-TRACE_EVENT(ucchan_bounce,
-	    TP_PROTO(struct ucchan_service *svc, u64 call_id, u32 bytes),
-	    TP_ARGS(svc, call_id, bytes),
-	    TP_STRUCT__entry(__field(u32, service_id)
-			     __array(char, service, UCCHAN_NAME_MAX)
-			     __field(u64, call_id)
-			     __field(u32, bytes)
-	    ),
-	    TP_fast_assign(__entry->service_id = svc->id;
-			   memcpy(__entry->service, svc->name, UCCHAN_NAME_MAX);
-			   __entry->call_id = call_id;
-			   __entry->bytes = bytes;
-	    ),
-	    TP_printk("service=%s id=%u call=%llu bytes=%u",
-		      __entry->service, __entry->service_id, __entry->call_id,
-		      __entry->bytes)
+/* bytes of a call's buffers bounced (ucchan_bounce), copied (ucchan_copy) */
+DECLARE_EVENT_CLASS(ucchan_bytes,
+		    TP_PROTO(struct ucchan_service *svc, u64 call_id, u32 bytes),
+		    TP_ARGS(svc, call_id, bytes),
+		    TP_STRUCT__entry(__field(u32, service_id)
+				     __array(char, service, UCCHAN_NAME_MAX)
+				     __field(u64, call_id)
+				     __field(u32, bytes)
+		    ),
+		    TP_fast_assign(__entry->service_id = svc->id;
+				   memcpy(__entry->service, svc->name, UCCHAN_NAME_MAX);
+				   __entry->call_id = call_id;
+				   __entry->bytes = bytes;
+		    ),
+		    TP_printk("service=%s id=%u call=%llu bytes=%u",
+			      __entry->service, __entry->service_id, __entry->call_id,
+			      __entry->bytes)
 );
+
+DEFINE_EVENT(ucchan_bytes, ucchan_bounce,
+	     TP_PROTO(struct ucchan_service *svc, u64 call_id, u32 bytes),
+	     TP_ARGS(svc, call_id, bytes));
+
+DEFINE_EVENT(ucchan_bytes, ucchan_copy,
+	     TP_PROTO(struct ucchan_service *svc, u64 call_id, u32 bytes),
+	     TP_ARGS(svc, call_id, bytes));
 
 TRACE_EVENT(ucchan_call_abort,
 	    TP_PROTO(struct ucchan_service *svc, u64 call_id, s32 error),

@@ -48,6 +48,7 @@ struct abi_rep {
 	__s32 probe[NPROBE];	/* byte value, or -1 for SIGBUS */
 	__s32 write_fault;
 	__u32 len0;
+	__u64 off[2];		/* hdr bufs[0].offset, bufs[1].offset */
 	char data[64];
 };
 

@@ -102,9 +102,19 @@ static void unpin_self(void)
 	sched_setaffinity(0, sizeof(set), &set);
 }
 
-static int create_service(const char *name, unsigned int mode, int *id)
+/*
+ * A service of @copy_size bytes of copy area per worker (0: the default;
+ * -1: none, UCCHAN_SVC_NOCOPY). The tests of the window use services
+ * without one, so that their buffers are mapped whatever their size.
+ */
+static int create_service_copy(const char *name, unsigned int mode, int *id,
+			       long copy_size)
 {
-	struct ucchan_service_create c = { .mode = mode };
+	struct ucchan_service_create c = {
+		.mode = mode,
+		.flags = copy_size < 0 ? UCCHAN_SVC_NOCOPY : 0,
+		.copy_size = copy_size < 0 ? 0 : (uint32_t)copy_size,
+	};
 	int fd = dev_open(), r;
 
 	strncpy(c.name, name, sizeof(c.name) - 1);
@@ -116,6 +126,11 @@ static int create_service(const char *name, unsigned int mode, int *id)
 	if (id)
 		*id = c.service_id;
 	return fd;
+}
+
+static int create_service(const char *name, unsigned int mode, int *id)
+{
+	return create_service_copy(name, mode, id, -1);
 }
 
 static int connect_to(const char *name, struct ucchan_connect *out)
@@ -153,6 +168,7 @@ struct worker {
 	int last_err;		/* WAIT's error that ended the loop */
 	int bad_reply_err;	/* WAIT's answer to the bad reply */
 	unsigned char *area;	/* the service's registered-buffer area */
+	struct ucchan_worker_bind bind;	/* what WORKER_BIND said */
 	pthread_t th;
 };
 
@@ -253,6 +269,7 @@ static void *worker_main(void *arg)
 		return NULL;
 	}
 	hdr = (struct ucchan_req_hdr *)map;
+	w->bind = b;
 	w->state = 1;
 	for (;;) {
 		const struct abi_req *rq;
@@ -288,6 +305,8 @@ static void *worker_main(void *arg)
 			      w->area : map) + hdr->bufs[0].offset;
 		if (b0)
 			rp->len0 = hdr->bufs[0].len;
+		for (i = 0; i < 2 && i < hdr->nr_bufs; i++)
+			rp->off[i] = hdr->bufs[i].offset;
 		for (i = 0; i < rq->nprobe && i < NPROBE && b0; i++)
 			rp->probe[i] = probe_read(b0 + rq->probe[i]);
 		wt.status = 0;
@@ -434,7 +453,8 @@ static void test_version(void)
 	      v.abi_version == UCCHAN_ABI_VERSION &&
 	      v.max_bufs == UCCHAN_MAX_BUFS && v.max_slots == UCCHAN_MAX_SLOTS &&
 	      v.max_inline == UCCHAN_MAX_INLINE && v.nr_cpu_ids >= 1 &&
-	      v.max_window >= PG && !v.pad && !v.reserved[0],
+	      v.max_window >= PG && v.max_copy == UCCHAN_MAX_COPY &&
+	      !v.reserved[0],
 	      "version query: abi %u, features %#llx, max_window %llu",
 	      v.abi_version, (unsigned long long)v.features,
 	      (unsigned long long)v.max_window);
@@ -443,16 +463,17 @@ static void test_version(void)
 	      (v.features & UCCHAN_FEAT_TIMEOUT) &&
 	      (v.features & UCCHAN_FEAT_EVENTS) &&
 	      (v.features & UCCHAN_FEAT_CREATOR) &&
-	      (v.features & UCCHAN_FEAT_NOTIFY),
+	      (v.features & UCCHAN_FEAT_NOTIFY) &&
+	      (v.features & UCCHAN_FEAT_COPY_BUFS),
 	      "version: every UCCHAN_FEAT_* offered");
 	memset(&v, 0, sizeof(v));
 	v.reserved[1] = 1;
 	expect_err(ioc(fd, UCCHAN_IOC_VERSION, &v), EINVAL,
 		   "version with nonzero reserved");
 	memset(&v, 0, sizeof(v));
-	v.pad = 1;
+	v.max_copy = 1;
 	expect_err(ioc(fd, UCCHAN_IOC_VERSION, &v), EINVAL,
-		   "version with nonzero pad");
+		   "version with a nonzero out field");
 	expect_err(ioc(fd, UCCHAN_IOC_VERSION, (void *)8), EFAULT,
 		   "version with bad pointer");
 	expect_err(ioc(fd, _IOWR(UCCHAN_IOC_MAGIC, 0x3f, struct ucchan_version),
@@ -462,7 +483,7 @@ static void test_version(void)
 }
 
 static const char *const create_cases[] = {
-	"create with flags", "create with nonzero pad",
+	"create with unknown flags", "create with nonzero pad",
 	"create with nonzero reserved", "create with service_id set",
 	"create with mode 01000", "create with 17 slots",
 	"create with max_inline too big",
@@ -470,14 +491,16 @@ static const char *const create_cases[] = {
 	"create with huge regbuf area", "create with empty name",
 	"create with name of 64 bytes, no NUL", "create with '/' in name",
 	"create with leading '.'", "create with space in name",
+	"create with NOCOPY and a copy_size", "create with copy_size not a page multiple",
+	"create with copy_size > UCCHAN_MAX_COPY", "create with nonzero pad2",
 };
 
 static void create_case(struct ucchan_service_create *c, unsigned int i)
 {
 	switch (i) {
-	case 0: c->flags = 1; break;
+	case 0: c->flags = 2; break;
 	case 1: c->pad = 1; break;
-	case 2: c->reserved[2] = 1; break;
+	case 2: c->reserved[1] = 1; break;
 	case 3: c->service_id = 1; break;
 	case 4: c->mode = 01000; break;
 	case 5: c->slots_per_cpu = UCCHAN_MAX_SLOTS + 1; break;
@@ -490,6 +513,10 @@ static void create_case(struct ucchan_service_create *c, unsigned int i)
 	case 12: strcpy(c->name, "a/b"); break;
 	case 13: strcpy(c->name, ".hidden"); break;
 	case 14: strcpy(c->name, "a b"); break;
+	case 15: c->flags = UCCHAN_SVC_NOCOPY; c->copy_size = PG; break;
+	case 16: c->copy_size = PG + 1; break;
+	case 17: c->copy_size = UCCHAN_MAX_COPY + PG; break;
+	case 18: c->pad2 = 1; break;
 	}
 }
 
@@ -634,9 +661,13 @@ static void test_bind(int svc)
 	expect_err(ioc(fd, UCCHAN_IOC_WORKER_BIND, &b), EINVAL,
 		   "bind with nonzero reserved");
 	b.reserved[0] = 0;
-	b.pad = 1;
+	b.copy_size = 1;
 	expect_err(ioc(fd, UCCHAN_IOC_WORKER_BIND, &b), EINVAL,
-		   "bind with nonzero pad");
+		   "bind with nonzero copy_size (an out field)");
+	b.copy_size = 0;
+	b.copy_offset = PG;
+	expect_err(ioc(fd, UCCHAN_IOC_WORKER_BIND, &b), EINVAL,
+		   "bind with nonzero copy_offset (an out field)");
 	expect_err(ioc(fd, UCCHAN_IOC_WORKER_BIND, (void *)8), EFAULT,
 		   "bind with bad pointer");
 	close(fd);
@@ -1305,9 +1336,10 @@ static void test_observability(int conn)
 		{ "ucchan_call_fallback", "service_id service call_id from_cpu to_cpu " },
 		{ "ucchan_call_busy", "service_id service cpu " },
 		{ "ucchan_bounce", "service_id service call_id bytes " },
+		{ "ucchan_copy", "service_id service call_id bytes " },
 		{ "ucchan_call_abort", "service_id service call_id error " },
 	};
-	static const char stats_hdr[] = "cpu    calls same_cpu fallbacks busy_waits bytes_mapped bytes_bounced aborts\n";
+	static const char stats_hdr[] = "cpu    calls same_cpu fallbacks busy_waits bytes_mapped bytes_bounced aborts bytes_copied\n";
 	struct abi_req rq = { .op = OP_ECHO };
 	struct abi_rep rp;
 	unsigned long long calls = 0;
@@ -1371,7 +1403,7 @@ static void test_regbufs(void)
 {
 	struct ucchan_service_create c = { .mode = 0600,
 					   .regbuf_size = 16 * PG };
-	struct ucchan_buf_reg ra, rb, r;
+	struct ucchan_buf_reg ra = {}, rb = {}, r;
 	struct ucchan_buf_unreg u = {};
 	struct abi_req rq = {};
 	struct abi_rep rp;
@@ -1769,6 +1801,247 @@ static void test_kill_client(void)
 	check(w.last_err == -ESHUTDOWN, "worker of the kill test ends");
 }
 
+/* The "total" byte counters of a service's debugfs stats. */
+static int svc_bytes(const char *name, unsigned long long *mapped,
+		     unsigned long long *copied)
+{
+	unsigned long long n[8];
+	char path[128], buf[8192], *t;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/ucchan/%s/stats", name);
+	if (read_file(path, buf, sizeof(buf)) || !(t = strstr(buf, "\ntotal")) ||
+	    sscanf(t + 7, "%llu %llu %llu %llu %llu %llu %llu %llu", &n[0],
+		   &n[1], &n[2], &n[3], &n[4], &n[5], &n[6], &n[7]) != 8)
+		return -1;
+	*mapped = n[4];
+	*copied = n[7];
+	return 0;
+}
+
+/* A memfd of @pages pages holding @fill, mapped shared and never touched. */
+static unsigned char *untouched(size_t pages, int fill, int *fdp)
+{
+	unsigned char page[PG];
+	int fd = memfd_create("abi-copy", 0);
+	unsigned char *p;
+	size_t i;
+
+	memset(page, fill, sizeof(page));
+	for (i = 0; fd >= 0 && i < pages; i++)
+		if (pwrite(fd, page, PG, (off_t)(i * PG)) != PG)
+			exit(1);
+	p = mmap(NULL, pages * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (fd < 0 || p == MAP_FAILED) {
+		perror("memfd");
+		exit(1);
+	}
+	*fdp = fd;
+	return p;
+}
+
+/*
+ * The copy area: small buffers are copied through it (not mapped), at
+ * their offset in the page, both ways, with the window's semantics for
+ * what the caller sees; larger ones and the ones that no longer fit are
+ * mapped; memory a copy with page faults disabled cannot reach (pages
+ * not mapped in the caller yet) still arrives; an abandoned call leaves
+ * the channel usable.
+ */
+static void test_copy(void)
+{
+	unsigned long long m0, c0, m1, c1;
+	unsigned char *r = region(24), *mf;
+	struct ucchan_iov iov[2] = {};
+	struct abi_req rq = {};
+	struct abi_rep rp;
+	struct worker w;
+	uint64_t co, cz;
+	size_t len = PG - 50, i;
+	int svc, conn, r1, ok, mfd, st;
+	pid_t pid;
+
+	unpin_self();
+	svc = create_service_copy("abi-copy", 0600, NULL, 4 * PG);
+	if (svc < 0 || worker_start(&w, svc, 0, 0, NULL)) {
+		check(false, "copy test set-up");
+		return;
+	}
+	pin_self(0);
+	co = w.bind.copy_offset;
+	cz = w.bind.copy_size;
+	check(cz == 4 * PG && co == w.bind.reply_offset + w.bind.max_inline &&
+	      w.bind.window_offset == co + cz &&
+	      w.bind.mmap_size == w.bind.window_offset + w.bind.window_size,
+	      "bind: copy area of 4 pages between the reply area and the window");
+	conn = connect_to("abi-copy", NULL);
+
+	/* read-only, at an odd offset in its page */
+	for (i = 0; i < len; i++)
+		r[100 + i] = (unsigned char)(i * 13 + 5);
+	iov[0] = (struct ucchan_iov){ (uintptr_t)r + 100, len, UCCHAN_BUF_READ, 0 };
+	rq.op = OP_SUM;
+	rq.nprobe = 1;
+	rq.probe[0] = (int64_t)len - 1;
+	svc_bytes("abi-copy", &m0, &c0);
+	r1 = do_call(conn, &rq, &rp, iov, 1, 0, NULL);
+	svc_bytes("abi-copy", &m1, &c1);
+	check(r1 == 0 && rp.sum == fnv(r + 100, len) &&
+	      rp.probe[0] == r[100 + len - 1],
+	      "a small READ buffer reaches the server byte-exact");
+	check(r1 == 0 && rp.off[0] >= co && rp.off[0] + len <= co + cz &&
+	      rp.off[0] % PG == 100,
+	      "it is in the copy area, at the caller's offset in the page (%llu)",
+	      (unsigned long long)rp.off[0]);
+	check(m1 == m0 && c1 == c0 + len,
+	      "stats: %zu bytes copied, none mapped (copied +%llu, mapped +%llu)",
+	      len, c1 - c0, m1 - m0);
+
+	/* the server writes a READ-only copy: the caller's bytes stay */
+	memset(r, 0x11, PG);
+	iov[0] = (struct ucchan_iov){ (uintptr_t)r, 64, UCCHAN_BUF_READ, 0 };
+	rq.op = OP_WRITE_RO;
+	rq.nprobe = 0;
+	r1 = do_call(conn, &rq, &rp, iov, 1, 0, NULL);
+	check(r1 == 0 && rp.write_fault == 0 && r[0] == 0x11,
+	      "a server write to a READ-only copy changes only its copy");
+
+	/* write-only, partly written: the rest keeps the caller's bytes */
+	memset(r, 0xAA, 3 * PG);
+	iov[0] = (struct ucchan_iov){ (uintptr_t)r + PG - 7, 2 * PG,
+				      UCCHAN_BUF_WRITE, 0 };
+	rq.op = OP_FILL_PREFIX;
+	rq.hold_ms = 1000;
+	r1 = do_call(conn, &rq, &rp, iov, 1, 0, NULL);
+	ok = r1 == 0 && rp.off[0] >= co && rp.off[0] < co + cz;
+	for (i = 0; ok && i < 2 * PG; i++)
+		ok = r[PG - 7 + i] == (i < 1000 ? (unsigned char)(i * 7 + 3) : 0xAA);
+	for (i = 0; ok && i < PG - 7; i++)
+		ok = r[i] == 0xAA && r[3 * PG - 7 + i] == 0xAA;
+	check(ok, "a copied WRITE buffer: the written bytes come back, the others and the neighbours stay");
+	rq.hold_ms = 0;
+
+	/* what fits is copied, what does not is mapped */
+	iov[0] = (struct ucchan_iov){ (uintptr_t)r, 3 * PG, UCCHAN_BUF_READ, 0 };
+	iov[1] = (struct ucchan_iov){ (uintptr_t)r + 3 * PG, 2 * PG,
+				      UCCHAN_BUF_READ, 0 };
+	rq.op = OP_SUM;
+	svc_bytes("abi-copy", &m0, &c0);
+	r1 = do_call(conn, &rq, &rp, iov, 2, 0, NULL);
+	svc_bytes("abi-copy", &m1, &c1);
+	check(r1 == 0 && rp.sum == fnv(r, 3 * PG) && rp.off[0] >= co &&
+	      rp.off[0] < co + cz && rp.off[1] >= co + cz &&
+	      c1 - c0 == 3 * PG && m1 - m0 == 2 * PG,
+	      "3 pages copied, then 2 that no longer fit mapped (offsets %llu %llu)",
+	      (unsigned long long)rp.off[0], (unsigned long long)rp.off[1]);
+	iov[0] = (struct ucchan_iov){ (uintptr_t)r, 5 * PG, UCCHAN_BUF_READ, 0 };
+	r1 = do_call(conn, &rq, &rp, iov, 1, 0, NULL);
+	check(r1 == 0 && rp.sum == fnv(r, 5 * PG) && rp.off[0] >= co + cz,
+	      "a buffer larger than the copy area is mapped");
+
+	/* pages the caller has not mapped yet: copied with faults allowed */
+	mf = untouched(2, 0x5C, &mfd);
+	iov[0] = (struct ucchan_iov){ (uintptr_t)mf + 1, PG, UCCHAN_BUF_READ, 0 };
+	memset(r, 0x5C, PG);
+	r1 = do_call(conn, &rq, &rp, iov, 1, 0, NULL);
+	check(r1 == 0 && rp.sum == fnv(r, PG) && rp.off[0] >= co &&
+	      rp.off[0] < co + cz,
+	      "a READ buffer in pages not yet mapped by the caller arrives");
+	munmap(mf, 2 * PG);
+	close(mfd);
+	mf = untouched(2, 0, &mfd);
+	iov[0] = (struct ucchan_iov){ (uintptr_t)mf + 3, PG, UCCHAN_BUF_WRITE, 0 };
+	rq.op = OP_FILL;
+	r1 = do_call(conn, &rq, &rp, iov, 1, 0, NULL);
+	munmap(mf, 2 * PG);
+	ok = r1 == 0 && pread(mfd, r, PG + 3, 0) == PG + 3;
+	for (i = 0; ok && i < PG; i++)
+		ok = r[3 + i] == (unsigned char)(i * 7 + 3);
+	check(ok && r[0] == 0, "a WRITE buffer in pages not yet mapped by the caller comes back");
+	close(mfd);
+
+	/* pages the caller unmaps during the call: the copy back is staged */
+	{
+		struct bg_call bc = { .conn = conn };
+		pthread_t th;
+
+		mf = untouched(3, 0x21, &mfd);
+		bc.buf = mf;
+		bc.rq.op = OP_HOLD_FILL;
+		bc.rq.hold_ms = 300;
+		pthread_create(&th, NULL, bg_call_main, &bc);
+		for (i = 0; i < 5000 && !w.holding; i++)
+			usleep(1000);
+		ok = w.holding && !madvise(mf, 3 * PG, MADV_DONTNEED);
+		pthread_join(th, NULL);
+		munmap(mf, 3 * PG);
+		ok = ok && bc.ret == 0 && !w.late_fault &&
+		     pread(mfd, r, 2 * PG + 2, 0) == 2 * PG + 2 &&
+		     r[0] == 0x21 && r[2 * PG + 1] == 0x21;
+		for (i = 0; ok && i < 2 * PG; i++)
+			ok = r[1 + i] == (unsigned char)(i * 7 + 3);
+		check(ok, "a WRITE buffer whose pages the caller unmapped during the call comes back");
+		close(mfd);
+	}
+
+	/* a client killed in a copied call: the slot serves the next one */
+	pid = fork();
+	if (pid == 0) {
+		struct abi_req hq = { .op = OP_HOLD, .hold_ms = 3000,
+				      .nprobe = 1 };
+		struct ucchan_iov v = { (uintptr_t)r + 9, PG,
+					UCCHAN_BUF_READ | UCCHAN_BUF_WRITE, 0 };
+		int c = connect_to("abi-copy", NULL);
+
+		memset(r, 0x77, 2 * PG);
+		do_call(c, &hq, &rp, &v, 1, 0, NULL);
+		_exit(3);
+	}
+	for (i = 0; i < 5000 && !w.holding; i++)
+		usleep(1000);
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	hold_release = 1;
+	for (i = 0; i < 5000 && w.holding; i++)
+		usleep(1000);
+	hold_release = 0;
+	check(WIFSIGNALED(st) && w.late_probe == 0x77,
+	      "a client killed in a copied call: the server's copy stays readable (%d)",
+	      w.late_probe);
+	for (i = 0; i < PG; i++)
+		r[i] = (unsigned char)(i * 3);
+	iov[0] = (struct ucchan_iov){ (uintptr_t)r, PG, UCCHAN_BUF_READ, 0 };
+	rq.op = OP_SUM;
+	r1 = do_call(conn, &rq, &rp, iov, 1, 0, NULL);
+	check(r1 == 0 && rp.sum == fnv(r, PG), "the next call after it is served");
+
+	close(conn);
+	close(svc);
+	pthread_join(w.th, NULL);
+	check(w.last_err == -ESHUTDOWN, "worker of the copy test ends");
+
+	/* the default: 64 KiB; UCCHAN_SVC_NOCOPY: none */
+	svc = create_service_copy("abi-copy", 0600, NULL, 0);
+	if (svc >= 0 && !worker_start(&w, svc, 0, 0, NULL)) {
+		check(w.bind.copy_size == 65536, "default copy area: 64 KiB (%u)",
+		      w.bind.copy_size);
+		close(svc);
+		pthread_join(w.th, NULL);
+	} else {
+		check(false, "service with the default copy area");
+	}
+	svc = create_service("abi-copy", 0600, NULL);
+	if (svc >= 0 && !worker_start(&w, svc, 0, 0, NULL)) {
+		check(w.bind.copy_size == 0 && w.bind.copy_offset == 0 &&
+		      w.bind.window_offset == w.bind.reply_offset + w.bind.max_inline,
+		      "UCCHAN_SVC_NOCOPY: no copy area");
+		close(svc);
+		pthread_join(w.th, NULL);
+	} else {
+		check(false, "service without a copy area");
+	}
+	munmap(r, 24 * PG);
+}
+
 /* Run fn(arg) in a child as uid/gid 65534; its exit status (or -1). */
 static int as_nobody(int (*fn)(void *), void *arg, rlim_t memlock)
 {
@@ -2150,6 +2423,7 @@ int main(void)
 	test_pin_limit();
 	test_regbufs();
 	test_regbuf_kinds();
+	test_copy();
 	test_stress();
 	test_worker_quit();
 

@@ -498,7 +498,7 @@ static void gen_struct(unsigned long cmd, void *arena, bool *poisoned)
 	case UCCHAN_IOC_VERSION:
 		if (poison) {
 			switch (below(3)) {
-			case 0: u->v.pad = 1 + below(9); break;
+			case 0: u->v.max_copy = 1 + below(9); break;
 			case 1: u->v.reserved[below(3)] = 1 + below(9); break;
 			default: u->v.abi_version = 1 + below(9);
 			}
@@ -515,11 +515,17 @@ static void gen_struct(unsigned long cmd, void *arena, bool *poisoned)
 		u->sc.max_inline = mutate ? edge(4096) : 4096 * below(3);
 		u->sc.window_size = mutate ? edge(1 << 20) : page * below(64);
 		u->sc.regbuf_size = mutate ? edge(1 << 20) : page * below(64);
+		/* a copy area of 0..16 pages, or none */
+		u->sc.copy_size = mutate ? edge(1 << 16) : page * below(17);
+		if (chance(20)) {
+			u->sc.flags = UCCHAN_SVC_NOCOPY;
+			u->sc.copy_size = 0;
+		}
 		if (poison) {
 			switch (below(4)) {
-			case 0: u->sc.flags = 1u << below(32); break;
+			case 0: u->sc.flags = 2u << below(31); break;
 			case 1: u->sc.pad = 1; break;
-			case 2: u->sc.reserved[below(3)] = rnd() | 1; break;
+			case 2: u->sc.reserved[below(2)] = rnd() | 1; break;
 			default: u->sc.service_id = 1 + below(100);
 			}
 			*poisoned = true;
@@ -546,8 +552,8 @@ static void gen_struct(unsigned long cmd, void *arena, bool *poisoned)
 			switch (below(4)) {
 			case 0: u->wb.flags = 1u << below(32); break;
 			case 1: u->wb.mmap_size = page; break;
-			case 2: u->wb.pad = 1; break;
-			default: u->wb.reserved[below(3)] = 1;
+			case 2: u->wb.copy_size = 1; break;
+			default: u->wb.reserved[below(2)] = 1;
 			}
 			*poisoned = true;
 		}

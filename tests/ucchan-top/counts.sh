@@ -1,10 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
 # ucchan-top -j counts exactly what ran: a known number of inline and
-# mapped (bouncing) calls, calls falling back to another CPU and calls
-# waiting for a busy channel; every per-CPU number equals the module's own
-# debugfs counters; the histogram holds every reply; the intervals add up
-# to the summary.
+# mapped calls (larger than the copy area, at an odd offset: bouncing),
+# calls falling back to another CPU and calls waiting for a busy channel;
+# every per-CPU number equals the module's own debugfs counters; the
+# histogram holds every reply; the intervals add up to the summary.
 . "$(dirname "$0")/lib.sh"
 
 serve ut-a
@@ -13,7 +13,7 @@ serve ut-busy --slots 1 --delay-ms 5
 top_start -j -i 1
 
 ping_calls ut-a -c 100
-ping_calls ut-a -c 20 -s 10000 --mapped --offset 100
+ping_calls ut-a -c 20 -s 70000 --mapped --offset 100
 taskset -c 1 "$UCCHAN_PING" ut-fb -c 25 -q || fail "fallback client"
 taskset -c 0 "$UCCHAN_PING" ut-busy -c 20 -q & b1=$!
 taskset -c 0 "$UCCHAN_PING" ut-busy -c 20 -q & b2=$!

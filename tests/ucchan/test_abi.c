@@ -36,7 +36,7 @@ static void test_version(void **state)
 	OFF(ucchan_version, max_slots, 16);
 	OFF(ucchan_version, max_inline, 20);
 	OFF(ucchan_version, nr_cpu_ids, 24);
-	OFF(ucchan_version, pad, 28);
+	OFF(ucchan_version, max_copy, 28);
 	OFF(ucchan_version, max_window, 32);
 	OFF(ucchan_version, reserved, 40);
 	END(ucchan_version, 64);
@@ -56,7 +56,9 @@ static void test_service(void **state)
 	OFF(ucchan_service_create, regbuf_size, 88);
 	OFF(ucchan_service_create, service_id, 96);
 	OFF(ucchan_service_create, pad, 100);
-	OFF(ucchan_service_create, reserved, 104);
+	OFF(ucchan_service_create, copy_size, 104);
+	OFF(ucchan_service_create, pad2, 108);
+	OFF(ucchan_service_create, reserved, 112);
 	END(ucchan_service_create, 128);
 
 	OFF(ucchan_service_perm, uid, 0);
@@ -81,8 +83,9 @@ static void test_worker(void **state)
 	OFF(ucchan_worker_bind, window_offset, 40);
 	OFF(ucchan_worker_bind, window_size, 48);
 	OFF(ucchan_worker_bind, max_inline, 56);
-	OFF(ucchan_worker_bind, pad, 60);
-	OFF(ucchan_worker_bind, reserved, 64);
+	OFF(ucchan_worker_bind, copy_size, 60);
+	OFF(ucchan_worker_bind, copy_offset, 64);
+	OFF(ucchan_worker_bind, reserved, 72);
 	END(ucchan_worker_bind, 88);
 
 	OFF(ucchan_buf_desc, offset, 0);

@@ -78,7 +78,22 @@ static void test_service_create_fill(void **state)
 	/* flags, pad and reserved are zero */
 	assert_int_equal(sc.flags, 0);
 	assert_int_equal(sc.pad, 0);
-	assert_int_equal(sc.reserved[0] | sc.reserved[1] | sc.reserved[2], 0);
+	assert_int_equal(sc.copy_size, 0);
+	assert_int_equal(sc.pad2, 0);
+	assert_int_equal(sc.reserved[0] | sc.reserved[1], 0);
+	o.copy_size = -1;
+	assert_int_equal(ucchan__service_create_fill(&sc, &o), 0);
+	assert_int_equal(sc.flags, UCCHAN_SVC_NOCOPY);
+	assert_int_equal(sc.copy_size, 0);
+	o.copy_size = 16384;
+	assert_int_equal(ucchan__service_create_fill(&sc, &o), 0);
+	assert_int_equal(sc.flags, 0);
+	assert_int_equal(sc.copy_size, 16384);
+	o.copy_size = -2;
+	assert_int_equal(ucchan__service_create_fill(&sc, &o), -EINVAL);
+	o.copy_size = UCCHAN_MAX_COPY + 4096;
+	assert_int_equal(ucchan__service_create_fill(&sc, &o), -EINVAL);
+	o.copy_size = 0;
 	o.slots_per_cpu = 3;
 	assert_int_equal(ucchan__service_create_fill(&sc, &o), 0);
 	assert_int_equal(sc.slots_per_cpu, 3);

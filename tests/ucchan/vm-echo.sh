@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
-# Echo service: payloads of every interesting size, inline, mapped at odd
-# offsets and through a registered buffer; byte-exact both ways, bytes
+# Echo service: payloads of every interesting size, inline, copied or
+# mapped at odd offsets and through a registered buffer; byte-exact both ways, bytes
 # around the client's buffers untouched (ucchan-ping checks all that).
 . "$(dirname "$0")/vm-lib.sh"
 
@@ -23,10 +23,29 @@ for s in 1 4097 $((1 << 20)); do
 done
 check "registered 64 MiB at offset 7" "$PING" echo -c 1 -s $((64 << 20)) --registered --offset 7
 check "bytes were mapped (stats)" test "$(stat_col echo bytes_mapped)" -gt $((64 << 20))
+check "small buffers were copied (stats)" test "$(stat_col echo bytes_copied)" -gt 0
 check "graceful server stop" unserve "$SRV_PID"
 ev=$(sed -n 's/^stopped echo: \([0-9]*\) disconnect events$/\1/p' "$WORK/echo.log")
 echo "disconnect events: ${ev:-none}"
 # every ucchan-ping client above connected once and closed
 check "a disconnect event per closed connection (29)" test "${ev:-0}" -eq 29
 check_fails "calls after stop fail" "$PING" echo -c 1 -q
+
+# The same sizes with no copy area: every buffer mapped (the window's
+# page handling for the small ones), and a copy area of one page: what
+# fits is copied, the rest mapped.
+serve echo-map --copy -1 || finish
+serve echo-1p --copy 4096 || finish
+for svc in echo-map echo-1p; do
+	for s in 1 4095 4096 4097 $((1 << 20)); do
+		for o in 0 1 4095; do
+			check "$svc: $s bytes at offset $o" \
+				"$PING" $svc -c 3 -s $s --mapped --offset $o
+		done
+	done
+done
+check "echo-map copied nothing (stats)" test "$(stat_col echo-map bytes_copied)" -eq 0
+check "echo-1p copied some, mapped the rest (stats)" \
+	test "$(stat_col echo-1p bytes_copied)" -gt 0 -a "$(stat_col echo-1p bytes_mapped)" -gt 0
+check_fails "a copy area not a page multiple is refused" "$PING" --serve bad-copy --copy 100
 finish

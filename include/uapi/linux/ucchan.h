@@ -26,8 +26,9 @@
  *   - a worker (UCCHAN_IOC_WORKER_BIND): one server thread pinned to one CPU,
  *     serving one channel slot of that CPU. Its mmap() (offset 0, size
  *     ucchan_worker_bind.mmap_size, MAP_SHARED) shows the request header,
- *     the inline request and reply areas and the window where client
- *     buffers appear during a call.
+ *     the inline request and reply areas, the copy area where small
+ *     client buffers are copied, and the window where larger ones are
+ *     mapped during a call.
  *   - a client connection (UCCHAN_IOC_CONNECT), which calls the service
  *     with UCCHAN_IOC_CALL.
  */
@@ -44,6 +45,7 @@
 #define UCCHAN_MAX_BUFS		16	/* client buffers per call */
 #define UCCHAN_MAX_SLOTS	16	/* channel slots per CPU */
 #define UCCHAN_MAX_INLINE	65536	/* upper bound of max_inline */
+#define UCCHAN_MAX_COPY		(1U << 20)	/* upper bound of copy_size */
 
 /* Feature bits of ucchan_version.features */
 #define UCCHAN_FEAT_MAPPED_BUFS	(1ULL << 0)	/* per-call mapped buffers */
@@ -52,6 +54,7 @@
 #define UCCHAN_FEAT_EVENTS	(1ULL << 3)	/* read() on a service file */
 #define UCCHAN_FEAT_CREATOR	(1ULL << 4)	/* ucchan_connect.creator_* */
 #define UCCHAN_FEAT_NOTIFY	(1ULL << 5)	/* UCCHAN_IOC_NOTIFY */
+#define UCCHAN_FEAT_COPY_BUFS	(1ULL << 6)	/* per-worker copy area */
 
 /* Largest message of UCCHAN_IOC_NOTIFY, in bytes */
 #define UCCHAN_NOTIFY_MAX	4096
@@ -73,21 +76,38 @@ struct ucchan_version {
 	__u32 max_slots;	/* out: UCCHAN_MAX_SLOTS */
 	__u32 max_inline;	/* out: UCCHAN_MAX_INLINE */
 	__u32 nr_cpu_ids;	/* out: highest possible CPU number + 1 */
-	__u32 pad;
+	__u32 max_copy;		/* out: UCCHAN_MAX_COPY (0 before COPY_BUFS) */
 	__u64 max_window;	/* out: upper bound of window_size */
 	__u64 reserved[3];
 };
 
+/* ucchan_service_create.flags */
+/* no copy area: every client buffer of a call is mapped */
+#define UCCHAN_SVC_NOCOPY	(1U << 0)
+
 /*
  * UCCHAN_IOC_SERVICE_CREATE: turn this file into a named service.
- * The owner is the caller's fsuid/fsgid. Zero-valued sizes take defaults.
+ * The owner is the caller's fsuid/fsgid. Zero-valued sizes take defaults
+ * (written back: the sizes the service got).
  * Errors: -EEXIST (name in use), -EINVAL (bad name, flags, sizes),
  * -EBUSY (file already bound).
+ *
+ * The copy area (UCCHAN_FEAT_COPY_BUFS): each worker has copy_size bytes
+ * of its own, mapped for as long as it is bound. A call's client buffers
+ * that fit in it, in order (each taking the pages it would take in the
+ * window: its offset in the first page is the caller's), are copied in by
+ * the caller before the worker wakes and out (the server-writable ones)
+ * after its reply, instead of being pinned and mapped: no fault, no page
+ * table change and no TLB flush in the server for a small buffer.
+ * The server sees them as any other buffer (ucchan_buf_desc offsets
+ * inside the worker mapping); it may write a READ-only one, which changes
+ * only its own copy. Larger buffers, and those that no longer fit, are
+ * mapped.
  */
 struct ucchan_service_create {
 	char name[UCCHAN_NAME_MAX];
 	__u32 mode;		/* connect permission: 0777 bits like a file */
-	__u32 flags;		/* must be 0 */
+	__u32 flags;		/* UCCHAN_SVC_* */
 	__u32 slots_per_cpu;	/* 1..UCCHAN_MAX_SLOTS; 0 = 2 */
 	/* bytes of request and of reply; 0 = 4096; rounded up to a page;
 	 * <= UCCHAN_MAX_INLINE
@@ -103,7 +123,13 @@ struct ucchan_service_create {
 	__u64 regbuf_size;
 	__u32 service_id;	/* out: id shown in tracepoints and debugfs */
 	__u32 pad;
-	__u64 reserved[3];
+	/* per-worker copy area bytes; 0 = 64 KiB (none with
+	 * UCCHAN_SVC_NOCOPY: then it must be 0); page multiple;
+	 * <= UCCHAN_MAX_COPY
+	 */
+	__u32 copy_size;
+	__u32 pad2;
+	__u64 reserved[2];
 };
 
 /*
@@ -136,15 +162,17 @@ struct ucchan_worker_bind {
 	__u64 window_offset;	/* out: window for mapped client buffers */
 	__u64 window_size;	/* out */
 	__u32 max_inline;	/* out: size of each inline area */
-	__u32 pad;
-	__u64 reserved[3];
+	__u32 copy_size;	/* out: copy area bytes, 0 = none */
+	__u64 copy_offset;	/* out: the copy area (read-write) */
+	__u64 reserved[2];
 };
 
 /*
  * A client buffer as the server sees it, in struct ucchan_req_hdr.
  * Without UCCHAN_BUF_REGISTERED, offset is from the start of the worker
- * mapping (inside the window); with it, offset is from the start of the
- * service file's mapping (the registered-buffer area).
+ * mapping (inside the window, or inside the copy area for a copied
+ * buffer); with it, offset is from the start of the service file's
+ * mapping (the registered-buffer area).
  */
 struct ucchan_buf_desc {
 	__u64 offset;

@@ -73,6 +73,13 @@ struct ucchan_server_opts {
 	unsigned int max_inline;	/* 0 = kernel default */
 	uint64_t window_size;		/* 0 = kernel default */
 	uint64_t regbuf_size;		/* 0 = no registered buffers */
+	/*
+	 * Per-worker copy area: small client buffers are copied through it
+	 * instead of mapped. 0 = kernel default (64 KiB), -1 = none (every
+	 * buffer mapped), else bytes (page multiple, <= UCCHAN_MAX_COPY).
+	 * New with UCCHAN_FEAT_COPY_BUFS; a kernel without it ignores it.
+	 */
+	int64_t copy_size;
 };
 
 int ucchan_server_create(struct ucchan_server **srvp,

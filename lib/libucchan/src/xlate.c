@@ -65,7 +65,8 @@ int ucchan__service_create_fill(struct ucchan_service_create *sc,
 	if (o->mode & ~(mode_t)0777)
 		return -EINVAL;
 	if (o->slots_per_cpu > UCCHAN_MAX_SLOTS ||
-	    o->max_inline > UCCHAN_MAX_INLINE)
+	    o->max_inline > UCCHAN_MAX_INLINE ||
+	    o->copy_size < -1 || o->copy_size > UCCHAN_MAX_COPY)
 		return -EINVAL;
 	memset(sc, 0, sizeof(*sc));
 	strcpy(sc->name, o->name);
@@ -75,6 +76,10 @@ int ucchan__service_create_fill(struct ucchan_service_create *sc,
 	sc->max_inline = o->max_inline;
 	sc->window_size = o->window_size;
 	sc->regbuf_size = o->regbuf_size;
+	if (o->copy_size < 0)
+		sc->flags = UCCHAN_SVC_NOCOPY;
+	else
+		sc->copy_size = (uint32_t)o->copy_size;
 	return 0;
 }
 

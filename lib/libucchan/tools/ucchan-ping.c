@@ -51,7 +51,7 @@ static void ping_disconnect(uint64_t client_id, void *arg)
 }
 
 static int serve(const char *name, mode_t mode, unsigned int slots,
-		 const char *cpus, uint64_t regbuf)
+		 const char *cpus, uint64_t regbuf, int64_t copy)
 {
 	static const struct ucchan_server_ops ops = {
 		.size = sizeof(ops),
@@ -64,6 +64,7 @@ static int serve(const char *name, mode_t mode, unsigned int slots,
 		.mode = mode,
 		.slots_per_cpu = slots,
 		.regbuf_size = regbuf,
+		.copy_size = copy,
 	};
 	struct ucchan_server *srv;
 	sigset_t set;
@@ -304,7 +305,8 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: ucchan-ping --serve NAME [--mode 0666] [--slots N] [--cpus LIST]\n"
-		"                   [--regbuf BYTES] [--delay-ms N] [--hup-mode MODE]\n"
+		"                   [--regbuf BYTES] [--copy BYTES|-1] [--delay-ms N]\n"
+		"                   [--hup-mode MODE]\n"
 		"       ucchan-ping NAME [-c COUNT] [-s SIZE] [--inline|--mapped|--registered]\n"
 		"                   [--offset N] [-q]\n");
 	exit(2);
@@ -318,6 +320,7 @@ int main(int argc, char **argv)
 		{ "slots", required_argument, NULL, 'n' },
 		{ "cpus", required_argument, NULL, 'C' },
 		{ "regbuf", required_argument, NULL, 'R' },
+		{ "copy", required_argument, NULL, 'P' },
 		{ "delay-ms", required_argument, NULL, 'D' },
 		{ "hup-mode", required_argument, NULL, 'H' },
 		{ "inline", no_argument, NULL, 'I' },
@@ -332,6 +335,7 @@ int main(int argc, char **argv)
 	const char *serve_name = NULL, *cpus = NULL;
 	unsigned long count = 10, slots = 0;
 	unsigned long long size = 0, offset = 0, regbuf = 0;
+	long long copy = 0;
 	mode_t mode = 0600;
 	int mode_sel = -1, quiet = 0, c;
 
@@ -342,6 +346,7 @@ int main(int argc, char **argv)
 		case 'n': slots = strtoul(optarg, NULL, 0); break;
 		case 'C': cpus = optarg; break;
 		case 'R': regbuf = strtoull(optarg, NULL, 0); break;
+		case 'P': copy = strtoll(optarg, NULL, 0); break;
 		case 'H': hup_mode = strtoul(optarg, NULL, 8); break;
 		case 'D': delay_ms = strtoul(optarg, NULL, 0); break;
 		case 'I': mode_sel = M_INLINE; break;
@@ -357,7 +362,7 @@ int main(int argc, char **argv)
 	if (serve_name) {
 		if (optind != argc)
 			usage();
-		return serve(serve_name, mode, slots, cpus, regbuf);
+		return serve(serve_name, mode, slots, cpus, regbuf, copy);
 	}
 	if (optind != argc - 1)
 		usage();
