@@ -2019,10 +2019,10 @@ static void test_copy(void)
 	pthread_join(w.th, NULL);
 	check(w.last_err == -ESHUTDOWN, "worker of the copy test ends");
 
-	/* the default: 64 KiB; UCCHAN_SVC_NOCOPY: none */
+	/* the default: 16 KiB; UCCHAN_SVC_NOCOPY: none */
 	svc = create_service_copy("abi-copy", 0600, NULL, 0);
 	if (svc >= 0 && !worker_start(&w, svc, 0, 0, NULL)) {
-		check(w.bind.copy_size == 65536, "default copy area: 64 KiB (%u)",
+		check(w.bind.copy_size == 16384, "default copy area: 16 KiB (%u)",
 		      w.bind.copy_size);
 		close(svc);
 		pthread_join(w.th, NULL);

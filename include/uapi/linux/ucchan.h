@@ -123,7 +123,7 @@ struct ucchan_service_create {
 	__u64 regbuf_size;
 	__u32 service_id;	/* out: id shown in tracepoints and debugfs */
 	__u32 pad;
-	/* per-worker copy area bytes; 0 = 64 KiB (none with
+	/* per-worker copy area bytes; 0 = 16 KiB (none with
 	 * UCCHAN_SVC_NOCOPY: then it must be 0); page multiple;
 	 * <= UCCHAN_MAX_COPY
 	 */

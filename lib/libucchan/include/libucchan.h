@@ -75,7 +75,7 @@ struct ucchan_server_opts {
 	uint64_t regbuf_size;		/* 0 = no registered buffers */
 	/*
 	 * Per-worker copy area: small client buffers are copied through it
-	 * instead of mapped. 0 = kernel default (64 KiB), -1 = none (every
+	 * instead of mapped. 0 = kernel default (16 KiB), -1 = none (every
 	 * buffer mapped), else bytes (page multiple, <= UCCHAN_MAX_COPY).
 	 * New with UCCHAN_FEAT_COPY_BUFS; a kernel without it ignores it.
 	 */

@@ -3,7 +3,9 @@
  * ucchan-bench: round-trip latency of ucchan against pipe, Unix-socket,
  * eventfd and futex ping-pong, thread-to-thread and process-to-process,
  * with the peer on the same CPU and on another CPU; 4 KiB and 1 MiB
- * payloads (inline, mapped, registered) against a 2x memcpy of the data.
+ * payloads (inline, mapped, registered) against a 2x memcpy of the data;
+ * payloads of 4 KiB to 1 MiB copied through the worker's copy area
+ * against the same mapped (where the copy area's size should end).
  *
  *   ucchan-bench [-r RUNS] [-n ITERS] [-t MAX_MS_PER_RUN] [-c CPU] [-o CPU]
  *
@@ -327,8 +329,9 @@ static int32_t touch_handle(struct ucchan_req *req, size_t *reply_len,
 	return 0;
 }
 
+/* @copy: the copy area's size (0: kernel default, -1: none) */
 static int bench_serve(struct ucchan_server **srvp, const char *name,
-		       const char *cpus)
+		       const char *cpus, int64_t copy)
 {
 	static const struct ucchan_server_ops ops = {
 		.size = sizeof(ops),
@@ -341,6 +344,7 @@ static int bench_serve(struct ucchan_server **srvp, const char *name,
 		.slots_per_cpu = 1,
 		.max_inline = 4096,
 		.regbuf_size = 4 * MIB,
+		.copy_size = copy,
 	};
 	int ret = ucchan_server_create(srvp, &o, &ops, NULL);
 
@@ -363,14 +367,14 @@ struct ucsrv {
 };
 
 static int ucsrv_start(struct ucsrv *s, int procs, const char *name,
-		       const char *cpus)
+		       const char *cpus, int64_t copy)
 {
 	int ready[2], ret = 0;
 	char c;
 
 	if (!procs) {
 		s->pid = -1;
-		return bench_serve(&s->srv, name, cpus);
+		return bench_serve(&s->srv, name, cpus, copy);
 	}
 	if (pipe(ready) || pipe(s->quit))
 		return -errno;
@@ -378,7 +382,7 @@ static int ucsrv_start(struct ucsrv *s, int procs, const char *name,
 	if (s->pid == 0) {
 		close(ready[0]);
 		close(s->quit[1]);
-		ret = bench_serve(&s->srv, name, cpus);
+		ret = bench_serve(&s->srv, name, cpus, copy);
 		c = ret ? 'e' : 'r';
 		if (write(ready[1], &c, 1) != 1 || ret)
 			_exit(1);
@@ -424,7 +428,8 @@ static int uc_rt(void *arg)
 	return ret ? ret : b->a.status;
 }
 
-enum ucmode { U_NULL, U_INLINE, U_MAPPED, U_REG };
+/* U_MAPPED: a service with no copy area; U_COPY: one of UCCHAN_MAX_COPY */
+enum ucmode { U_NULL, U_INLINE, U_MAPPED, U_COPY, U_REG };
 
 static struct result bench_uc(enum ucmode m, size_t size, int procs,
 			      const char *cpus, unsigned char *mem)
@@ -438,7 +443,9 @@ static struct result bench_uc(enum ucmode m, size_t size, int procs,
 	int id = -1, ret;
 
 	snprintf(name, sizeof(name), "bench-%d-%u", getpid(), seq++);
-	ret = ucsrv_start(&s, procs, name, cpus);
+	ret = ucsrv_start(&s, procs, name, cpus,
+			  m == U_COPY ? (int64_t)UCCHAN_MAX_COPY :
+			  m == U_MAPPED ? -1 : 0);
 	if (ret) {
 		fprintf(stderr, "ucchan-bench: server: %s\n", strerror(-ret));
 		return r;
@@ -454,7 +461,7 @@ static struct result bench_uc(enum ucmode m, size_t size, int procs,
 	if (m == U_INLINE) {
 		b.a.req = req;
 		b.a.req_len = size;
-	} else if (m == U_MAPPED || m == U_REG) {
+	} else if (m == U_MAPPED || m == U_COPY || m == U_REG) {
 		b.a.bufs = &b.buf;
 		b.a.nr_bufs = 1;
 	}
@@ -526,6 +533,9 @@ int main(int argc, char **argv)
 	struct result base[K_NR][2][2];	/* [kind][procs][cross] */
 	struct result ucn[2], uc4i[2], uc4m[2], uc4r[2], uc1m[2], uc1r[2];
 	struct result fb[2], cp;
+	static const size_t sweep[] = { 4096, 16384, 65536, 262144, MIB };
+#define NSWEEP ((int)(sizeof(sweep) / sizeof(sweep[0])))
+	struct result swc[NSWEEP], swm[NSWEEP];
 	const char *pn[2] = { "thread", "process" };
 	char other[16];
 	unsigned char *mem, *dst;
@@ -599,6 +609,19 @@ int main(int argc, char **argv)
 				     bench_pp(k, pr, cr ? cpu_b : cpu_a));
 	CASE(cp, "memcpy 1 MiB twice (in + out)", "-", "-",
 	     bench_memcpy(mem, dst));
+	/* copied against mapped, thread server: the copy area's break-even */
+	for (k = 0; k < NSWEEP; k++) {
+		char what[2][64];
+
+		snprintf(what[0], sizeof(what[0]), "ucchan %zu KiB copied",
+			 sweep[k] >> 10);
+		snprintf(what[1], sizeof(what[1]), "ucchan %zu KiB mapped",
+			 sweep[k] >> 10);
+		CASE(swc[k], what[0], "same", pn[0],
+		     bench_uc(U_COPY, sweep[k], 0, NULL, mem));
+		CASE(swm[k], what[1], "same", pn[0],
+		     bench_uc(U_MAPPED, sweep[k], 0, NULL, mem));
+	}
 #undef CASE
 
 	printf("\nratios (median of medians; < 1 means ucchan is faster):\n");
@@ -638,6 +661,14 @@ int main(int argc, char **argv)
 		snprintf(what, sizeof(what), "ucchan 1 MiB registered / 2x memcpy 1 MiB, %s",
 			 pn[pr]);
 		ratio(what, uc1r[pr].med_us, cp.med_us, "-");
+	}
+	for (k = 0; k < NSWEEP; k++) {
+		char what[96];
+
+		snprintf(what, sizeof(what), "ucchan %zu KiB copied / mapped, thread",
+			 sweep[k] >> 10);
+		ratio(what, swc[k].med_us, swm[k].med_us,
+		      "< 1 up to the copy area's size");
 	}
 	return 0;
 }
