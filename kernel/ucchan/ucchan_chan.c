@@ -399,33 +399,18 @@ static int ucchan_wait_ret(long r)
 						    ucchan_left(deadline)))
 
 /*
- * The calling task. It runs migrate_disable()d on @cpu for the call (unless
- * its affinity is that one CPU already), so that it stays where its
- * worker runs; but a sleeping pinned task would
- * keep its CPU from going offline, so every wait also ends when the CPU
- * is no longer active (ucchan_cpu_offline() wakes the waiters) and the
- * caller then waits on unpinned.
+ * The calling task: the CPU it called from (whose worker serves it) and
+ * its deadline. It is not kept there: migrate_disable() would make the
+ * scheduler narrow and restore its affinity around every sleep of the
+ * call, under the runqueue lock (measured: no fewer cross-CPU wake-ups
+ * with it, and slower; docs/benchmarks.md). The worker's wake-up normally
+ * finds it on the same CPU; one that moved meanwhile is served all the
+ * same, by a cross-CPU wake-up, and counted (stats "migrated").
  */
 struct ucchan_caller {
 	unsigned int cpu;
-	bool pinned;
 	unsigned long deadline;		/* jiffies, 0 = none */
 };
-
-static bool ucchan_caller_leaving(const struct ucchan_caller *cl)
-{
-	return cl->pinned && !cpu_active(cl->cpu);
-}
-
-/* After a wait: 0 = go on waiting (unpinned now), else the wait's end. */
-static bool ucchan_caller_unpin(struct ucchan_caller *cl)
-{
-	if (!ucchan_caller_leaving(cl))
-		return false;
-	cl->pinned = false;
-	migrate_enable();
-	return true;
-}
 
 /* Take a free channel of @uc; its call gets the next call id of @uc. */
 static bool ucchan_try_take(struct ucchan_cpu *uc, struct ucchan_chan **chanp)
@@ -487,12 +472,10 @@ static int ucchan_get_chan(struct ucchan_service *svc, struct ucchan_caller *cl,
 		if (t < 0) {
 			/* no worker at all (yet): wait for one to bind */
 			ret = ucchan_wait_until(svc->bind_wq,
-						ucchan_have_workers(svc) ||
-						ucchan_caller_leaving(cl),
+						ucchan_have_workers(svc),
 						cl->deadline);
 			if (ret)
 				return ret;
-			ucchan_caller_unpin(cl);
 			continue;
 		}
 		uc = &svc->cpus[t];
@@ -508,14 +491,12 @@ static int ucchan_get_chan(struct ucchan_service *svc, struct ucchan_caller *cl,
 		ret = ucchan_wait_until(uc->wq, *chanp ||
 					ucchan_try_take(uc, chanp) ||
 					READ_ONCE(svc->dead) ||
-					!READ_ONCE(uc->bound) ||
-					ucchan_caller_leaving(cl),
+					!READ_ONCE(uc->bound),
 					cl->deadline);
 		if (*chanp)
 			return 0;
 		if (ret)
 			return ret;
-		ucchan_caller_unpin(cl);
 	}
 }
 
@@ -569,12 +550,8 @@ static int ucchan_call_wait(struct ucchan_chan *chan, struct ucchan_callst *cs,
 	bool mine = true;
 	int ret;
 
-	do {
-		ret = ucchan_wait_until(chan->client_wq,
-					ucchan_call_settled(chan) ||
-					ucchan_caller_leaving(cl),
-					cl->deadline);
-	} while (!ret && !ucchan_call_settled(chan) && ucchan_caller_unpin(cl));
+	ret = ucchan_wait_until(chan->client_wq, ucchan_call_settled(chan),
+				cl->deadline);
 
 	spin_lock(&chan->lock);
 	st = chan->state;
@@ -724,16 +701,6 @@ int ucchan_call_common(struct ucchan_conn *conn,
 		fault_in_writeable(src->ureply, min(src->reply_cap,
 						    svc->max_inline));
 
-	/*
-	 * A task bound to one CPU stays there anyway: migrate_disable()
-	 * would only add work to every sleep of the call (the scheduler
-	 * narrows and restores the affinity of a sleeping migration-disabled
-	 * task, under the runqueue lock).
-	 */
-	if (current->nr_cpus_allowed != 1) {
-		migrate_disable();
-		cl.pinned = true;
-	}
 	cl.cpu = raw_smp_processor_id();
 	for (;;) {
 		ret = ucchan_get_chan(svc, &cl, &chan, &target);
@@ -816,8 +783,8 @@ int ucchan_call_common(struct ucchan_conn *conn,
 	chan->cs = NULL;
 	ucchan_chan_idle(chan);
 	ucchan_chan_put(chan);
-	if (cl.pinned)
-		migrate_enable();
+	if (raw_smp_processor_id() != cl.cpu)
+		this_cpu_inc(svc->stats->migrated);
 
 	/* no channel held from here: copies to the caller may fault */
 	if (stash) {
@@ -836,24 +803,7 @@ out_abort:
 	trace_ucchan_call_abort(svc, call_id, ret);
 	ucchan_chan_put(chan);
 out:
-	if (cl.pinned)
-		migrate_enable();
 	return ret;
-}
-
-/*
- * CPU @cpu is going offline (it is no longer active): wake every caller,
- * so that those pinned to it unpin themselves (see struct ucchan_caller).
- */
-int ucchan_cpu_offline(unsigned int cpu)
-{
-	struct ucchan_service *svc;
-
-	mutex_lock(&ucchan_svc_mutex);
-	list_for_each_entry(svc, &ucchan_svc_list, node)
-		ucchan_service_wake_all(svc);
-	mutex_unlock(&ucchan_svc_mutex);
-	return 0;
 }
 
 int ucchan_user_call(struct ucchan_conn *conn, struct ucchan_call __user *uarg)

@@ -17,7 +17,7 @@
  * service with no service-wide atomic on the fast path.
  *
  * Lock order (outer first)
- *   cpu_hotplug_lock (our offline callback) -> ucchan_svc_mutex (global
+ *   ucchan_svc_mutex (global
  *   service list, svc->dead, debugfs) -> uc->lock (waking channels)
  *   mmap_lock of a server mm -> chan->map_mutex (window, worker VMA)
  *   mmap_lock of a server mm -> svc->reg_mutex (area, registered buffers)
@@ -361,7 +361,6 @@ int ucchan_call_common(struct ucchan_conn *conn,
 		       s32 *status, u32 *reply_len);
 int ucchan_user_call(struct ucchan_conn *conn, struct ucchan_call __user *uarg);
 void ucchan_service_wake_all(struct ucchan_service *svc);
-int ucchan_cpu_offline(unsigned int cpu);
 
 /* ucchan_map.c */
 int ucchan_worker_mmap(struct ucchan_chan *chan, struct vm_area_struct *vma);
@@ -409,6 +408,7 @@ struct ucchan_stats {
 	u64 bytes_bounced;
 	u64 aborts;
 	u64 bytes_copied;
+	u64 migrated;			/* the caller woke on another CPU */
 };
 
 int ucchan_debugfs_init(void);

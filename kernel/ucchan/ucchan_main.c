@@ -13,7 +13,6 @@
 #include <linux/poll.h>
 #include <linux/uaccess.h>
 #include <linux/cpumask.h>
-#include <linux/cpuhotplug.h>
 #include <linux/cred.h>
 
 #include "ucchan_i.h"
@@ -234,7 +233,6 @@ static struct miscdevice ucchan_misc = {
 	.mode	= 0666,	/* permissions are per service */
 };
 
-static enum cpuhp_state ucchan_cpuhp_state;
 struct kmem_cache *ucchan_callst_cache;
 
 static int __init ucchan_init(void)
@@ -248,18 +246,11 @@ static int __init ucchan_init(void)
 	ret = ucchan_debugfs_init();
 	if (ret)
 		goto err;
-	ret = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "misc/ucchan:online",
-					NULL, ucchan_cpu_offline);
-	if (ret < 0)
-		goto err_debugfs;
-	ucchan_cpuhp_state = ret;
 	ret = misc_register(&ucchan_misc);
 	if (ret)
-		goto err_cpuhp;
+		goto err_debugfs;
 	return 0;
 
-err_cpuhp:
-	cpuhp_remove_state_nocalls(ucchan_cpuhp_state);
 err_debugfs:
 	ucchan_debugfs_exit();
 err:
@@ -270,7 +261,6 @@ err:
 static void __exit ucchan_exit(void)
 {
 	misc_deregister(&ucchan_misc);
-	cpuhp_remove_state_nocalls(ucchan_cpuhp_state);
 	ucchan_debugfs_exit();
 	kmem_cache_destroy(ucchan_callst_cache);
 }

@@ -1298,6 +1298,39 @@ static int write_file(const char *path, const char *s)
 }
 
 /* The field names of a trace event's format, after the common ones. */
+/* Column @col of the "total" line of a service's debugfs stats, or -1. */
+static long long svc_stat(const char *name, const char *col)
+{
+	char path[128], buf[8192], *t, *tok, *save;
+	unsigned int i, want = 0;
+	long long v = -1;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/ucchan/%s/stats", name);
+	if (read_file(path, buf, sizeof(buf)) || !(t = strstr(buf, "\ntotal")))
+		return -1;
+	*t++ = 0;
+	for (i = 0, tok = strtok_r(buf, " \n", &save); tok;
+	     i++, tok = strtok_r(NULL, " \n", &save))
+		if (!strcmp(tok, col))
+			want = i;
+	for (i = 0, tok = strtok_r(t, " \n", &save); tok && want;
+	     i++, tok = strtok_r(NULL, " \n", &save))
+		if (i == want)
+			v = strtoll(tok, NULL, 10);
+	return v;
+}
+
+static int svc_bytes(const char *name, unsigned long long *mapped,
+		     unsigned long long *copied)
+{
+	long long m = svc_stat(name, "bytes_mapped");
+	long long c = svc_stat(name, "bytes_copied");
+
+	*mapped = (unsigned long long)m;
+	*copied = (unsigned long long)c;
+	return m < 0 || c < 0 ? -1 : 0;
+}
+
 static void trace_fields(const char *event, char *out, size_t size)
 {
 	static char fmt[8192];
@@ -1339,7 +1372,7 @@ static void test_observability(int conn)
 		{ "ucchan_copy", "service_id service call_id bytes " },
 		{ "ucchan_call_abort", "service_id service call_id error " },
 	};
-	static const char stats_hdr[] = "cpu    calls same_cpu fallbacks busy_waits bytes_mapped bytes_bounced aborts bytes_copied\n";
+	static const char stats_hdr[] = "cpu    calls same_cpu fallbacks busy_waits bytes_mapped bytes_bounced aborts bytes_copied migrated\n";
 	struct abi_req rq = { .op = OP_ECHO };
 	struct abi_rep rp;
 	unsigned long long calls = 0;
@@ -1705,7 +1738,10 @@ static void *bg_call_cpu1(void *arg)
 	return NULL;
 }
 
-/* A caller waiting with migration disabled must not block CPU offline. */
+/*
+ * A caller whose CPU goes offline during its call (the worker is on
+ * another CPU: a fallback) gets its reply.
+ */
 static void test_hotplug(int conn, struct worker *w)
 {
 	struct bg_call bc = { .conn = conn };
@@ -1729,6 +1765,61 @@ static void test_hotplug(int conn, struct worker *w)
 	      (bc.rp.hdr_flags & UCCHAN_REQ_FALLBACK),
 	      "that call still completes (%d)", bc.ret);
 	check(set_cpu_online(1, 1) == 0, "CPU 1 online again");
+}
+
+struct mig_call {
+	struct bg_call bc;
+	volatile pid_t tid;
+};
+
+/* On CPU 0, free to run on every CPU: a call that holds. */
+static void *mig_call_main(void *arg)
+{
+	struct mig_call *mc = arg;
+
+	pin_self(0);
+	mc->tid = (pid_t)syscall(SYS_gettid);
+	unpin_self();
+	mc->bc.ret = do_call(mc->bc.conn, &mc->bc.rq, &mc->bc.rp, NULL, 0, 0,
+			     NULL);
+	mc->bc.done = 1;
+	return NULL;
+}
+
+/*
+ * The caller is not kept on its CPU for the call: moved elsewhere while
+ * it waits, it is served all the same (the worker of the CPU it called
+ * from answers it) and counted as migrated.
+ */
+static void test_migrate(int conn, struct worker *w)
+{
+	struct mig_call mc = { .bc = { .conn = conn } };
+	long long before = svc_stat("abi-echo", "migrated");
+	cpu_set_t one;
+	pthread_t th;
+	int i, r = -1;
+
+	if (ncpus() < 2) {
+		printf("# one CPU: migration not tested\n");
+		return;
+	}
+	mc.bc.rq.op = OP_HOLD;
+	mc.bc.rq.hold_ms = 1000;
+	pthread_create(&th, NULL, mig_call_main, &mc);
+	for (i = 0; i < 3000 && !w->holding; i++)
+		usleep(1000);
+	CPU_ZERO(&one);
+	CPU_SET(1, &one);
+	if (w->holding && mc.tid)
+		r = sched_setaffinity(mc.tid, sizeof(one), &one);
+	pthread_join(th, NULL);
+	check(r == 0 && mc.bc.ret == 0 && mc.bc.rp.hdr_cpu == 0 &&
+	      !(mc.bc.rp.hdr_flags & UCCHAN_REQ_FALLBACK),
+	      "a caller moved to CPU 1 during its call is served (%d, %d)", r,
+	      mc.bc.ret);
+	check(before >= 0 && svc_stat("abi-echo", "migrated") == before + 1,
+	      "and counted as migrated (%lld -> %lld)", before,
+	      svc_stat("abi-echo", "migrated"));
 }
 
 static void test_shutdown(int svc, int conn, struct worker *w)
@@ -1799,23 +1890,6 @@ static void test_kill_client(void)
 	close(svc);
 	pthread_join(w.th, NULL);
 	check(w.last_err == -ESHUTDOWN, "worker of the kill test ends");
-}
-
-/* The "total" byte counters of a service's debugfs stats. */
-static int svc_bytes(const char *name, unsigned long long *mapped,
-		     unsigned long long *copied)
-{
-	unsigned long long n[8];
-	char path[128], buf[8192], *t;
-
-	snprintf(path, sizeof(path), "/sys/kernel/debug/ucchan/%s/stats", name);
-	if (read_file(path, buf, sizeof(buf)) || !(t = strstr(buf, "\ntotal")) ||
-	    sscanf(t + 7, "%llu %llu %llu %llu %llu %llu %llu %llu", &n[0],
-		   &n[1], &n[2], &n[3], &n[4], &n[5], &n[6], &n[7]) != 8)
-		return -1;
-	*mapped = n[4];
-	*copied = n[7];
-	return 0;
 }
 
 /* A memfd of @pages pages holding @fill, mapped shared and never touched. */
@@ -2414,6 +2488,7 @@ int main(void)
 	test_kapi();
 	test_observability(conn);
 	test_hotplug(conn, &w);
+	test_migrate(conn, &w);
 	pin_self(0);
 	test_events(svc, conn, cinfo.client_id);
 	conn = connect_to("abi-echo", NULL);

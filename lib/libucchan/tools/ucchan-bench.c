@@ -58,6 +58,21 @@ static void set_case(const char *what, const char *where, const char *mode)
 		cur_case[0] = 0;
 }
 
+/* every CPU (-u: the client runs where the scheduler puts it) */
+static void unpin(void)
+{
+	cpu_set_t s;
+	long i, n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	CPU_ZERO(&s);
+	for (i = 0; i < n && i < CPU_SETSIZE; i++)
+		CPU_SET(i, &s);
+	if (sched_setaffinity(0, sizeof(s), &s)) {
+		perror("sched_setaffinity");
+		exit(1);
+	}
+}
+
 static void pin(int cpu)
 {
 	cpu_set_t s;
@@ -540,17 +555,18 @@ int main(int argc, char **argv)
 	char other[16];
 	unsigned char *mem, *dst;
 	double worst_cross = 0;
-	int k, pr, cr, c;
+	int k, pr, cr, c, unpinned = 0;
 
-	while ((c = getopt(argc, argv, "r:n:t:c:o:")) != -1) {
+	while ((c = getopt(argc, argv, "r:n:t:c:o:u")) != -1) {
 		switch (c) {
 		case 'r': runs = strtoul(optarg, NULL, 0); break;
 		case 'n': iters = strtoul(optarg, NULL, 0); break;
 		case 't': max_ms = strtoul(optarg, NULL, 0); break;
 		case 'c': cpu_a = atoi(optarg); break;
 		case 'o': cpu_b = atoi(optarg); break;
+		case 'u': unpinned = 1; break;
 		default:
-			fprintf(stderr, "usage: ucchan-bench [-r RUNS] [-n ITERS] [-t MAX_MS_PER_RUN] [-c CPU] [-o OTHER_CPU]\n");
+			fprintf(stderr, "usage: ucchan-bench [-r RUNS] [-n ITERS] [-t MAX_MS_PER_RUN] [-c CPU] [-o OTHER_CPU] [-u]\n");
 			return 2;
 		}
 	}
@@ -585,6 +601,18 @@ int main(int argc, char **argv)
 		(res) = (call);						\
 		row(what, where, mode, res);				\
 	} while (0)
+	if (unpinned) {
+		/* only ucchan, the client free to move: what a user gets */
+		unpin();
+		for (pr = 0; pr < 2; pr++) {
+			CASE(ucn[pr], "ucchan null, client unpinned", "any",
+			     pn[pr], bench_uc(U_NULL, 0, pr, NULL, mem));
+			CASE(uc4m[pr], "ucchan 4 KiB copied, client unpinned",
+			     "any", pn[pr],
+			     bench_uc(U_COPY, 4096, pr, NULL, mem));
+		}
+		return 0;
+	}
 	for (pr = 0; pr < 2; pr++) {
 		CASE(ucn[pr], "ucchan null", "same", pn[pr],
 		     bench_uc(U_NULL, 0, pr, NULL, mem));
