@@ -11,6 +11,7 @@
 #include <linux/file.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/clock.h>
 #include <linux/cpumask.h>
 #include <linux/jiffies.h>
 #include <linux/ktime.h>
@@ -312,6 +313,37 @@ static bool ucchan_worker_woken(struct ucchan_chan *chan)
 	       READ_ONCE(chan->svc->dead);
 }
 
+/*
+ * Spin for up to @ns for the next request (UCCHAN_FEAT_POLL), as long as
+ * nothing else wants this CPU and no signal is pending. chan->polling
+ * stays set after a request was found this way (the worker comes back to
+ * spin after its reply, and a caller that saw it spins for that reply);
+ * it is cleared, before the worker sleeps, when the spin ends empty.
+ */
+static void ucchan_worker_poll(struct ucchan_chan *chan, u64 ns)
+{
+	struct ucchan_service *svc = chan->svc;
+	u64 start = local_clock(), now = start;
+
+	WRITE_ONCE(chan->poll_ns, ns);
+	WRITE_ONCE(chan->polling, true);
+	smp_mb();	/* polling before the state check; pairs with the caller */
+	while (!ucchan_worker_woken(chan)) {
+		now = local_clock();
+		if (now - start >= ns || need_resched() ||
+		    signal_pending(current)) {
+			WRITE_ONCE(chan->polling, false);
+			/* cleared before the sleep's state check */
+			smp_mb();
+			break;
+		}
+		cpu_relax();
+	}
+	if (READ_ONCE(chan->polling))
+		this_cpu_inc(svc->stats->poll_hits);
+	this_cpu_add(svc->stats->poll_ns, now - start);
+}
+
 int ucchan_worker_wait(struct ucchan_chan *chan,
 		       struct ucchan_wait __user *uarg)
 {
@@ -322,6 +354,7 @@ int ucchan_worker_wait(struct ucchan_chan *chan,
 	if (copy_from_user(&w, uarg, sizeof(w)))
 		return -EFAULT;
 	if (w.flags & ~UCCHAN_WAIT_REPLY || w.pad ||
+	    w.poll_ns > UCCHAN_MAX_POLL_NS ||
 	    memchr_inv(w.reserved, 0, sizeof(w.reserved)))
 		return -EINVAL;
 
@@ -342,6 +375,10 @@ int ucchan_worker_wait(struct ucchan_chan *chan,
 			goto out;
 	}
 
+	if (w.poll_ns)
+		ucchan_worker_poll(chan, w.poll_ns);
+	else
+		WRITE_ONCE(chan->polling, false);
 	for (;;) {
 		ret = wait_event_interruptible(chan->worker_wq,
 					       ucchan_worker_woken(chan));
@@ -542,14 +579,38 @@ static void ucchan_fill_hdr(struct ucchan_chan *chan, struct ucchan_conn *conn,
  * an error after which the channel and @cs are no longer the caller's
  * (both were released, or the channel owns @cs until its worker replies).
  */
+/*
+ * The worker of another CPU took the request spinning (UCCHAN_FEAT_POLL):
+ * spin for its reply for as long as it would spin for a request, unless
+ * this CPU is wanted, a fatal signal is pending or the deadline passed;
+ * then (or if the reply is not there yet) the caller sleeps as usual.
+ */
+static void ucchan_caller_poll(struct ucchan_chan *chan,
+			       const struct ucchan_caller *cl)
+{
+	u64 start = local_clock(), ns = READ_ONCE(chan->poll_ns), now = start;
+
+	while (!ucchan_call_settled(chan)) {
+		now = local_clock();
+		if (now - start >= ns || need_resched() ||
+		    fatal_signal_pending(current) ||
+		    (cl->deadline && time_after_eq(jiffies, cl->deadline)))
+			break;
+		cpu_relax();
+	}
+	this_cpu_add(chan->svc->stats->poll_ns, now - start);
+}
+
 static int ucchan_call_wait(struct ucchan_chan *chan, struct ucchan_callst *cs,
-			    struct ucchan_caller *cl)
+			    struct ucchan_caller *cl, bool poll)
 {
 	struct ucchan_service *svc = chan->svc;
 	enum ucchan_chan_state st;
 	bool mine = true;
 	int ret;
 
+	if (poll)
+		ucchan_caller_poll(chan, cl);
 	ret = ucchan_wait_until(chan->client_wq, ucchan_call_settled(chan),
 				cl->deadline);
 
@@ -663,6 +724,7 @@ int ucchan_call_common(struct ucchan_conn *conn,
 	void *stash = NULL;
 	u32 stash_len = 0;
 	u64 call_id;
+	bool poll;
 	int ret, err;
 
 	if (src->req_len > svc->max_inline || src->nr_bufs > UCCHAN_MAX_BUFS)
@@ -765,9 +827,15 @@ int ucchan_call_common(struct ucchan_conn *conn,
 	}
 	chan->state = UCCHAN_CH_PENDING;
 	spin_unlock(&chan->lock);
+	/*
+	 * A worker spinning for requests on another CPU takes it without a
+	 * wake-up (the wake-up finds nobody waiting): spin for the reply too.
+	 */
+	smp_mb();	/* the state before polling; pairs with the worker */
+	poll = READ_ONCE(chan->polling) && chan->cpu != raw_smp_processor_id();
 	wake_up(&chan->worker_wq);
 
-	ret = ucchan_call_wait(chan, cs, &cl);
+	ret = ucchan_call_wait(chan, cs, &cl, poll);
 	if (ret)
 		goto out_abort;
 

@@ -267,6 +267,12 @@ struct ucchan_chan {
 	bool revoking;
 	unsigned int hdr_bufs;		/* hdr->bufs[] entries written */
 	unsigned long wait_busy;	/* bit 0: a WAIT is running */
+	/*
+	 * The worker spins in WAIT for a request (set and cleared by it; a
+	 * caller that saw it spins for the reply for up to poll_ns too).
+	 */
+	bool polling;
+	u64 poll_ns;
 	wait_queue_head_t worker_wq;
 	wait_queue_head_t client_wq;
 	u64 call_id;			/* of the call taking the channel */
@@ -409,6 +415,8 @@ struct ucchan_stats {
 	u64 aborts;
 	u64 bytes_copied;
 	u64 migrated;			/* the caller woke on another CPU */
+	u64 poll_hits;			/* requests a spinning worker took */
+	u64 poll_ns;			/* time workers and callers spun */
 };
 
 int ucchan_debugfs_init(void);

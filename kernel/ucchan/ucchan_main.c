@@ -74,7 +74,7 @@ static int ucchan_ioc_version(void __user *uarg)
 	v.features = UCCHAN_FEAT_MAPPED_BUFS | UCCHAN_FEAT_REG_BUFS |
 		     UCCHAN_FEAT_TIMEOUT | UCCHAN_FEAT_EVENTS |
 		     UCCHAN_FEAT_CREATOR | UCCHAN_FEAT_NOTIFY |
-		     UCCHAN_FEAT_COPY_BUFS;
+		     UCCHAN_FEAT_COPY_BUFS | UCCHAN_FEAT_POLL;
 	v.max_slots = UCCHAN_MAX_SLOTS;
 	v.max_inline = UCCHAN_MAX_INLINE;
 	v.nr_cpu_ids = nr_cpu_ids;

@@ -549,6 +549,8 @@ static int ucchan_iter_copy(struct page **pages, void *lin,
 			    size_t len)
 {
 	size_t done = 0, skip = iter->iov_offset, seg_len, n, c;
+	/* by the iterator's kind: a user address may be NULL */
+	bool user = iter_is_ubuf(iter) || iter_is_iovec(iter);
 	unsigned long seg = 0;
 
 	while (done < len) {
@@ -592,7 +594,7 @@ static int ucchan_iter_copy(struct page **pages, void *lin,
 				c = min_t(size_t, n, PAGE_SIZE - bo);
 				p = kmap_local_page(pages[done / PAGE_SIZE]) + bo;
 			}
-			if (uaddr) {
+			if (user) {
 				if (to_caller ? copy_to_user(uaddr, p, c) :
 				    copy_from_user(p, uaddr, c)) {
 					if (!lin)

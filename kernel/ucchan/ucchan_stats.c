@@ -18,10 +18,10 @@ static struct dentry *ucchan_dbg_root;
 static void ucchan_stats_line(struct seq_file *m, const char *label,
 			      const struct ucchan_stats *s)
 {
-	seq_printf(m, "%-6s %llu %llu %llu %llu %llu %llu %llu %llu %llu\n",
+	seq_printf(m, "%-6s %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu\n",
 		   label, s->calls, s->same_cpu, s->fallbacks, s->busy_waits,
 		   s->bytes_mapped, s->bytes_bounced, s->aborts,
-		   s->bytes_copied, s->migrated);
+		   s->bytes_copied, s->migrated, s->poll_hits, s->poll_ns);
 }
 
 static int ucchan_stats_show(struct seq_file *m, void *unused)
@@ -31,7 +31,7 @@ static int ucchan_stats_show(struct seq_file *m, void *unused)
 	char label[16];
 	unsigned int cpu;
 
-	seq_puts(m, "cpu    calls same_cpu fallbacks busy_waits bytes_mapped bytes_bounced aborts bytes_copied migrated\n");
+	seq_puts(m, "cpu    calls same_cpu fallbacks busy_waits bytes_mapped bytes_bounced aborts bytes_copied migrated poll_hits poll_ns\n");
 	for_each_possible_cpu(cpu) {
 		const struct ucchan_stats *s = per_cpu_ptr(svc->stats, cpu);
 		struct ucchan_stats c = {
@@ -44,6 +44,8 @@ static int ucchan_stats_show(struct seq_file *m, void *unused)
 			.aborts = READ_ONCE(s->aborts),
 			.bytes_copied = READ_ONCE(s->bytes_copied),
 			.migrated = READ_ONCE(s->migrated),
+			.poll_hits = READ_ONCE(s->poll_hits),
+			.poll_ns = READ_ONCE(s->poll_ns),
 		};
 
 		snprintf(label, sizeof(label), "%u", cpu);
@@ -57,6 +59,8 @@ static int ucchan_stats_show(struct seq_file *m, void *unused)
 		t.aborts += c.aborts;
 		t.bytes_copied += c.bytes_copied;
 		t.migrated += c.migrated;
+		t.poll_hits += c.poll_hits;
+		t.poll_ns += c.poll_ns;
 	}
 	ucchan_stats_line(m, "total", &t);
 	return 0;

@@ -163,6 +163,8 @@ struct worker {
 	volatile int state;	/* 0 starting, 1 ready, 2 bind failed, 3 done */
 	int bind_err;
 	volatile int holding;	/* inside an OP_HOLD */
+	uint64_t poll_ns;	/* every WAIT's poll_ns */
+	volatile pid_t tid;
 	int late_probe;		/* OP_HOLD: probe[0] read after the hold */
 	int late_fault;		/* OP_HOLD_FILL: the fill took a SIGBUS */
 	int last_err;		/* WAIT's error that ended the loop */
@@ -270,6 +272,7 @@ static void *worker_main(void *arg)
 	}
 	hdr = (struct ucchan_req_hdr *)map;
 	w->bind = b;
+	w->tid = (pid_t)syscall(SYS_gettid);
 	w->state = 1;
 	for (;;) {
 		const struct abi_req *rq;
@@ -277,6 +280,7 @@ static void *worker_main(void *arg)
 		unsigned char *b0;
 		unsigned int i;
 
+		wt.poll_ns = w->poll_ns;
 		r = ioc(w->fd, UCCHAN_IOC_WORKER_WAIT, &wt);
 		if (r == -EINVAL && wt.reply_len > b.max_inline) {
 			w->bad_reply_err = r;
@@ -380,10 +384,11 @@ quit:
 	return NULL;
 }
 
-static int worker_start(struct worker *w, int svc_fd, int cpu, int slot,
-			unsigned char *area)
+static int worker_start_poll(struct worker *w, int svc_fd, int cpu, int slot,
+			     unsigned char *area, uint64_t poll_ns)
 {
 	memset(w, 0, sizeof(*w));
+	w->poll_ns = poll_ns;
 	w->area = area;
 	w->svc_fd = svc_fd;
 	w->cpu = cpu;
@@ -397,6 +402,12 @@ static int worker_start(struct worker *w, int svc_fd, int cpu, int slot,
 		return w->bind_err;
 	}
 	return 0;
+}
+
+static int worker_start(struct worker *w, int svc_fd, int cpu, int slot,
+			unsigned char *area)
+{
+	return worker_start_poll(w, svc_fd, cpu, slot, area, 0);
 }
 
 static int do_call(int conn, struct abi_req *rq, struct abi_rep *rp,
@@ -464,7 +475,8 @@ static void test_version(void)
 	      (v.features & UCCHAN_FEAT_EVENTS) &&
 	      (v.features & UCCHAN_FEAT_CREATOR) &&
 	      (v.features & UCCHAN_FEAT_NOTIFY) &&
-	      (v.features & UCCHAN_FEAT_COPY_BUFS),
+	      (v.features & UCCHAN_FEAT_COPY_BUFS) &&
+	      (v.features & UCCHAN_FEAT_POLL),
 	      "version: every UCCHAN_FEAT_* offered");
 	memset(&v, 0, sizeof(v));
 	v.reserved[1] = 1;
@@ -683,10 +695,14 @@ static void test_bind(int svc)
 	expect_err(ioc(wfd, UCCHAN_IOC_WORKER_WAIT, &wt), EINVAL,
 		   "wait with unknown flag");
 	wt.flags = 0;
-	wt.reserved[1] = 1;
+	wt.reserved[0] = 1;
 	expect_err(ioc(wfd, UCCHAN_IOC_WORKER_WAIT, &wt), EINVAL,
 		   "wait with nonzero reserved");
-	wt.reserved[1] = 0;
+	wt.reserved[0] = 0;
+	wt.poll_ns = UCCHAN_MAX_POLL_NS + 1;
+	expect_err(ioc(wfd, UCCHAN_IOC_WORKER_WAIT, &wt), EINVAL,
+		   "wait with poll_ns > UCCHAN_MAX_POLL_NS");
+	wt.poll_ns = 0;
 	wt.flags = UCCHAN_WAIT_REPLY;
 	expect_err(ioc(wfd, UCCHAN_IOC_WORKER_WAIT, &wt), EINVAL,
 		   "wait with a reply but no call");
@@ -1372,7 +1388,7 @@ static void test_observability(int conn)
 		{ "ucchan_copy", "service_id service call_id bytes " },
 		{ "ucchan_call_abort", "service_id service call_id error " },
 	};
-	static const char stats_hdr[] = "cpu    calls same_cpu fallbacks busy_waits bytes_mapped bytes_bounced aborts bytes_copied migrated\n";
+	static const char stats_hdr[] = "cpu    calls same_cpu fallbacks busy_waits bytes_mapped bytes_bounced aborts bytes_copied migrated poll_hits poll_ns\n";
 	struct abi_req rq = { .op = OP_ECHO };
 	struct abi_rep rp;
 	unsigned long long calls = 0;
@@ -1767,6 +1783,73 @@ static void test_hotplug(int conn, struct worker *w)
 	check(set_cpu_online(1, 1) == 0, "CPU 1 online again");
 }
 
+/* The state letter of task @tid (/proc/self/task/TID/stat), or '?'. */
+static char task_state(pid_t tid)
+{
+	char path[64], buf[256], *p;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
+	if (read_file(path, buf, sizeof(buf)) || !(p = strrchr(buf, ')')))
+		return '?';
+	return p[2];
+}
+
+/*
+ * Polling: a worker on CPU 1 spinning for requests serves a caller on
+ * CPU 0 (a fallback) with the reply spun for, not slept for; the spin is
+ * bounded: an idle polling worker ends up asleep; a call that outlasts
+ * the caller's spin still gets its reply.
+ */
+static void test_poll(void)
+{
+	struct abi_req rq = { .op = OP_ECHO };
+	struct abi_rep rp;
+	struct worker w;
+	int svc, conn, i, ok = 1, r;
+	long long hits, spun, calls0;
+	char st = '?';
+
+	if (ncpus() < 2) {
+		printf("# one CPU: polling not tested\n");
+		return;
+	}
+	unpin_self();
+	svc = create_service("abi-poll", 0600, NULL);
+	if (svc < 0 || worker_start_poll(&w, svc, 1, 0, NULL, 2000000)) {
+		check(false, "polling test set-up");
+		return;
+	}
+	pin_self(0);
+	conn = connect_to("abi-poll", NULL);
+	calls0 = svc_stat("abi-poll", "calls");
+	for (i = 0; i < 200 && ok; i++) {
+		snprintf(rq.data, sizeof(rq.data), "poll %d", i);
+		r = do_call(conn, &rq, &rp, NULL, 0, 0, NULL);
+		ok = r == 0 && !strcmp(rp.data, rq.data) &&
+		     (rp.hdr_flags & UCCHAN_REQ_FALLBACK);
+	}
+	hits = svc_stat("abi-poll", "poll_hits");
+	spun = svc_stat("abi-poll", "poll_ns");
+	check(ok, "200 calls from CPU 0 to a polling worker on CPU 1, byte-exact");
+	check(hits > 0 && spun > 0 && svc_stat("abi-poll", "calls") - calls0 == 200,
+	      "the worker took requests spinning: %lld of 200, %lld ns spun",
+	      hits, spun);
+	for (i = 0; i < 100 && st != 'S'; i++) {
+		usleep(20000);
+		st = task_state(w.tid);
+	}
+	check(st == 'S', "an idle polling worker stops spinning and sleeps (state %c)",
+	      st);
+	rq.op = OP_HOLD;
+	rq.hold_ms = 200;
+	r = do_call(conn, &rq, &rp, NULL, 0, 0, NULL);
+	check(r == 0, "a call longer than the spin gets its reply (%d)", r);
+	close(conn);
+	close(svc);
+	pthread_join(w.th, NULL);
+	check(w.last_err == -ESHUTDOWN, "the polling worker ends with the service");
+}
+
 struct mig_call {
 	struct bg_call bc;
 	volatile pid_t tid;
@@ -2055,6 +2138,28 @@ static void test_copy(void)
 			ok = r[1 + i] == (unsigned char)(i * 7 + 3);
 		check(ok, "a WRITE buffer whose pages the caller unmapped during the call comes back");
 		close(mfd);
+	}
+
+	/* user address 0 (and an address that maps nothing) both ways */
+	{
+		static const unsigned int fl[] = {
+			UCCHAN_BUF_READ, UCCHAN_BUF_WRITE,
+			UCCHAN_BUF_READ | UCCHAN_BUF_WRITE,
+		};
+		unsigned char *hole = region(2);
+		unsigned int k;
+
+		munmap(hole, 2 * PG);
+		ok = 1;
+		for (k = 0; k < 6 && ok; k++) {
+			iov[0] = (struct ucchan_iov){
+				k < 3 ? 0 : (uintptr_t)hole + 5, 100, fl[k % 3], 0 };
+			rq.op = (fl[k % 3] & UCCHAN_BUF_WRITE) ? OP_FILL : OP_SUM;
+			r1 = do_call(conn, &rq, &rp, iov, 1, 0, NULL);
+			ok = r1 == -EFAULT;
+		}
+		check(ok, "a copied buffer at address 0 or unmapped memory: EFAULT (%d)",
+		      r1);
 	}
 
 	/* a client killed in a copied call: the slot serves the next one */
@@ -2489,6 +2594,7 @@ int main(void)
 	test_observability(conn);
 	test_hotplug(conn, &w);
 	test_migrate(conn, &w);
+	test_poll();
 	pin_self(0);
 	test_events(svc, conn, cinfo.client_id);
 	conn = connect_to("abi-echo", NULL);

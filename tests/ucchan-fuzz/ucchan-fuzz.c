@@ -562,11 +562,13 @@ static void gen_struct(unsigned long cmd, void *arena, bool *poisoned)
 		u->w.status = (int32_t)rnd();
 		u->w.reply_len = mutate ? edge(64) : below(128);
 		u->w.flags = chance(50) ? UCCHAN_WAIT_REPLY : 0;
+		u->w.poll_ns = chance(20) ? below(50000) : 0;
 		if (poison) {
-			switch (below(3)) {
+			switch (below(4)) {
 			case 0: u->w.flags |= 2u << below(31); break;
 			case 1: u->w.pad = 1; break;
-			default: u->w.reserved[below(2)] = 1;
+			case 2: u->w.poll_ns = UCCHAN_MAX_POLL_NS + 1 + below(9); break;
+			default: u->w.reserved[0] = 1;
 			}
 			*poisoned = true;
 		}
@@ -866,9 +868,13 @@ static void check_hdr(const struct ucchan_req_hdr *h,
 					  (unsigned long long)d->len, area_size);
 			continue;
 		}
+		/* in the copy area (copied buffers) or in the window */
+		if (b->copy_size && d->offset >= b->copy_offset &&
+		    d->offset + d->len <= b->copy_offset + b->copy_size)
+			continue;
 		if (d->offset < b->window_offset ||
 		    d->offset + d->len > b->window_offset + b->window_size)
-			violation("buf %u [%#llx+%#llx] outside the window [%#llx+%#llx]",
+			violation("buf %u [%#llx+%#llx] outside the window [%#llx+%#llx] and the copy area",
 				  i, (unsigned long long)d->offset,
 				  (unsigned long long)d->len,
 				  (unsigned long long)b->window_offset,
@@ -996,7 +1002,10 @@ static void *worker_main(void *arg)
 			touch(base + d->offset + d->len - 1, false);
 			if (d->flags & UCCHAN_BUF_WRITE)
 				touch(base + d->offset + below(d->len), true);
+			/* a copied READ buffer is the server's own copy */
 			else if (chance(3) &&
+				 !(b.copy_size && d->offset >= b.copy_offset &&
+				   d->offset < b.copy_offset + b.copy_size) &&
 				 touch(base + d->offset, true) == 0 &&
 				 !(d->flags & UCCHAN_BUF_REGISTERED))
 				violation("READ-only buffer %u writable", i);

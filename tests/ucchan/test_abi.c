@@ -114,7 +114,8 @@ static void test_worker(void **state)
 	OFF(ucchan_wait, reply_len, 4);
 	OFF(ucchan_wait, flags, 8);
 	OFF(ucchan_wait, pad, 12);
-	OFF(ucchan_wait, reserved, 16);
+	OFF(ucchan_wait, poll_ns, 16);
+	OFF(ucchan_wait, reserved, 24);
 	END(ucchan_wait, 32);
 }
 

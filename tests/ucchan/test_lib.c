@@ -94,6 +94,11 @@ static void test_service_create_fill(void **state)
 	o.copy_size = UCCHAN_MAX_COPY + 4096;
 	assert_int_equal(ucchan__service_create_fill(&sc, &o), -EINVAL);
 	o.copy_size = 0;
+	o.poll_ns = UCCHAN_MAX_POLL_NS;
+	assert_int_equal(ucchan__service_create_fill(&sc, &o), 0);
+	o.poll_ns = UCCHAN_MAX_POLL_NS + 1;
+	assert_int_equal(ucchan__service_create_fill(&sc, &o), -EINVAL);
+	o.poll_ns = 0;
 	o.slots_per_cpu = 3;
 	assert_int_equal(ucchan__service_create_fill(&sc, &o), 0);
 	assert_int_equal(sc.slots_per_cpu, 3);

@@ -1020,6 +1020,43 @@ def getdents(path, bufsize):
 
 
 @case
+def efault_buffers():
+    # read(2)/write(2)/pread/pwrite with a NULL buffer and with an address
+    # that maps nothing get EFAULT, the file stays as it was, the mount goes
+    # on working (a NULL user buffer was once taken for kernel memory: an
+    # oops in ucchan's copy)
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.read.restype = libc.write.restype = ctypes.c_ssize_t
+    libc.pread.restype = libc.pwrite.restype = ctypes.c_ssize_t
+    libc.mmap.restype = ctypes.c_void_p
+    libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int,
+                          ctypes.c_int, ctypes.c_int, ctypes.c_long]
+    libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+    put("efault", b"x" * 20000)
+    # a page-aligned hole: mapped, then unmapped again
+    hole = libc.mmap(None, 65536, 3, 0x22, -1, 0)   # PROT_RW, PRIVATE|ANON
+    check(hole not in (None, ctypes.c_void_p(-1).value), "mmap for the hole")
+    libc.munmap(ctypes.c_void_p(hole), 65536)
+    fd = os.open("efault", os.O_RDWR)
+    try:
+        for addr in (None, hole):
+            for size in (100, 4096, 20000):
+                for name, call in (
+                        ("read", lambda a, n: libc.read(fd, a, n)),
+                        ("write", lambda a, n: libc.write(fd, a, n)),
+                        ("pread", lambda a, n: libc.pread(fd, a, n, 3)),
+                        ("pwrite", lambda a, n: libc.pwrite(fd, a, n, 3))):
+                    os.lseek(fd, 0, os.SEEK_SET)
+                    r = call(ctypes.c_void_p(addr), ctypes.c_size_t(size))
+                    e = ctypes.get_errno()
+                    eq((r, e), (-1, errno.EFAULT), "%s(%s, %d)" %
+                       (name, "NULL" if addr is None else "hole", size))
+    finally:
+        os.close(fd)
+    eq(get("efault"), b"x" * 20000, "the file after the EFAULTs")
+
+
+@case
 def readdir_dots():
     # "." and ".." once each, as directories, "." with the directory's
     # inode number and ".." with its parent's (zuf.ko makes them, on FUSE

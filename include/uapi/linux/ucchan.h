@@ -46,6 +46,7 @@
 #define UCCHAN_MAX_SLOTS	16	/* channel slots per CPU */
 #define UCCHAN_MAX_INLINE	65536	/* upper bound of max_inline */
 #define UCCHAN_MAX_COPY		(1U << 20)	/* upper bound of copy_size */
+#define UCCHAN_MAX_POLL_NS	10000000ULL	/* upper bound of poll_ns: 10 ms */
 
 /* Feature bits of ucchan_version.features */
 #define UCCHAN_FEAT_MAPPED_BUFS	(1ULL << 0)	/* per-call mapped buffers */
@@ -55,6 +56,7 @@
 #define UCCHAN_FEAT_CREATOR	(1ULL << 4)	/* ucchan_connect.creator_* */
 #define UCCHAN_FEAT_NOTIFY	(1ULL << 5)	/* UCCHAN_IOC_NOTIFY */
 #define UCCHAN_FEAT_COPY_BUFS	(1ULL << 6)	/* per-worker copy area */
+#define UCCHAN_FEAT_POLL	(1ULL << 7)	/* ucchan_wait.poll_ns */
 
 /* Largest message of UCCHAN_IOC_NOTIFY, in bytes */
 #define UCCHAN_NOTIFY_MAX	4096
@@ -223,13 +225,22 @@ struct ucchan_req_hdr {
  * -EINTR on a signal (the reply, if any, was delivered already).
  * A reply without a current call is -EINVAL; reply_len > max_inline is
  * -EINVAL and fails the call with -EPROTO.
+ *
+ * Polling (UCCHAN_FEAT_POLL): with poll_ns, the worker first spins in the
+ * kernel for up to poll_ns for the next request, and sleeps only then (or
+ * when its CPU is wanted by another task, or on a signal). While it spins
+ * a caller on another CPU hands it the request without waking it, and
+ * itself spins for up to the same time for the reply instead of sleeping:
+ * a cross-CPU call without a context switch or an IPI, at the price of
+ * the CPU time spun (counted in the service's stats). Off (0) by default.
  */
 struct ucchan_wait {
 	__s32 status;		/* in: the server's answer (any value) */
 	__u32 reply_len;	/* in */
 	__u32 flags;		/* in: UCCHAN_WAIT_* */
 	__u32 pad;
-	__u64 reserved[2];
+	__u64 poll_ns;		/* in: <= UCCHAN_MAX_POLL_NS; 0 = sleep at once */
+	__u64 reserved[1];
 };
 
 /*

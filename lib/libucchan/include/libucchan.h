@@ -80,6 +80,14 @@ struct ucchan_server_opts {
 	 * New with UCCHAN_FEAT_COPY_BUFS; a kernel without it ignores it.
 	 */
 	int64_t copy_size;
+	/*
+	 * Polling: each worker spins in the kernel this long for the next
+	 * request before it sleeps, and a caller on another CPU that finds
+	 * it spinning spins for its reply: cross-CPU calls without a context
+	 * switch, for the CPU time spun. 0 = off (the default); at most
+	 * UCCHAN_MAX_POLL_NS. New with UCCHAN_FEAT_POLL.
+	 */
+	uint64_t poll_ns;
 };
 
 int ucchan_server_create(struct ucchan_server **srvp,

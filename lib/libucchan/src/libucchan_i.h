@@ -48,6 +48,7 @@ struct ucchan_server {
 	unsigned int max_inline;
 	void *regbuf;
 	size_t regbuf_size;
+	uint64_t poll_ns;		/* every WAIT's spin for a request */
 	cpu_set_t cpus;
 	bool cpus_set;
 	bool started;

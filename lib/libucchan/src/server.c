@@ -89,6 +89,7 @@ int ucchan_server_create(struct ucchan_server **srvp,
 	srv->stop_fd = -1;
 	srv->test_bad_wait_cpu = -1;
 	srv->slots = sc.slots_per_cpu;
+	srv->poll_ns = o.poll_ns;
 	strcpy(srv->name, sc.name);
 	pthread_mutex_init(&srv->lock, NULL);
 	pthread_cond_init(&srv->cond, NULL);
@@ -376,7 +377,7 @@ static void ucchan_worker_loop(struct ucchan_worker *w)
 {
 	const struct ucchan_req_hdr *hdr = (const void *)w->map.base;
 	struct ucchan_server *srv = w->srv;
-	struct ucchan_wait wt = { .flags = 0 };
+	struct ucchan_wait wt = { .flags = 0, .poll_ns = srv->poll_ns };
 	bool bad_wait = srv->test_bad_wait_cpu == (int)w->cpu && !w->slot;
 	unsigned int restarts = 0;
 

@@ -66,7 +66,8 @@ int ucchan__service_create_fill(struct ucchan_service_create *sc,
 		return -EINVAL;
 	if (o->slots_per_cpu > UCCHAN_MAX_SLOTS ||
 	    o->max_inline > UCCHAN_MAX_INLINE ||
-	    o->copy_size < -1 || o->copy_size > UCCHAN_MAX_COPY)
+	    o->copy_size < -1 || o->copy_size > UCCHAN_MAX_COPY ||
+	    o->poll_ns > UCCHAN_MAX_POLL_NS)
 		return -EINVAL;
 	memset(sc, 0, sizeof(*sc));
 	strcpy(sc->name, o->name);

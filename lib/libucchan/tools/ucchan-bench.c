@@ -344,9 +344,9 @@ static int32_t touch_handle(struct ucchan_req *req, size_t *reply_len,
 	return 0;
 }
 
-/* @copy: the copy area's size (0: kernel default, -1: none) */
+/* @copy: the copy area's size (0: kernel default, -1: none); @poll_ns */
 static int bench_serve(struct ucchan_server **srvp, const char *name,
-		       const char *cpus, int64_t copy)
+		       const char *cpus, int64_t copy, uint64_t poll_ns)
 {
 	static const struct ucchan_server_ops ops = {
 		.size = sizeof(ops),
@@ -360,6 +360,7 @@ static int bench_serve(struct ucchan_server **srvp, const char *name,
 		.max_inline = 4096,
 		.regbuf_size = 4 * MIB,
 		.copy_size = copy,
+		.poll_ns = poll_ns,
 	};
 	int ret = ucchan_server_create(srvp, &o, &ops, NULL);
 
@@ -382,14 +383,14 @@ struct ucsrv {
 };
 
 static int ucsrv_start(struct ucsrv *s, int procs, const char *name,
-		       const char *cpus, int64_t copy)
+		       const char *cpus, int64_t copy, uint64_t poll_ns)
 {
 	int ready[2], ret = 0;
 	char c;
 
 	if (!procs) {
 		s->pid = -1;
-		return bench_serve(&s->srv, name, cpus, copy);
+		return bench_serve(&s->srv, name, cpus, copy, poll_ns);
 	}
 	if (pipe(ready) || pipe(s->quit))
 		return -errno;
@@ -397,7 +398,7 @@ static int ucsrv_start(struct ucsrv *s, int procs, const char *name,
 	if (s->pid == 0) {
 		close(ready[0]);
 		close(s->quit[1]);
-		ret = bench_serve(&s->srv, name, cpus, copy);
+		ret = bench_serve(&s->srv, name, cpus, copy, poll_ns);
 		c = ret ? 'e' : 'r';
 		if (write(ready[1], &c, 1) != 1 || ret)
 			_exit(1);
@@ -443,8 +444,36 @@ static int uc_rt(void *arg)
 	return ret ? ret : b->a.status;
 }
 
-/* U_MAPPED: a service with no copy area; U_COPY: one of UCCHAN_MAX_COPY */
-enum ucmode { U_NULL, U_INLINE, U_MAPPED, U_COPY, U_REG };
+/*
+ * U_MAPPED: a service with no copy area; U_COPY: one of UCCHAN_MAX_COPY;
+ * U_POLL: a null call to workers that poll for POLL_NS
+ */
+/*
+ * The CPU time the polling workers and callers of service @name spun, per
+ * call (its debugfs stats: calls and poll_ns of the total line, when
+ * debugfs is mounted and readable).
+ */
+static void poll_cost(const char *name)
+{
+	unsigned long long v[11];
+	char path[160], line[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/ucchan/%s/stats", name);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "total %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu",
+			   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6],
+			   &v[7], &v[8], &v[9], &v[10]) == 11 && v[0])
+			printf("  (polling: %.1f us spun per call, %.0f %% of the calls taken by a spinning worker)\n",
+			       v[10] / 1000.0 / v[0], 100.0 * v[9] / v[0]);
+	fclose(f);
+}
+
+enum ucmode { U_NULL, U_INLINE, U_MAPPED, U_COPY, U_REG, U_POLL };
+#define POLL_NS 2000000ULL	/* 2 ms: a cross-vCPU round trip under TCG */
 
 static struct result bench_uc(enum ucmode m, size_t size, int procs,
 			      const char *cpus, unsigned char *mem)
@@ -460,7 +489,7 @@ static struct result bench_uc(enum ucmode m, size_t size, int procs,
 	snprintf(name, sizeof(name), "bench-%d-%u", getpid(), seq++);
 	ret = ucsrv_start(&s, procs, name, cpus,
 			  m == U_COPY ? (int64_t)UCCHAN_MAX_COPY :
-			  m == U_MAPPED ? -1 : 0);
+			  m == U_MAPPED ? -1 : 0, m == U_POLL ? POLL_NS : 0);
 	if (ret) {
 		fprintf(stderr, "ucchan-bench: server: %s\n", strerror(-ret));
 		return r;
@@ -491,6 +520,8 @@ static struct result bench_uc(enum ucmode m, size_t size, int procs,
 			ECHO_RW | UCCHAN_BUF_REGISTERED, (uint32_t)id };
 	}
 	r = measure(uc_rt, &b);
+	if (m == U_POLL)
+		poll_cost(name);
 	if (id >= 0)
 		ucchan_client_buf_unregister(b.cl, id);
 out_close:
@@ -547,7 +578,7 @@ int main(int argc, char **argv)
 {
 	struct result base[K_NR][2][2];	/* [kind][procs][cross] */
 	struct result ucn[2], uc4i[2], uc4m[2], uc4r[2], uc1m[2], uc1r[2];
-	struct result fb[2], cp;
+	struct result fb[2], fbp[2], cp;
 	static const size_t sweep[] = { 4096, 16384, 65536, 262144, MIB };
 #define NSWEEP ((int)(sizeof(sweep) / sizeof(sweep[0])))
 	struct result swc[NSWEEP], swm[NSWEEP];
@@ -628,6 +659,8 @@ int main(int argc, char **argv)
 		     bench_uc(U_REG, MIB, pr, NULL, mem));
 		CASE(fb[pr], "ucchan null, fallback (no worker)", "other",
 		     pn[pr], bench_uc(U_NULL, 0, pr, other, mem));
+		CASE(fbp[pr], "ucchan null, other CPU's worker polls", "other",
+		     pn[pr], bench_uc(U_POLL, 0, pr, other, mem));
 	}
 	for (k = 0; k < K_NR; k++)
 		for (pr = 0; pr < 2; pr++)
@@ -683,6 +716,9 @@ int main(int argc, char **argv)
 		printf("  %-58s %7.3f   (target <= 0.1)\n",
 		       pn[pr][0] == 't' ? "worst cross-CPU ratio, thread" :
 		       "worst cross-CPU ratio, process", worst_cross);
+		snprintf(what, sizeof(what), "ucchan null, polling other CPU / futex same CPU, %s",
+			 pn[pr]);
+		ratio(what, fbp[pr].med_us, base[K_FUTEX][pr][0].med_us, "<= 0.3");
 		snprintf(what, sizeof(what), "ucchan 1 MiB mapped / 2x memcpy 1 MiB, %s",
 			 pn[pr]);
 		ratio(what, uc1m[pr].med_us, cp.med_us, "< 1");
