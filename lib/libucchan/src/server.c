@@ -99,6 +99,16 @@ int ucchan_server_create(struct ucchan_server **srvp,
 		ret = -errno;
 		goto out_free;
 	}
+	if (o.poll_ns) {
+		struct ucchan_version v = {};
+
+		/* a kernel without polling would fail every worker's WAIT */
+		if (ioctl(srv->svc_fd, UCCHAN_IOC_VERSION, &v) < 0 ||
+		    !(v.features & UCCHAN_FEAT_POLL)) {
+			ret = -EOPNOTSUPP;
+			goto out_close;
+		}
+	}
 	if (ioctl(srv->svc_fd, UCCHAN_IOC_SERVICE_CREATE, &sc) < 0) {
 		ret = -errno;
 		goto out_close;
