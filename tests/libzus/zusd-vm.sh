@@ -277,6 +277,44 @@ if [ -n "$ZUSD_PID" ]; then
 fi
 check "the service is gone" sh -c "! mount -t zufs -o service=$SVC,fs=memfs none $M1"
 
+# ---- --cpus and --poll-ns: workers on CPU 1 only, spinning for requests --
+fails_with "--poll-ns beyond 10 ms refused" "poll-ns" \
+	"$ZUSD" --plugin memfs --service "$SVC-poll" --poll-ns 10000001
+if [ "$(nproc)" -ge 2 ]; then
+	POLL_LOG=/tmp/zusd-vm-poll.log
+	fifo=$(mktemp -u /tmp/zusd-vm-ready.XXXXXX)
+	mkfifo "$fifo"
+	"$ZUSD" --plugin memfs --service "$SVC-poll" --cpus 1 \
+		--poll-ns 2000000 --ready-fd 3 3>"$fifo" 2>"$POLL_LOG" &
+	poll_pid=$!
+	read -r -N 1 -t 60 b <"$fifo" || fail "zusd --cpus 1 --poll-ns did not become ready"
+	rm -f "$fifo"
+	check "mount on the polling zusd" \
+		mount -t zufs -o "service=$SVC-poll,fs=memfs,size=16m" none "$M1"
+	check "from CPU 0: 200 writes and reads served by CPU 1's polling worker" \
+		taskset -c 0 $PY -c '
+import os, sys
+p = os.path.join(sys.argv[1], "p")
+fd = os.open(p, os.O_RDWR | os.O_CREAT, 0o644)
+for i in range(200):
+    data = b"%05d" % i * 800
+    assert os.pwrite(fd, data, i * 4000) == len(data)
+    assert os.pread(fd, len(data), i * 4000) == data
+os.close(fd)' "$M1"
+	st=/sys/kernel/debug/ucchan/$SVC-poll/stats
+	col() { awk -v c="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) n = i }
+		$1 == "total" { print $n }' "$st"; }
+	echo "# polling: calls $(col calls) fallbacks $(col fallbacks) poll_hits $(col poll_hits) poll_ns $(col poll_ns)"
+	check "the calls were fallbacks to CPU 1, some taken spinning" \
+		test "$(col fallbacks)" -ge 400 -a "$(col poll_hits)" -gt 0
+	check "umount of the polling mount" umount "$M1"
+	kill -TERM "$poll_pid"
+	wait "$poll_pid"
+	check "the polling zusd exits 0" test $? = 0
+else
+	skip "--cpus 1 --poll-ns" "one CPU"
+fi
+
 # ---- zusd-test --evil: the dispatcher lies on purpose, zuf.ko must notice --
 # (the evil mode exists only in zusd-test, the test build)
 if ! "$ZUSD" --help 2>&1 | grep -q -- --evil; then

@@ -69,6 +69,8 @@ struct zusd {
 	const char *service;
 	mode_t mode;
 	unsigned int slots;
+	const char *cpus;		/* --cpus, or NULL: every CPU */
+	uint64_t poll_ns;		/* --poll-ns */
 	int ready_fd;
 	bool force;
 	bool reattach;			/* --reattach */
@@ -91,6 +93,10 @@ static void usage(FILE *f)
 "                          -o service=NAME\n"
 "  -m, --mode OCTAL        connect permission of the service (default 0600)\n"
 "      --slots N           channels per CPU (default: the kernel's)\n"
+"      --cpus LIST         workers on these CPUs only (\"0-3,8\"; default\n"
+"                          every CPU: a call is served on its own CPU)\n"
+"      --poll-ns NS        workers spin NS for the next request before\n"
+"                          sleeping (0-10000000; default 0: no polling)\n"
 "      --ready-fd FD       write one byte to FD, then close it, when ready\n"
 "  -f, --force             exit on the first SIGTERM even while mounted\n"
 "      --reattach          once serving, re-attach the zufs mounts of this\n"
@@ -128,6 +134,8 @@ static int parse_args(struct zusd *d, int argc, char **argv)
 		{ "service",	required_argument, NULL, 's' },
 		{ "mode",	required_argument, NULL, 'm' },
 		{ "slots",	required_argument, NULL, 'S' },
+		{ "cpus",	required_argument, NULL, 'C' },
+		{ "poll-ns",	required_argument, NULL, 'P' },
 		{ "ready-fd",	required_argument, NULL, 'r' },
 		{ "force",	no_argument,	   NULL, 'f' },
 		{ "reattach",	no_argument,	   NULL, 'A' },
@@ -180,6 +188,19 @@ static int parse_args(struct zusd *d, int argc, char **argv)
 				return 2;
 			}
 			d->slots = v;
+			break;
+		case 'C':
+			d->cpus = optarg;
+			break;
+		case 'P':
+			v = strtol(optarg, &end, 10);
+			if (*end || end == optarg || v < 0 ||
+			    v > (long)UCCHAN_MAX_POLL_NS) {
+				zus_err("--poll-ns: want 0..%llu, not '%s'",
+					UCCHAN_MAX_POLL_NS, optarg);
+				return 2;
+			}
+			d->poll_ns = v;
 			break;
 		case 'r':
 			v = strtol(optarg, &end, 10);
@@ -610,12 +631,21 @@ int main(int argc, char **argv)
 	uopts.mode = d.mode;
 	uopts.slots_per_cpu = d.slots;
 	uopts.max_inline = zus_proto_max_inline();
+	uopts.poll_ns = d.poll_ns;
 	err = ucchan_server_create(&d.ucs, &uopts, &zusd_ucchan_ops, &d);
 	if (err) {
 		zus_err("service '%s': %s%s", d.service, strerror(-err),
 			err == -ENOENT ? " (is ucchan.ko loaded?)" :
-			err == -EEXIST ? " (another server runs it)" : "");
+			err == -EEXIST ? " (another server runs it)" :
+			err == -EOPNOTSUPP ? " (--poll-ns: no polling in this ucchan.ko)" : "");
 		goto out_srv;
+	}
+	if (d.cpus) {
+		err = ucchan_server_set_cpus(d.ucs, d.cpus);
+		if (err) {
+			zus_err("--cpus '%s': %s", d.cpus, strerror(-err));
+			goto out_ucs;
+		}
 	}
 	err = ucchan_server_start(d.ucs);
 	if (err) {
