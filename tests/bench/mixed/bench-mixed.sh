@@ -15,7 +15,10 @@
 # so slow phases of the host hit all of them). Prints every run, then the
 # table: per fs the median over the rounds of the total ops/s, each
 # round's value, and tmpfs's ops/s divided by the fs's (the slowdown);
-# then the mean latency per op kind (µs, median over rounds).
+# then the mean latency per op kind (µs, median over rounds). For the zufs
+# file systems also, from the service's ucchan counters (debugfs) around
+# each run: calls per operation, and KiB per operation of client buffers
+# mapped into the server's window and copied through its copy area.
 # Copies: <build>/bench-mixed.txt (the VM's output), bench-mixed.raw (every
 # total line), bench-mixed.table (the tables, Markdown).
 #
@@ -163,6 +166,14 @@ sample_stacks() {
 	done
 }
 
+# svc_stats FS: the ucchan counters of FS's service, "calls mapped bounced
+# copied" (bytes; "0 0 0 0" when FS has none)
+svc_stats() {
+	local st=/sys/kernel/debug/ucchan/bmix-$1/stats
+	[ -r "$st" ] || { echo "0 0 0 0"; return; }
+	awk '$1 == "total" { print $2, $6, $7, ($9 == "" ? 0 : $9) }' "$st"
+}
+
 summarize_stacks() {	# the distinct stacks with their counts
 	awk '/^== /{ if (s != "") c[s]++; s = $2 " " $3 ":"; next }
 	     { s = s " <- " $1 } END { if (s != "") c[s]++;
@@ -202,15 +213,18 @@ guest_main() {
 	for round in $(seq "$rounds"); do
 		for fs in $all_fs; do
 			[ -n "${why[$fs]:-}" ] && continue
+			read -r c0 m0 b0 k0 <<<"$(svc_stats "$fs")"
 			"$bench" -p "$procs" -d "$secs" -s "$seed" -l "$fs" \
 				"$top/$fs" >"$top/run.out" 2>&1
 			r=$?
+			read -r c1 m1 b1 k1 <<<"$(svc_stats "$fs")"
 			cat "$top/run.out"
 			if [ "$r" != 0 ]; then
 				failed "$fs" "round $round: $(grep -v '^zufs-mixed label' "$top/run.out" | head -3 | tr '\n' ' ')"
 				continue
 			fi
-			grep ' total ' "$top/run.out" | sed "s/^zufs-mixed /round=$round /" >>"$raw"
+			grep ' total ' "$top/run.out" |
+				sed "s/^zufs-mixed /round=$round calls=$((c1 - c0)) mapped=$((m1 - m0)) bounced=$((b1 - b0)) copied=$((k1 - k0)) /" >>"$raw"
 		done
 	done
 	# not measured: one more memfs run while the stacks are sampled
@@ -259,25 +273,31 @@ guest_main() {
 		l = f["label"]
 		S[l] = S[l] " " f["ops_s"]
 		V[l] = V[l] " " f["verified"]
+		C[l] = C[l] " " (f["ops"] ? f["calls"] / f["ops"] : 0)
+		MB[l] = MB[l] " " (f["ops"] ? f["mapped"] / f["ops"] / 1024 : 0)
+		KB[l] = KB[l] " " (f["ops"] ? f["copied"] / f["ops"] / 1024 : 0)
 		for (k = 1; k <= nops; k++)
 			U[l, ops[k]] = U[l, ops[k]] " " f["us_" ops[k]]
 	}
 	END {
 		print "## bench-mixed: total ops/s of the processes (median of the rounds)"
 		print ""
-		print "| fs | ops/s | rounds | tmpfs / fs | bytes verified (median) |"
-		print "|---|---:|---|---:|---:|"
+		print "| fs | ops/s | rounds | tmpfs / fs | bytes verified (median) | zufs calls/op | KiB mapped/op | KiB copied/op |"
+		print "|---|---:|---|---:|---:|---:|---:|---:|"
 		base = ("tmpfs" in S) && !("tmpfs" in bad) ? med(S["tmpfs"]) : ""
 		for (i = 1; i <= nfs; i++) {
 			fs = fss[i]
 			if ((fs in bad) || !(fs in S)) {
-				print "| " fs " | FAILED | | | |"
+				print "| " fs " | FAILED | | | | | | |"
 				continue
 			}
 			m = med(S[fs])
-			printf "| %s | %.0f | %s | %s | %.0f |\n", fs, m, S[fs],
+			z = fs == "memfs" || fs == "pmemfs"
+			printf "| %s | %.0f | %s | %s | %.0f | %s | %s | %s |\n", fs, m, S[fs],
 				base == "" || m == 0 ? "-" : sprintf("%.1f", base / m),
-				med(V[fs])
+				med(V[fs]), z ? sprintf("%.2f", med(C[fs])) : "-",
+				z ? sprintf("%.1f", med(MB[fs])) : "-",
+				z ? sprintf("%.1f", med(KB[fs])) : "-"
 		}
 		print ""
 		print "## bench-mixed: mean latency per op kind, µs (median of the rounds)"
