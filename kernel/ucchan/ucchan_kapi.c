@@ -151,6 +151,23 @@ u64 ucchan_conn_window_size(struct ucchan_conn *conn)
 EXPORT_SYMBOL_GPL(ucchan_conn_window_size);
 
 /**
+ * ucchan_conn_copy_size() - the bytes of buffers a call can have copied
+ * @conn: a connection from ucchan_connect()
+ *
+ * A call's buffers that fit in the worker's copy area, with the pages they
+ * touch, are copied in and out instead of mapped, whatever their iterator
+ * (an iovec of any number of segments too).
+ *
+ * Context: any.
+ * Return: the copy area size of the service's workers, in bytes (0: none).
+ */
+u32 ucchan_conn_copy_size(struct ucchan_conn *conn)
+{
+	return conn->svc->copy_size;
+}
+EXPORT_SYMBOL_GPL(ucchan_conn_copy_size);
+
+/**
  * ucchan_conn_server() - who created the connection's service
  * @conn: a connection from ucchan_connect()
  * @id:   filled in

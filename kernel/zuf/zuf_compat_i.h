@@ -10,6 +10,7 @@
 #include <linux/fs.h>
 #include <linux/splice.h>
 #include <linux/stat.h>
+#include <linux/uio.h>
 
 #ifdef ZUF_HAVE_MNT_IDMAP
 /* inode operations take the mount's idmap (6.3) */
@@ -91,5 +92,15 @@ static inline void zuf_set_amtime(struct inode *inode, struct timespec64 at,
 #define zuf_acl_obj_inode(obj)	(obj)
 #define ZUF_NEED_ACL_XATTR_HANDLERS
 #endif
+
+/* The user address an ITER_IOVEC iterator is at (6.4 renamed ->iov). */
+static inline void __user *zuf_iter_addr(const struct iov_iter *i)
+{
+#ifdef iter_iov_addr
+	return iter_iov_addr(i);
+#else
+	return i->iov->iov_base + i->iov_offset;
+#endif
+}
 
 #endif /* _ZUF_COMPAT_I_H */

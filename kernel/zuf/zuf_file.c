@@ -166,7 +166,10 @@ static int zuf_flush(struct file *file, fl_owner_t id)
 /*
  * Bytes of the next call: at most max_io, and for a user iovec at most
  * its current segment, so that the server sees the application's own
- * pages (ucchan bounces an iterator that a buffer would have to split).
+ * pages (ucchan bounces an iterator that a buffer would have to split) -
+ * unless more of the iovec fits in the service's copy area: ucchan copies
+ * such a buffer whatever its segments, so one call carries what would
+ * take one per segment (a readv of 8 small segments: 1 call, not 8).
  */
 static size_t zuf_io_chunk(struct zuf_sb_info *sbi, struct iov_iter *iter,
 			   size_t left)
@@ -175,9 +178,12 @@ static size_t zuf_io_chunk(struct zuf_sb_info *sbi, struct iov_iter *iter,
 
 	if (iter_is_iovec(iter)) {
 		size_t seg = iov_iter_single_seg_count(iter);
+		size_t off = offset_in_page(zuf_iter_addr(iter));
+		u32 csize = READ_ONCE(sbi->copy_size);
+		size_t copy = csize > off ? csize - off : 0;
 
 		if (seg)
-			chunk = min(chunk, seg);
+			chunk = min(chunk, max(seg, copy));
 	}
 	return chunk;
 }

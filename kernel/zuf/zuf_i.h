@@ -85,6 +85,7 @@ struct zuf_sb_info {
 	u64 caps;		/* agreed ZUFS_CAP_* */
 	u32 minor;		/* agreed minor version */
 	u32 max_io;		/* bytes per READ/WRITE call */
+	u32 copy_size;		/* the service's copy area (0: none) */
 	u64 timeout_ns;		/* per call, 0 = none (still killable) */
 	/* the mount options, for show_options and remount */
 	char *service;

@@ -649,6 +649,7 @@ static int zuf_fill_super(struct super_block *sb, struct fs_context *fc)
 	sbi->minor = min_t(u32, out.minor, ZUFS_KERNEL_MINOR_VERSION);
 	memcpy(sbi->fs_id, out.fs_id, sizeof(sbi->fs_id));
 	sbi->max_io = zuf_max_io(&out, conn);
+	sbi->copy_size = ucchan_conn_copy_size(conn);
 	sb->s_magic = ZUFS_SUPER_MAGIC;
 	sb->s_op = &zuf_super_ops;
 	sb->s_maxbytes = MAX_LFS_FILESIZE;
@@ -811,6 +812,7 @@ static int zuf_reattach(struct fs_context *fc, struct super_block *sb)
 
 	sbi->sb_id = out.sb_id;
 	sbi->max_io = zuf_max_io(&out, conn);
+	WRITE_ONCE(sbi->copy_size, ucchan_conn_copy_size(conn));
 	WRITE_ONCE(sbi->max_inline, ucchan_conn_max_inline(conn));
 	bitmap_zero(sbi->no_op, ZUFS_OP_MAX);
 	rcu_assign_pointer(sbi->conn, conn);

@@ -123,6 +123,7 @@ int ucchan_call(struct ucchan_conn *conn, struct ucchan_kcall *call);
 bool ucchan_conn_alive(struct ucchan_conn *conn);
 u32 ucchan_conn_max_inline(struct ucchan_conn *conn);
 u64 ucchan_conn_window_size(struct ucchan_conn *conn);
+u32 ucchan_conn_copy_size(struct ucchan_conn *conn);
 void ucchan_conn_server(struct ucchan_conn *conn, struct ucchan_server_id *id);
 void ucchan_disconnect(struct ucchan_conn *conn);
 
