@@ -327,7 +327,7 @@ static void ucchan_worker_poll(struct ucchan_chan *chan, u64 ns)
 
 	WRITE_ONCE(chan->poll_ns, ns);
 	WRITE_ONCE(chan->polling, true);
-	smp_mb();	/* polling before the state check; pairs with the caller */
+	smp_mb();	/* polling before the state check */
 	while (!ucchan_worker_woken(chan)) {
 		now = local_clock();
 		if (now - start >= ns || need_resched() ||
@@ -830,8 +830,10 @@ int ucchan_call_common(struct ucchan_conn *conn,
 	/*
 	 * A worker spinning for requests on another CPU takes it without a
 	 * wake-up (the wake-up finds nobody waiting): spin for the reply too.
+	 * No barrier on this path: a stale value only makes the caller sleep
+	 * at once (the wake-up below is unconditional) or spin in vain for
+	 * poll_ns before it sleeps; both end in the same reply.
 	 */
-	smp_mb();	/* the state before polling; pairs with the worker */
 	poll = READ_ONCE(chan->polling) && chan->cpu != raw_smp_processor_id();
 	wake_up(&chan->worker_wq);
 
