@@ -12,6 +12,14 @@
  * always emits at least one new entry and a reply that repeats entries
  * (or never says EOF with the same cookie) is -EIO instead of an endless
  * loop for getdents and for in-kernel callers (overlayfs, nfsd).
+ *
+ * Every open directory has a struct zuf_file (the OPENDIR handle where the
+ * server gives one), which remembers where the server said EOF: the
+ * getdents that would only find the end again is answered without a call
+ * (a small directory costs one READDIR, not two). An entry made after that
+ * is seen once the directory is read again from a seek (rewinddir,
+ * seekdir) or a new open: POSIX leaves it unspecified whether readdir
+ * shows a file added after opendir or rewinddir.
  */
 #include <linux/bvec.h>
 #include <linux/fs.h>
@@ -113,6 +121,7 @@ static int zuf_readdir(struct file *file, struct dir_context *ctx)
 {
 	struct inode *dir = file_inode(file);
 	struct zuf_sb_info *sbi = ZUF_SB(dir->i_sb);
+	struct zuf_file *zf = file->private_data;
 	struct zufs_readdir_in in = { .fh = zuf_fh(file) };
 	struct zufs_readdir_out out;
 	struct zuf_rdbuf rb = { };
@@ -136,6 +145,8 @@ static int zuf_readdir(struct file *file, struct dir_context *ctx)
 		return 0;
 	if (ctx->pos > 2 && ctx->pos < ZUFS_DIR_COOKIE_FIRST)
 		return -EINVAL;
+	if (zf && READ_ONCE(zf->dir_eof) == ctx->pos)
+		return 0;
 	if (zuf_rdbuf_alloc(&rb, 0))
 		return -ENOMEM;
 	for (;;) {
@@ -166,8 +177,12 @@ static int zuf_readdir(struct file *file, struct dir_context *ctx)
 				err = 0;
 			break;
 		}
-		if (!out.len || (out.flags & ZUFS_READDIR_EOF))
+		if (!out.len || (out.flags & ZUFS_READDIR_EOF)) {
+			/* every record went to the caller: the end is here */
+			if (zf)
+				WRITE_ONCE(zf->dir_eof, ctx->pos);
 			break;
+		}
 		/* more to read, and room for it: a big buffer from now on */
 		if (!rb.order)
 			zuf_rdbuf_alloc(&rb, ZUF_READDIR_BIG_ORDER);
@@ -179,8 +194,8 @@ static int zuf_readdir(struct file *file, struct dir_context *ctx)
 /*
  * Per-open state of directories (protocol 1.2, ZUFS_CAP_OPEN): OPENDIR
  * gives the handle READDIR and FSYNCDIR carry, RELEASEDIR drops it. A 1.1
- * server (or one that answers OPENDIR -ENOSYS) gets neither: the file has
- * no private data and fh is 0.
+ * server (or one that answers OPENDIR -ENOSYS) gets neither: fh is 0 and
+ * the struct zuf_file only remembers the EOF position.
  */
 static int zuf_dir_open(struct inode *inode, struct file *file)
 {
@@ -188,18 +203,28 @@ static int zuf_dir_open(struct inode *inode, struct file *file)
 	struct zuf_file *zf;
 	int err;
 
-	if (!zuf_open_op(sbi, ZUFS_OP_OPENDIR))
-		return 0;
 	zf = kzalloc(sizeof(*zf), GFP_KERNEL);
 	if (!zf)
 		return -ENOMEM;
-	err = zuf_open_handle(inode, file, ZUFS_OP_OPENDIR, zf);
-	if (err || !zf->opened) {
-		kfree(zf);
-		return err;
+	if (zuf_open_op(sbi, ZUFS_OP_OPENDIR)) {
+		err = zuf_open_handle(inode, file, ZUFS_OP_OPENDIR, zf);
+		if (err) {
+			kfree(zf);
+			return err;
+		}
 	}
 	file->private_data = zf;
 	return 0;
+}
+
+/* a seek (rewinddir, seekdir) reads the directory from the server again */
+static loff_t zuf_dir_llseek(struct file *file, loff_t offset, int whence)
+{
+	struct zuf_file *zf = file->private_data;
+
+	if (zf)
+		WRITE_ONCE(zf->dir_eof, 0);
+	return generic_file_llseek(file, offset, whence);
 }
 
 static int zuf_dir_release(struct inode *inode, struct file *file)
@@ -243,7 +268,7 @@ static int zuf_dir_fsync(struct file *file, loff_t start, loff_t end,
 const struct file_operations zuf_dir_ops = {
 	.open		= zuf_dir_open,
 	.release	= zuf_dir_release,
-	.llseek		= generic_file_llseek,
+	.llseek		= zuf_dir_llseek,
 	.read		= generic_read_dir,
 	.iterate_shared	= zuf_readdir,
 	.fsync		= zuf_dir_fsync,

@@ -140,6 +140,10 @@ struct zuf_file {
 	bool opened;		/* fh came from OPEN, OPENDIR or CREATE: the
 				 * last close sends RELEASE(DIR)
 				 */
+	loff_t dir_eof;		/* directories: the position at which the
+				 * server said EOF (0: not known); reset
+				 * by every lseek
+				 */
 };
 
 static inline struct zuf_sb_info *ZUF_SB(struct super_block *sb)

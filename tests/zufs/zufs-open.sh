@@ -4,6 +4,8 @@
 # zufs protocol 1.2 against zufs-testsrv, whose request log
 # (ZUFS_TESTSRV_LOG) shows each request with its handle:
 #   - OPENDIR/READDIR/FSYNCDIR/RELEASEDIR of one directory carry one fh;
+#   - reading a directory asks for its end once (one READDIR for a small
+#     one, two for 500 entries); a rewind reads it again;
 #   - O_CREAT|O_EXCL is one CREATE (no LOOKUP, MKNOD or OPEN), O_CREAT a
 #     LOOKUP and a CREATE; the CREATE's fh comes back in WRITE, FLUSH and
 #     RELEASE; O_CREAT|O_EXCL of an existing name is EEXIST;
@@ -72,6 +74,30 @@ check "FSYNCDIR with its fh, no FSYNC" test "$(nreq "^FSYNCDIR .* fh=$fh status=
 check "one RELEASEDIR with its fh" test "$(nreq "^RELEASEDIR .* fh=$fh status=0")" = 1 -a "$(nreq '^RELEASEDIR ')" = 1
 srv_counts
 check "no directory handle left (${COUNTS[-3]})" test "${COUNTS[-3]}" = dirs=0
+
+# ---- readdir asks for the end once: a small directory is one READDIR, 500
+# entries (more than the first 4 KiB reply) two; a rewind reads it again
+python3 -I -c "
+import os
+os.mkdir('r')
+for i in range(500):
+    os.close(os.open('r/f%03d' % i, os.O_CREAT | os.O_WRONLY, 0o600))"
+mark
+check "listdir of 2 entries" python3 -I -c "
+import os; assert sorted(os.listdir('d')) == ['a', 'b']"
+check "... is one READDIR ($(nreq '^READDIR '))" test "$(nreq '^READDIR ')" = 1
+mark
+check "listdir of 500 entries" python3 -I -c "
+import os; assert len(os.listdir('r')) == 500"
+check "... is two READDIRs ($(nreq '^READDIR '))" test "$(nreq '^READDIR ')" = 2
+check "an entry made after the end is seen after a rewind" python3 -I -c "
+import os
+fd = os.open('d', os.O_RDONLY | os.O_DIRECTORY)
+assert sorted(os.listdir(fd)) == ['a', 'b']
+os.close(os.open('d/c', os.O_CREAT | os.O_WRONLY, 0o600))
+assert sorted(os.listdir(fd)) == ['a', 'b', 'c'], os.listdir(fd)
+os.close(fd)
+os.unlink('d/c')"
 
 # ---- CREATE
 mark
