@@ -128,6 +128,12 @@ struct ucchan_service {
 	bool ev_overflow;
 
 	struct dentry *dbg;
+	/*
+	 * Zaps of this service's mappings, one at a time (the innermost
+	 * lock): two overlapping on one mm make the second's TLB flush a
+	 * full one, sent to every CPU of the mm (mm_tlb_flush_nested()).
+	 */
+	struct mutex zap_mutex;
 	atomic_long_t kpinned;		/* pages pinned for kernel clients' calls */
 
 	/* registered-buffer area (regbuf_size bytes; none when 0) */
@@ -382,9 +388,9 @@ int ucchan_copy_stage(struct ucchan_callst *cs);
 int ucchan_copy_out(struct ucchan_chan *chan, struct ucchan_callst *cs,
 		    const struct ucchan_call_src *src);
 extern struct kmem_cache *ucchan_callst_cache;
-void ucchan_zap_tracked(struct mutex *lock, struct vm_area_struct **vmap,
-			struct mm_struct **mmp, unsigned long off,
-			unsigned long len);
+void ucchan_zap_tracked(struct ucchan_service *svc, struct mutex *lock,
+			struct vm_area_struct **vmap, struct mm_struct **mmp,
+			unsigned long off, unsigned long len);
 void ucchan_vm_flags_pfnmap(struct vm_area_struct *vma);
 
 /* ucchan_regbuf.c */

@@ -275,10 +275,16 @@ void ucchan_window_open(struct ucchan_chan *chan)
  * moved to another mm meanwhile, start over. An mm without users is
  * exiting: nothing can touch its PTEs, exit_mmap() removes them without
  * looking at the pages (VM_PFNMAP).
+ *
+ * The service's zaps go one at a time (svc->zap_mutex): when two workers
+ * on two CPUs zap their windows at once, the one that finishes second
+ * sees a nested TLB flush pending and makes its own a full-mm flush with
+ * freed_tables set, which also interrupts the CPUs that run the server's
+ * mm lazily: two shootdown IPIs per call instead of at most one.
  */
-void ucchan_zap_tracked(struct mutex *lock, struct vm_area_struct **vmap,
-			struct mm_struct **mmp, unsigned long off,
-			unsigned long len)
+void ucchan_zap_tracked(struct ucchan_service *svc, struct mutex *lock,
+			struct vm_area_struct **vmap, struct mm_struct **mmp,
+			unsigned long off, unsigned long len)
 {
 	struct mm_struct *mm;
 	bool done;
@@ -295,10 +301,14 @@ void ucchan_zap_tracked(struct mutex *lock, struct vm_area_struct **vmap,
 		if (mmget_not_zero(mm)) {
 			mmap_read_lock(mm);
 			mutex_lock(lock);
-			if (*mmp == mm)
-				zap_vma_ptes(*vmap, (*vmap)->vm_start + off, len);
-			else
+			if (*mmp == mm) {
+				mutex_lock(&svc->zap_mutex);
+				zap_vma_ptes(*vmap, (*vmap)->vm_start + off,
+					     len);
+				mutex_unlock(&svc->zap_mutex);
+			} else {
 				done = false;
+			}
 			mutex_unlock(lock);
 			mmap_read_unlock(mm);
 			mmput(mm);
@@ -324,7 +334,8 @@ void ucchan_window_close(struct ucchan_chan *chan)
 	chan->faulted = false;
 	mutex_unlock(&chan->map_mutex);
 	if (faulted)
-		ucchan_zap_tracked(&chan->map_mutex, &chan->vma, &chan->mm,
+		ucchan_zap_tracked(chan->svc, &chan->map_mutex, &chan->vma,
+				   &chan->mm,
 				   chan->area_pages << PAGE_SHIFT,
 				   chan->cs->win_used << PAGE_SHIFT);
 }
@@ -1024,7 +1035,8 @@ void ucchan_call_revoke(struct ucchan_chan *chan, struct ucchan_callst *cs)
 
 	/* no PTE of the worker maps the caller's pages after this */
 	if (cs->win_used)
-		ucchan_zap_tracked(&chan->map_mutex, &chan->vma, &chan->mm,
+		ucchan_zap_tracked(chan->svc, &chan->map_mutex, &chan->vma,
+				   &chan->mm,
 				   chan->area_pages << PAGE_SHIFT,
 				   cs->win_used << PAGE_SHIFT);
 	for (i = 0; i < cs->nr_bufs; i++) {

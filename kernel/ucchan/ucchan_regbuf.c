@@ -25,6 +25,7 @@
 int ucchan_area_init(struct ucchan_service *svc, u64 size)
 {
 	mutex_init(&svc->reg_mutex);
+	mutex_init(&svc->zap_mutex);
 	INIT_LIST_HEAD(&svc->regbufs);
 	svc->regbuf_size = size;
 	svc->reg_pages = size >> PAGE_SHIFT;
@@ -179,7 +180,7 @@ void ucchan_area_kill(struct ucchan_service *svc)
 static void ucchan_regbuf_drop(struct ucchan_service *svc,
 			       struct ucchan_regbuf *rb)
 {
-	ucchan_zap_tracked(&svc->reg_mutex, &svc->area_vma, &svc->area_mm,
+	ucchan_zap_tracked(svc, &svc->reg_mutex, &svc->area_vma, &svc->area_mm,
 			   rb->first << PAGE_SHIFT, rb->nr_pages << PAGE_SHIFT);
 	mutex_lock(&svc->reg_mutex);
 	bitmap_clear(svc->regmap, rb->first, rb->nr_pages);
