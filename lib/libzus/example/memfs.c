@@ -201,9 +201,14 @@ static struct memfs_sb *MSB(struct zus_sb *sb)
 	return sb->priv;
 }
 
+/*
+ * File times at the kernel's own granularity (current_time() is coarse:
+ * one tick). A coarse clock is read in the vDSO whatever the clocksource;
+ * CLOCK_REALTIME is a system call on a guest with HPET, one per write.
+ */
 static void now(struct timespec *ts)
 {
-	clock_gettime(CLOCK_REALTIME, ts);
+	clock_gettime(CLOCK_REALTIME_COARSE, ts);
 }
 
 static unsigned int mode_to_dt(uint32_t mode)

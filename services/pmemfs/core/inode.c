@@ -70,11 +70,15 @@ void iunlock(struct pinode *pi)
 	pthread_rwlock_unlock(&pi->lock);
 }
 
+/*
+ * File times at the kernel's own granularity (current_time() is coarse:
+ * one tick); a coarse clock is read in the vDSO whatever the clocksource.
+ */
 void now_ts(int64_t *s, uint32_t *ns)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
+	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
 	*s = ts.tv_sec;
 	*ns = (uint32_t)ts.tv_nsec;
 }
