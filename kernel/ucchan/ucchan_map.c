@@ -6,10 +6,10 @@
  * partly covered first and last pages always replaced by bounce pages so
  * that a server never sees a byte it was not given.
  *
- * Window pages are inserted on demand (vmf_insert_pfn_prot() on a
- * VM_PFNMAP vma) while chan->map_ok, a whole buffer at its first fault;
- * the worker's reply clears map_ok and zaps the window before any page
- * is released.
+ * Window pages are inserted (vmf_insert_pfn_prot() on a VM_PFNMAP vma)
+ * by the worker as it takes the call, or on demand while chan->map_ok, a
+ * whole buffer at its first fault; the worker's reply clears map_ok and
+ * zaps the window before any page is released.
  *
  * Buffers that fit in the worker's copy area are not mapped at all: the
  * caller copies them in once it holds the channel and out once the worker
@@ -81,11 +81,12 @@ static bool ucchan_area_writable(struct ucchan_chan *chan, pgoff_t pgoff)
 
 /*
  * Insert every page of buffer @b but the one at @skip (window page
- * numbers): the first touch of a buffer maps all of it, so that a server
- * walking a large buffer takes one fault, not one per page. Under
- * map_mutex. Pages mapped already are left alone (insert_pfn() keeps an
- * existing entry); an error just stops the prefault, a later touch
- * faults normally.
+ * numbers; ULONG_MAX: none): the first touch of a buffer maps all of it,
+ * so that a server walking a large buffer takes one fault, not one per
+ * page, and a worker taking a call maps its buffers before it returns
+ * (ucchan_window_open()). Under map_mutex and the mm's mmap lock. Pages
+ * mapped already are left alone (insert_pfn() keeps an existing entry);
+ * an error just stops the prefault, a later touch faults normally.
  */
 static void ucchan_map_buf(struct ucchan_chan *chan, struct vm_area_struct *vma,
 			   const struct ucchan_mbuf *b, unsigned long skip)
@@ -258,14 +259,41 @@ int ucchan_worker_mmap(struct ucchan_chan *chan, struct vm_area_struct *vma)
 	return 0;
 }
 
-/* The worker took a call: its buffers may be faulted in. */
+/*
+ * The worker took a call: its buffers may be mapped. Called by the worker
+ * (in its WAIT, before it returns to user space), which maps every page
+ * of the call's window buffers at once when its window is in its own mm,
+ * as its first touch of a buffer would: the server then takes no page
+ * fault for a call. Elsewhere (the mapping in another process, or the
+ * mmap lock not taken for a fatal signal) the buffers fault in as before.
+ */
 void ucchan_window_open(struct ucchan_chan *chan)
 {
-	if (!chan->cs->win_used)
+	struct ucchan_callst *cs = chan->cs;
+	struct mm_struct *mm = current->mm;
+	bool locked;
+	unsigned int i;
+
+	if (!cs->win_used)
 		return;
+	/* the fault path's order: the mmap lock, then map_mutex */
+	locked = mm && !mmap_read_lock_killable(mm);
 	mutex_lock(&chan->map_mutex);
 	chan->map_ok = true;
+	if (locked && chan->mm == mm && chan->vma) {
+		for (i = 0; i < cs->nr_bufs; i++) {
+			const struct ucchan_mbuf *b = &cs->bufs[i];
+
+			if (b->kind == UCCHAN_MBUF_REG ||
+			    b->kind == UCCHAN_MBUF_COPY || !b->nr_pages)
+				continue;
+			chan->faulted = true;	/* the reply zaps */
+			ucchan_map_buf(chan, chan->vma, b, ULONG_MAX);
+		}
+	}
 	mutex_unlock(&chan->map_mutex);
+	if (locked)
+		mmap_read_unlock(mm);
 }
 
 /*

@@ -25,6 +25,10 @@ enum {
 	 * else data up to its NUL (included); status = the ioctl's result
 	 */
 	OP_NOTIFY,
+	/* read one byte of every page of buffer 0: sum = the worker's page
+	 * faults meanwhile (getrusage(RUSAGE_THREAD))
+	 */
+	OP_FAULTS,
 };
 
 #define NPROBE 6

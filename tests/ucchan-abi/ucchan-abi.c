@@ -151,6 +151,20 @@ static int connect_to(const char *name, struct ucchan_connect *out)
 
 /* ---- the echo server, raw ioctls + mmap ---- */
 
+/* The calling thread's page faults while it reads a byte of every page */
+static uint64_t touch_faults(const volatile unsigned char *p, size_t len)
+{
+	struct rusage u0, u1;
+	size_t i;
+
+	getrusage(RUSAGE_THREAD, &u0);
+	for (i = 0; i < len; i += PG)
+		(void)p[i];
+	getrusage(RUSAGE_THREAD, &u1);
+	return (uint64_t)(u1.ru_minflt - u0.ru_minflt) +
+	       (uint64_t)(u1.ru_majflt - u0.ru_majflt);
+}
+
 
 /* Set by a test to end every OP_HOLD early (see test_pin_limit). */
 static volatile int hold_release;
@@ -369,6 +383,9 @@ static void *worker_main(void *arg)
 			break;
 		case OP_NOTIFY:
 			wt.status = worker_notify(w, hdr->client_id, rq);
+			break;
+		case OP_FAULTS:
+			rp->sum = b0 ? touch_faults(b0, hdr->bufs[0].len) : 0;
 			break;
 		case OP_QUIT:
 			w->last_err = 0;
@@ -1065,6 +1082,19 @@ static void test_buffers(int conn)
 		r = do_call(conn, &rq, &rp, v, 3, 0, NULL);
 		check(r == 0 && rp.nr_bufs == 3 && rp.sum == fnv(r4 + 5, 7),
 		      "call with three buffers");
+	}
+
+	/* the worker maps a call's buffers as it takes the call */
+	for (i = 0; i < 2; i++) {
+		iov.addr = (uintptr_t)r4;
+		iov.len = 4 * PG;
+		iov.flags = UCCHAN_BUF_READ;
+		rq.op = OP_FAULTS;
+		rq.nprobe = 0;
+		r = do_call(conn, &rq, &rp, &iov, 1, 0, NULL);
+		check(r == 0 && rp.sum == 0,
+		      "call %zu: the server reads a 4-page mapped buffer without a page fault (%d, %llu faults)",
+		      i + 1, r, (unsigned long long)rp.sum);
 	}
 	munmap(r4, 4 * PG);
 }
