@@ -263,6 +263,8 @@ static int ucchan_worker_reply(struct ucchan_chan *chan, s32 status,
 	struct ucchan_service *svc = chan->svc;
 	struct ucchan_callst *cs;
 	bool abandoned = false, bad = reply_len > svc->max_inline;
+	u64 call_id = 0, t_issue = 0;
+	u32 client_cpu = 0;
 
 	spin_lock(&chan->lock);
 	if (chan->state != UCCHAN_CH_ACTIVE &&
@@ -284,7 +286,15 @@ static int ucchan_worker_reply(struct ucchan_chan *chan, s32 status,
 		chan->state = UCCHAN_CH_IDLE;
 		abandoned = true;
 	} else {
-		/* the caller (or the caller revoking it) ends the call */
+		/*
+		 * The caller (or the caller revoking it) ends the call, and
+		 * may free cs as soon as it sees DONE (it need not sleep: it
+		 * may be polling, or woken, on another CPU): what the
+		 * tracepoint wants is read from cs before.
+		 */
+		call_id = cs->call_id;
+		client_cpu = cs->client_cpu;
+		t_issue = cs->t_issue;
 		chan->state = UCCHAN_CH_DONE;
 	}
 	spin_unlock(&chan->lock);
@@ -296,12 +306,12 @@ static int ucchan_worker_reply(struct ucchan_chan *chan, s32 status,
 	} else {
 		/* the clock is read only for the tracepoint (see t_issue) */
 		if (trace_ucchan_call_reply_enabled())
-			trace_ucchan_call_reply(svc, cs->call_id, chan->cpu,
-						cs->client_cpu,
+			trace_ucchan_call_reply(svc, call_id, chan->cpu,
+						client_cpu,
 						bad ? -EPROTO : status,
-						cs->reply_len,
-						cs->t_issue ?
-						ktime_get_ns() - cs->t_issue : 0);
+						bad ? 0 : reply_len,
+						t_issue ?
+						ktime_get_ns() - t_issue : 0);
 		wake_up(&chan->client_wq);
 	}
 	return bad ? -EINVAL : 0;

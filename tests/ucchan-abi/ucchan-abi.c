@@ -1830,6 +1830,8 @@ static char task_state(pid_t tid)
  * bounded: an idle polling worker ends up asleep; a call that outlasts
  * the caller's spin still gets its reply.
  */
+#define REPLY_EVENT "/sys/kernel/tracing/events/ucchan/ucchan_call_reply/enable"
+
 static void test_poll(void)
 {
 	struct abi_req rq = { .op = OP_ECHO };
@@ -1864,6 +1866,23 @@ static void test_poll(void)
 	check(hits > 0 && spun > 0 && svc_stat("abi-poll", "calls") - calls0 == 200,
 	      "the worker took requests spinning: %lld of 200, %lld ns spun",
 	      hits, spun);
+	/*
+	 * Again with the reply tracepoint on: a caller spinning on the other
+	 * CPU frees the call's state the moment it sees the reply, so the
+	 * worker must have read what it traces before (a use-after-free that
+	 * KASAN reported on the debug kernel, found through ucchan-top).
+	 */
+	if (!write_file(REPLY_EVENT, "1")) {
+		for (i = 0; i < 200 && ok; i++) {
+			snprintf(rq.data, sizeof(rq.data), "traced %d", i);
+			r = do_call(conn, &rq, &rp, NULL, 0, 0, NULL);
+			ok = r == 0 && !strcmp(rp.data, rq.data);
+		}
+		write_file(REPLY_EVENT, "0");
+		check(ok, "200 polled calls with the reply tracepoint on");
+	} else {
+		printf("# no tracefs: polled calls with the reply tracepoint not tested\n");
+	}
 	for (i = 0; i < 100 && st != 'S'; i++) {
 		usleep(20000);
 		st = task_state(w.tid);
