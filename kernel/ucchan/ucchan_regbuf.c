@@ -25,7 +25,6 @@
 int ucchan_area_init(struct ucchan_service *svc, u64 size)
 {
 	mutex_init(&svc->reg_mutex);
-	mutex_init(&svc->zap_mutex);
 	INIT_LIST_HEAD(&svc->regbufs);
 	svc->regbuf_size = size;
 	svc->reg_pages = size >> PAGE_SHIFT;

@@ -160,6 +160,7 @@ static struct ucchan_service *ucchan_service_alloc(struct ucchan_service_create 
 	init_waitqueue_head(&svc->ev_wq);
 	INIT_LIST_HEAD(&svc->conns);
 	init_waitqueue_head(&svc->notify_wq);
+	mutex_init(&svc->zap_mutex);
 	for (cpu = 0; cpu < nr_cpu_ids; cpu++) {
 		spin_lock_init(&svc->cpus[cpu].lock);
 		init_waitqueue_head(&svc->cpus[cpu].wq);

@@ -145,7 +145,7 @@ static int zuf_readdir(struct file *file, struct dir_context *ctx)
 		return 0;
 	if (ctx->pos > 2 && ctx->pos < ZUFS_DIR_COOKIE_FIRST)
 		return -EINVAL;
-	if (zf && READ_ONCE(zf->dir_eof) == ctx->pos)
+	if (READ_ONCE(zf->dir_eof) == ctx->pos)
 		return 0;
 	if (zuf_rdbuf_alloc(&rb, 0))
 		return -ENOMEM;
@@ -179,8 +179,7 @@ static int zuf_readdir(struct file *file, struct dir_context *ctx)
 		}
 		if (!out.len || (out.flags & ZUFS_READDIR_EOF)) {
 			/* every record went to the caller: the end is here */
-			if (zf)
-				WRITE_ONCE(zf->dir_eof, ctx->pos);
+			WRITE_ONCE(zf->dir_eof, ctx->pos);
 			break;
 		}
 		/* more to read, and room for it: a big buffer from now on */
@@ -222,8 +221,7 @@ static loff_t zuf_dir_llseek(struct file *file, loff_t offset, int whence)
 {
 	struct zuf_file *zf = file->private_data;
 
-	if (zf)
-		WRITE_ONCE(zf->dir_eof, 0);
+	WRITE_ONCE(zf->dir_eof, 0);
 	return generic_file_llseek(file, offset, whence);
 }
 
