@@ -22,6 +22,8 @@ fatal() {
 	sleep 60
 }
 
+# vm-run tells a crash of the kernel's own boot from one of the test's
+echo "vm-init: started"
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev

@@ -120,8 +120,23 @@ tap)
 	expect_output '^ok 1 - pass\.sh'
 	expect_output '^ok 2 - skip\.sh # SKIP'
 	expect_output '^not ok 3 - fail\.sh .*exit status 1'
+	# the failed check and its reason, on stderr (meson shows that)
+	expect_output '^vm-run: fail\.sh failed:$'
+	expect_output '^  not ok 1 - the failing check$'
+	expect_output '^  #   the reason it failed$'
 	expect_output '^not ok 4 - hang\.sh .*TIMEOUT after [0-9]*s'
 	expect_output '^ok 5 - guest kernel log clean'
+	;;
+boot-crash)
+	# The kernel panics before it runs our /init (no such rdinit, no
+	# root): vm-run boots once more (a boot-time crash of the stock
+	# kernel is the emulator's, not the test's), then fails.
+	vm --append rdinit=/nonexistent -- true
+	expect_failure $?
+	expect_output 'crashed before it ran /init .*booting again'
+	expect_output 'FAIL: the guest kernel log reports a problem'
+	[ "$(grep -c 'booting again' "$out")" = 1 ] ||
+		fail "booted more than twice"
 	;;
 other-kernel)
 	# Another kernel than the default one boots too (its own 9p/pmem
