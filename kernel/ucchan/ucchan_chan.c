@@ -427,24 +427,6 @@ static long ucchan_left(unsigned long deadline)
 	return max(left, 0L);
 }
 
-/* The result of a wait_event_killable_timeout() as 0 or -errno. */
-static int ucchan_wait_ret(long r)
-{
-	if (r > 0)
-		return 0;
-	if (!r)
-		return -ETIMEDOUT;
-	return r == -ERESTARTSYS ? -EINTR : (int)r;
-}
-
-/*
- * Sleep (killable, until the deadline in jiffies if not 0) until cond.
- * 0 when cond became true, -EINTR on a fatal signal, -ETIMEDOUT.
- */
-#define ucchan_wait_until(wq, cond, deadline)				\
-	ucchan_wait_ret(wait_event_killable_timeout(wq, cond,		\
-						    ucchan_left(deadline)))
-
 /*
  * The calling task: the CPU it called from (whose worker serves it) and
  * its deadline. It is not kept there: migrate_disable() would make the
@@ -457,7 +439,42 @@ static int ucchan_wait_ret(long r)
 struct ucchan_caller {
 	unsigned int cpu;
 	unsigned long deadline;		/* jiffies, 0 = none */
+	bool nointr;			/* UCCHAN_KCALL_NOINTR */
 };
+
+/*
+ * Sleep on @wq until @cond(@arg), until the caller's deadline (jiffies,
+ * 0 = none): killable, or for a UCCHAN_KCALL_NOINTR call (whose deadline
+ * is never 0) uninterruptible. 0 when the condition became true, -EINTR
+ * on a fatal signal, -ETIMEDOUT. Inlined: @cond is a direct call.
+ */
+static __always_inline int ucchan_wait_until(struct wait_queue_head *wq,
+					     bool (*cond)(void *arg),
+					     void *arg,
+					     const struct ucchan_caller *cl)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	unsigned int state = cl->nointr ? TASK_UNINTERRUPTIBLE : TASK_KILLABLE;
+	long left = ucchan_left(cl->deadline);
+	int ret = 0;
+
+	if (cond(arg))
+		return 0;
+	add_wait_queue(wq, &wait);
+	while (!cond(arg)) {
+		if (!cl->nointr && fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		if (!left) {
+			ret = -ETIMEDOUT;
+			break;
+		}
+		left = wait_woken(&wait, state, left);
+	}
+	remove_wait_queue(wq, &wait);
+	return ret;
+}
 
 /* Take a free channel of @uc; its call gets the next call id of @uc. */
 static bool ucchan_try_take(struct ucchan_cpu *uc, struct ucchan_chan **chanp)
@@ -499,15 +516,34 @@ static int ucchan_pick_cpu(struct ucchan_service *svc, unsigned int cpu)
 	return any;
 }
 
-static bool ucchan_have_workers(struct ucchan_service *svc)
+static bool ucchan_have_workers(void *arg)
 {
+	struct ucchan_service *svc = arg;
+
 	return atomic_read(&svc->nr_workers) || READ_ONCE(svc->dead);
+}
+
+/* What a caller waiting for a channel of a CPU waits for. */
+struct ucchan_take {
+	struct ucchan_service *svc;
+	struct ucchan_cpu *uc;
+	struct ucchan_chan **chanp;
+};
+
+/* Never take a second channel: test *chanp first. */
+static bool ucchan_take_ready(void *arg)
+{
+	struct ucchan_take *t = arg;
+
+	return *t->chanp || ucchan_try_take(t->uc, t->chanp) ||
+	       READ_ONCE(t->svc->dead) || !READ_ONCE(t->uc->bound);
 }
 
 static int ucchan_get_chan(struct ucchan_service *svc, struct ucchan_caller *cl,
 			   struct ucchan_chan **chanp, unsigned int *target)
 {
 	bool counted = false;
+	struct ucchan_take take;
 	struct ucchan_cpu *uc;
 	int t, ret;
 
@@ -518,9 +554,8 @@ static int ucchan_get_chan(struct ucchan_service *svc, struct ucchan_caller *cl,
 		t = ucchan_pick_cpu(svc, cl->cpu);
 		if (t < 0) {
 			/* no worker at all (yet): wait for one to bind */
-			ret = ucchan_wait_until(svc->bind_wq,
-						ucchan_have_workers(svc),
-						cl->deadline);
+			ret = ucchan_wait_until(&svc->bind_wq,
+						ucchan_have_workers, svc, cl);
 			if (ret)
 				return ret;
 			continue;
@@ -535,11 +570,8 @@ static int ucchan_get_chan(struct ucchan_service *svc, struct ucchan_caller *cl,
 			trace_ucchan_call_busy(svc, t);
 		}
 		/* never take a second channel: test *chanp first */
-		ret = ucchan_wait_until(uc->wq, *chanp ||
-					ucchan_try_take(uc, chanp) ||
-					READ_ONCE(svc->dead) ||
-					!READ_ONCE(uc->bound),
-					cl->deadline);
+		take = (struct ucchan_take){ svc, uc, chanp };
+		ret = ucchan_wait_until(&uc->wq, ucchan_take_ready, &take, cl);
 		if (*chanp)
 			return 0;
 		if (ret)
@@ -547,8 +579,10 @@ static int ucchan_get_chan(struct ucchan_service *svc, struct ucchan_caller *cl,
 	}
 }
 
-static bool ucchan_call_settled(struct ucchan_chan *chan)
+static bool ucchan_call_settled(void *arg)
 {
+	struct ucchan_chan *chan = arg;
+
 	return READ_ONCE(chan->state) == UCCHAN_CH_DONE ||
 	       READ_ONCE(chan->worker_gone) || READ_ONCE(chan->svc->dead);
 }
@@ -621,8 +655,8 @@ static int ucchan_call_wait(struct ucchan_chan *chan, struct ucchan_callst *cs,
 
 	if (poll)
 		ucchan_caller_poll(chan, cl);
-	ret = ucchan_wait_until(chan->client_wq, ucchan_call_settled(chan),
-				cl->deadline);
+	ret = ucchan_wait_until(&chan->client_wq, ucchan_call_settled, chan,
+				cl);
 
 	spin_lock(&chan->lock);
 	st = chan->state;
@@ -748,6 +782,10 @@ int ucchan_call_common(struct ucchan_conn *conn,
 		if (j < MAX_JIFFY_OFFSET)
 			cl.deadline = (jiffies + max(j, 1UL)) ?: 1;
 	}
+	/* an uninterruptible wait is a bounded one */
+	if (src->nointr && !cl.deadline)
+		return -EINVAL;
+	cl.nointr = src->nointr;
 
 	/*
 	 * Everything that can fault happens before a channel is taken:

@@ -332,6 +332,7 @@ struct ucchan_call_src {
 	void *kreply;
 	u32 reply_cap;
 	u64 timeout_ns;
+	bool nointr;			/* kernel calls: UCCHAN_KCALL_NOINTR */
 	const struct ucchan_iov *uiov;	/* user calls: validated copies */
 	struct ucchan_kbuf *kbufs;	/* kernel calls */
 	unsigned int nr_bufs;

@@ -67,7 +67,8 @@ EXPORT_SYMBOL_GPL(ucchan_connect_ops);
  *
  * The request is copied into a channel of the calling CPU (or of another
  * CPU when this one has no worker), the worker is woken and the caller
- * sleeps, killable, until the reply (or @call->timeout_ns). Buffers in
+ * sleeps, killable (not with UCCHAN_KCALL_NOINTR), until the reply (or
+ * @call->timeout_ns). Buffers in
  * @call->bufs are shown to the server for the duration of the call: user
  * memory (ITER_UBUF, single-segment ITER_IOVEC) pinned and mapped, bvec
  * pages referenced and mapped when their segments meet at page
@@ -97,6 +98,9 @@ int ucchan_call(struct ucchan_conn *conn, struct ucchan_kcall *call)
 	src.kreply = call->reply;
 	src.reply_cap = call->reply_cap;
 	src.timeout_ns = call->timeout_ns;
+	if (call->flags & ~UCCHAN_KCALL_NOINTR)
+		return -EINVAL;
+	src.nointr = call->flags & UCCHAN_KCALL_NOINTR;
 	src.kbufs = call->bufs;
 	src.nr_bufs = call->nr_bufs;
 	src.kcall = call;

@@ -394,6 +394,13 @@ int zuf_call_conn(struct zuf_sb_info *sbi, struct ucchan_conn *conn,
 	kc.written = zuf_written;
 	kc.priv = args;
 	kc.timeout_ns = zuf_call_timeout(sbi, args);
+	/*
+	 * Teardown (DESTROY, RELEASE, evict) reaches the server even from
+	 * a killed task, in which the last unmount or close may run: its
+	 * wait is bounded (ZUF_TEARDOWN_TIMEOUT_NS), not killable.
+	 */
+	if (args->teardown)
+		kc.flags = UCCHAN_KCALL_NOINTR;
 	err = ucchan_call(conn, &kc);
 	if (req != stack_req)
 		kfree(req);

@@ -44,6 +44,12 @@ struct ucchan_kbuf {
  * @bufs:      client buffers, @nr_bufs of them (<= UCCHAN_MAX_BUFS)
  * @nr_bufs:   number of @bufs
  * @timeout_ns: 0 = no timeout (still killable)
+ * @flags:     UCCHAN_KCALL_NOINTR: the caller waits (for a channel, for the
+ *             reply) uninterruptibly, not killable, and @timeout_ns must
+ *             bound it. For a message that must reach the server even
+ *             from a dying task (the last unmount can run in a task that
+ *             was killed: its killable call would be dropped unsent).
+ *             Other bits: -EINVAL.
  * @written:   optional; after a reply, before bounced buffers are copied
  *             back: how many bytes of buffer @i the server produced (its
  *             reply says; @reply, @status, @reply_len are filled in). Only
@@ -52,6 +58,8 @@ struct ucchan_kbuf {
  *             buffer. NULL: the whole buffer.
  * @priv:      for @written
  */
+#define UCCHAN_KCALL_NOINTR	0x1u
+
 struct ucchan_kcall {
 	const void *req;
 	u32 req_len;
@@ -62,6 +70,7 @@ struct ucchan_kcall {
 	struct ucchan_kbuf *bufs;
 	unsigned int nr_bufs;
 	u64 timeout_ns;
+	unsigned int flags;
 	size_t (*written)(const struct ucchan_kcall *call, unsigned int i);
 	void *priv;
 };

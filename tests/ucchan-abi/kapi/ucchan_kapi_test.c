@@ -17,6 +17,9 @@
 #include <linux/bvec.h>
 #include <linux/uaccess.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/kthread.h>
+#include <linux/completion.h>
 #include <linux/ucchan.h>
 
 #include "abi-proto.h"
@@ -323,6 +326,72 @@ static void test_notify(void)
 	rq.hold_ms = 0;
 }
 
+/*
+ * UCCHAN_KCALL_NOINTR: a call from a task with SIGKILL pending (as the
+ * last unmount in the exit of a killed process) still reaches the server
+ * and gets its reply. A kernel thread that lets SIGKILL in and sends it
+ * to itself: insmod's own task would die of it.
+ */
+struct nointr_run {
+	struct ucchan_conn *conn;
+	struct completion done;
+	int killable, nointr;
+	bool pending;
+};
+
+static int nointr_thread(void *arg)
+{
+	struct nointr_run *r = arg;
+	struct ucchan_kcall c = {
+		.req = &rq, .req_len = sizeof(rq),
+		.reply = &rp, .reply_cap = sizeof(rp),
+		.timeout_ns = 10ULL * NSEC_PER_SEC,
+		.flags = UCCHAN_KCALL_NOINTR,
+	};
+
+	allow_signal(SIGKILL);
+	send_sig(SIGKILL, current, 1);
+	r->pending = fatal_signal_pending(current);
+	rq.op = OP_ECHO;
+	strscpy(rq.data, "nointr", sizeof(rq.data));
+	memset(&rp, 0, sizeof(rp));
+	r->nointr = ucchan_call(r->conn, &c) ?: c.status;
+	if (r->nointr == 42 && strcmp(rp.data, "nointr"))
+		r->nointr = -EBADMSG;
+	complete(&r->done);
+	return 0;
+}
+
+static void test_nointr(struct ucchan_conn *conn)
+{
+	struct ucchan_kcall c = {
+		.req = &rq, .req_len = sizeof(rq),
+		.reply = &rp, .reply_cap = sizeof(rp),
+		.flags = UCCHAN_KCALL_NOINTR,
+	};
+	struct nointr_run r = { .conn = conn };
+	struct task_struct *t;
+	int ret;
+
+	rq.op = OP_ECHO;
+	ret = ucchan_call(conn, &c);
+	CHECK(ret == -EINVAL, "NOINTR without a timeout -> EINVAL (%d)", ret);
+	c.flags = 0x80000000u;
+	c.timeout_ns = NSEC_PER_SEC;
+	ret = ucchan_call(conn, &c);
+	CHECK(ret == -EINVAL, "unknown kcall flags -> EINVAL (%d)", ret);
+
+	init_completion(&r.done);
+	t = kthread_run(nointr_thread, &r, "ucchan_kapi_nointr");
+	CHECK(!IS_ERR(t), "NOINTR thread started");
+	if (IS_ERR(t))
+		return;
+	wait_for_completion(&r.done);
+	CHECK(r.pending && r.nointr == 42,
+	      "NOINTR call with SIGKILL pending (%d) is served: %d", r.pending,
+	      r.nointr);
+}
+
 static int __init ucchan_kapi_test_init(void)
 {
 	static const unsigned int aligned[3] = { PAGE_SIZE - 100, PAGE_SIZE, 50 };
@@ -362,6 +431,7 @@ static int __init ucchan_kapi_test_init(void)
 	test_kvec(conn);
 	test_ubuf(conn);
 	test_notify();
+	test_nointr(conn);
 out:
 	for (i = 0; i < 3; i++)
 		if (pg[i])
