@@ -23,8 +23,11 @@ fi
 [ -b /dev/pmem0 ] || die "no /dev/pmem0"
 size=$(blockdev --getsize64 /dev/pmem0)
 [ "$size" -ge $((256 << 20)) ] || die "/dev/pmem0 is only $size bytes"
-[ -e /sys/kernel/debug/dynamic_debug ] || die "debugfs is not mounted"
-[ -e /sys/kernel/tracing/trace ] || die "tracefs is not mounted"
+# (by /proc/mounts: the debug kernel has no dynamic_debug file in it)
+grep -q '^[^ ]* /sys/kernel/debug debugfs ' /proc/mounts ||
+	die "debugfs is not mounted"
+grep -q '^[^ ]* /sys/kernel/tracing tracefs ' /proc/mounts ||
+	die "tracefs is not mounted"
 
 # A pattern at an offset that is not a page multiple, through the page
 # cache, then read back with O_DIRECT after dropping the caches.
