@@ -446,23 +446,31 @@ struct ucchan_caller {
  * Sleep on @wq until @cond(@arg), until the caller's deadline (jiffies,
  * 0 = none): killable, or for a UCCHAN_KCALL_NOINTR call (whose deadline
  * is never 0) uninterruptible. 0 when the condition became true, -EINTR
- * on a fatal signal, -ETIMEDOUT. Inlined: @cond is a direct call.
+ * on a fatal signal, -ETIMEDOUT. The loop of wait_event_killable_timeout()
+ * with the state chosen at run time (not wait_woken(): it never sleeps
+ * in a kernel thread being stopped, a client's kthread would spin).
+ * Inlined: @cond is a direct call.
  */
 static __always_inline int ucchan_wait_until(struct wait_queue_head *wq,
 					     bool (*cond)(void *arg),
 					     void *arg,
 					     const struct ucchan_caller *cl)
 {
-	DEFINE_WAIT_FUNC(wait, woken_wake_function);
 	unsigned int state = cl->nointr ? TASK_UNINTERRUPTIBLE : TASK_KILLABLE;
 	long left = ucchan_left(cl->deadline);
+	struct wait_queue_entry wait;
 	int ret = 0;
 
 	if (cond(arg))
 		return 0;
-	add_wait_queue(wq, &wait);
-	while (!cond(arg)) {
-		if (!cl->nointr && fatal_signal_pending(current)) {
+	init_wait_entry(&wait, 0);
+	for (;;) {
+		/* -ERESTARTSYS only for a fatal signal, and not when NOINTR */
+		long intr = prepare_to_wait_event(wq, &wait, state);
+
+		if (cond(arg))
+			break;
+		if (intr) {
 			ret = -EINTR;
 			break;
 		}
@@ -470,9 +478,9 @@ static __always_inline int ucchan_wait_until(struct wait_queue_head *wq,
 			ret = -ETIMEDOUT;
 			break;
 		}
-		left = wait_woken(&wait, state, left);
+		left = schedule_timeout(left);
 	}
-	remove_wait_queue(wq, &wait);
+	finish_wait(wq, &wait);
 	return ret;
 }
 

@@ -335,7 +335,7 @@ static void test_notify(void)
 struct nointr_run {
 	struct ucchan_conn *conn;
 	struct completion done;
-	int killable, nointr;
+	int nointr;
 	bool pending;
 };
 
